@@ -1,0 +1,246 @@
+//! What generated endpoint methods call. Not public API: the macro and this
+//! module change together.
+//!
+//! Each endpoint expands to a chain on [`Call`]: the path pieces, queries,
+//! headers and body in declaration order, then [`Call::send`]. The chain
+//! builds the whole request before the returned future is first polled, so a
+//! refused argument is reported without any I/O, and only `send` (generic in
+//! the decoded types alone) is instantiated per endpoint.
+
+use std::future::Future;
+
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{StatusCode, Url};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{
+    DecodeError, EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, TransportError,
+    excerpt,
+};
+use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
+use crate::{Client, Endpoint};
+
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// A request being built by a generated method.
+#[must_use = "a call does nothing until `send` is awaited"]
+pub struct Call<'a> {
+    client: &'a Client,
+    endpoint: &'static Endpoint,
+    url: String,
+    has_query: bool,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Option<Vec<u8>>,
+    /// The first argument refused; the rest of the chain does nothing.
+    error: Option<InvalidInput>,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(client: &'a Client, endpoint: &'static Endpoint) -> Self {
+        let base = client.base_url();
+        let mut url = String::with_capacity(base.len() + endpoint.path().len() + 16);
+        url.push_str(base);
+        Call {
+            client,
+            endpoint,
+            url,
+            has_query: false,
+            headers: Vec::new(),
+            body: None,
+            error: None,
+        }
+    }
+
+    /// Appends literal path text from the template.
+    pub fn literal(mut self, text: &str) -> Self {
+        self.url.push_str(text);
+        self
+    }
+
+    /// Appends one percent-encoded path segment.
+    pub fn segment<V: ParamValue + ?Sized>(mut self, placeholder: &'static str, value: &V) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
+        let start = self.url.len();
+        if value
+            .write_param(&mut PercentEncoder(&mut self.url))
+            .is_err()
+        {
+            return self.refuse(placeholder, InputProblem::Format);
+        }
+        // `.` is unreserved, so the encoded text is `.` or `..` exactly when
+        // the value was.
+        match &self.url[start..] {
+            "" => self.refuse(placeholder, InputProblem::EmptySegment),
+            "." | ".." => self.refuse(placeholder, InputProblem::DotSegment),
+            _ => self,
+        }
+    }
+
+    /// Appends `name=value` to the query, unless the value is `None`.
+    pub fn query<V: OptionalParamValue + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
+        let Some(value) = value.param_value() else {
+            return self;
+        };
+        if self.error.is_some() {
+            return self;
+        }
+        self.url.push(if self.has_query { '&' } else { '?' });
+        self.has_query = true;
+        self.url.push_str(name);
+        self.url.push('=');
+        if value
+            .write_param(&mut PercentEncoder(&mut self.url))
+            .is_err()
+        {
+            return self.refuse(name, InputProblem::Format);
+        }
+        self
+    }
+
+    /// Adds a header, unless the value is `None`. `name` is a lower-case
+    /// token, checked by the macro.
+    pub fn header<V: OptionalParamValue + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
+        let Some(value) = value.param_value() else {
+            return self;
+        };
+        if self.error.is_some() {
+            return self;
+        }
+        let mut text = String::new();
+        if value.write_param(&mut text).is_err() {
+            return self.refuse(name, InputProblem::Format);
+        }
+        match HeaderValue::try_from(text) {
+            Ok(value) => {
+                self.headers.push((HeaderName::from_static(name), value));
+                self
+            }
+            Err(_) => self.refuse(name, InputProblem::InvalidHeaderValue),
+        }
+    }
+
+    /// Serializes the JSON body.
+    pub fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Self {
+        if self.error.is_some() {
+            return self;
+        }
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Some(bytes);
+                self
+            }
+            Err(error) => self.refuse("body", InputProblem::Body(error.to_string())),
+        }
+    }
+
+    fn refuse(mut self, parameter: &'static str, problem: InputProblem) -> Self {
+        self.error = Some(InvalidInput {
+            endpoint: self.endpoint.name(),
+            parameter,
+            problem,
+        });
+        self
+    }
+
+    /// Sends the request and decodes the response into `T`, or the failure
+    /// into `E`.
+    pub fn send<T, E>(self) -> impl Future<Output = Result<T, E>> + Send + 'a
+    where
+        T: DeserializeOwned,
+        E: EndpointError,
+    {
+        let client = self.client;
+        let request = self.into_request();
+        async move {
+            match execute(client, request?).await? {
+                Outcome::Success(status, body) => decode(status, &body).map_err(E::from),
+                Outcome::Failure(response) => Err(E::from_response(response)),
+            }
+        }
+    }
+
+    fn into_request(self) -> Result<reqwest::Request, Error> {
+        if let Some(error) = self.error {
+            return Err(Error::InvalidInput(error));
+        }
+        let url = Url::parse(&self.url).map_err(|_| {
+            Error::InvalidInput(InvalidInput {
+                endpoint: self.endpoint.name(),
+                parameter: "url",
+                problem: InputProblem::InvalidUrl,
+            })
+        })?;
+        let client = self.client;
+        let mut request = reqwest::Request::new(self.endpoint.method().to_reqwest(), url);
+        let headers = request.headers_mut();
+        headers.reserve(4 + self.headers.len());
+        headers.insert(AUTHORIZATION, client.authorization().clone());
+        headers.insert(ACCEPT, APPLICATION_JSON);
+        headers.insert(USER_AGENT, client.user_agent().clone());
+        if self.body.is_some() {
+            headers.insert(CONTENT_TYPE, APPLICATION_JSON);
+        }
+        for (name, value) in self.headers {
+            headers.insert(name, value);
+        }
+        *request.body_mut() = self.body.map(Into::into);
+        *request.timeout_mut() = client.timeout();
+        Ok(request)
+    }
+}
+
+/// The most of a failure body kept: enough for any error JSON, bounded
+/// against a server that streams an endless error page.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+enum Outcome {
+    Success(StatusCode, Bytes),
+    Failure(ErrorResponse),
+}
+
+/// The part of a call that does not depend on the decoded types, so that it
+/// is compiled once rather than once per endpoint.
+async fn execute(client: &Client, request: reqwest::Request) -> Result<Outcome, Error> {
+    let transport = |error| Error::Transport(TransportError::new(error));
+    let mut response = client.http().execute(request).await.map_err(transport)?;
+    let status = response.status();
+    if status.is_success() {
+        let body = response.bytes().await.map_err(transport)?;
+        return Ok(Outcome::Success(status, body));
+    }
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match response.chunk().await.map_err(transport)? {
+            Some(chunk) => body.extend_from_slice(&chunk),
+            None => break,
+        }
+    }
+    body.truncate(ERROR_BODY_LIMIT);
+    Ok(Outcome::Failure(ErrorResponse {
+        status,
+        headers,
+        body: body.into(),
+    }))
+}
+
+/// Decodes a success body; an empty body decodes as JSON `null`, so `()`
+/// and `Option<T>` accept it.
+fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
+    let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    serde_json::from_slice(json).map_err(|source| {
+        Error::Decode(Box::new(DecodeError {
+            status,
+            excerpt: excerpt(body),
+            source,
+        }))
+    })
+}

@@ -1,0 +1,346 @@
+//! The client: where requests go, with which key, within what time.
+
+use std::env;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+
+/// The public Twill API.
+pub const DEFAULT_BASE_URL: &str = "https://twill.ai/api/v1";
+
+/// How long a call may take, connection to last body byte, unless configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// A Twill API client: a base URL, an API key and an HTTP connection pool.
+///
+/// Cloning is cheap (one reference count) and clones share the pool, so
+/// clone it into tasks rather than wrapping it in an `Arc`.
+///
+/// Endpoints are methods of traits such as [`Tasks`](crate::Tasks), which
+/// `Client` implements; bring them into scope with `use twill_api::prelude::*`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = twill_api::Client::builder()
+///     .api_key("twill_sk_example")
+///     .base_url("http://127.0.0.1:8080/api/v1")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:8080/api/v1");
+/// // The key never shows in debug output.
+/// assert!(!format!("{client:?}").contains("twill_sk_example"));
+/// # Ok::<(), twill_api::BuildError>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    /// Without a trailing slash: endpoint paths start with one.
+    base_url: String,
+    /// `Bearer <key>`, marked sensitive so that `http` never prints it.
+    authorization: HeaderValue,
+    user_agent: HeaderValue,
+    timeout: Option<Duration>,
+}
+
+impl Client {
+    /// A client for the public API with `api_key` and the default settings.
+    pub fn new(api_key: impl Into<String>) -> Result<Self, BuildError> {
+        Self::builder().api_key(api_key).build()
+    }
+
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment, as in Twill's cookbook:
+    ///
+    /// - `TWILL_API_KEY` (required): the API key;
+    /// - `TWILL_BASE_URL` (optional): the Twill origin, such as
+    ///   `https://twill.ai`; `/api/v1` is appended unless the URL already
+    ///   ends with it. Unset or empty means [`DEFAULT_BASE_URL`].
+    pub fn from_env() -> Result<Self, BuildError> {
+        let key = env::var("TWILL_API_KEY").map_err(|_| BuildError::MissingApiKey)?;
+        let mut builder = Self::builder().api_key(key);
+        if let Ok(origin) = env::var("TWILL_BASE_URL")
+            && !origin.trim().is_empty()
+        {
+            builder = builder.base_url(api_root(origin.trim()));
+        }
+        builder.build()
+    }
+
+    /// The API root that endpoint paths are appended to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The per-call timeout, if any.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.inner.timeout
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    pub(crate) fn authorization(&self) -> &HeaderValue {
+        &self.inner.authorization
+    }
+
+    pub(crate) fn user_agent(&self) -> &HeaderValue {
+        &self.inner.user_agent
+    }
+}
+
+fn api_root(origin: &str) -> String {
+    let origin = origin.trim_end_matches('/');
+    if origin.ends_with("/api/v1") {
+        origin.to_owned()
+    } else {
+        format!("{origin}/api/v1")
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &"<redacted>")
+            .field("timeout", &self.inner.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Gives generated endpoint methods the [`Client`] to call through.
+///
+/// `Client` implements it; implement it for your own type (a struct that
+/// holds a `Client` beside other state) to call endpoints on that type.
+///
+/// ```
+/// use twill_api::{AsClient, Client};
+///
+/// struct App {
+///     twill: Client,
+///     name: String,
+/// }
+///
+/// impl AsClient for App {
+///     fn as_client(&self) -> &Client {
+///         &self.twill
+///     }
+/// }
+/// ```
+pub trait AsClient {
+    /// The client that requests go through.
+    fn as_client(&self) -> &Client;
+}
+
+impl AsClient for Client {
+    fn as_client(&self) -> &Client {
+        self
+    }
+}
+
+/// Configures a [`Client`]; see [`Client::builder`].
+#[must_use]
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Option<Duration>>,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// The API key sent as `Authorization: Bearer <key>` (required).
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// The API root, such as `https://twill.ai/api/v1` (the default) or a
+    /// `twill-mock` server's URL. Endpoint paths are appended to it.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The longest a call may take, from connecting to the last body byte
+    /// ([`DEFAULT_TIMEOUT`] unless set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(Some(timeout));
+        self
+    }
+
+    /// Calls wait as long as the server takes.
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = Some(None);
+        self
+    }
+
+    /// Sends requests through this `reqwest::Client` (its pool, proxy and
+    /// TLS settings) instead of one built by `twill-api`.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Checks the configuration and builds the client. No I/O happens here.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let key = self.api_key.ok_or(BuildError::MissingApiKey)?;
+        let authorization = authorization(&key)?;
+        drop(key);
+        let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => default_http()?,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                authorization,
+                user_agent: HeaderValue::from_static(USER_AGENT),
+                timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+fn authorization(key: &str) -> Result<HeaderValue, BuildError> {
+    if key.is_empty() {
+        return Err(BuildError::InvalidApiKey("it is empty"));
+    }
+    // Visible ASCII only: a CR or LF could split the header, and a stray
+    // space or control character is a copy-paste accident, not a key.
+    if !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(BuildError::InvalidApiKey(
+            "it contains whitespace, control or non-ASCII characters",
+        ));
+    }
+    let mut value = HeaderValue::try_from(format!("Bearer {key}"))
+        .map_err(|_| BuildError::InvalidApiKey("it is not a valid header value"))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+fn base_url(raw: &str) -> Result<String, BuildError> {
+    let invalid = |reason| BuildError::InvalidBaseUrl(reason);
+    let url = Url::parse(raw).map_err(|_| invalid("it is not an absolute URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("its scheme is not http or https"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it has a query or a fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "it carries credentials; pass the API key with `api_key`",
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+fn default_http() -> Result<reqwest::Client, BuildError> {
+    #[cfg(feature = "rustls")]
+    {
+        // reqwest is built without a crypto provider so that aws-lc (a
+        // cmake build) stays out; *ring* becomes the process default unless
+        // the application installed another one first.
+        if rustls::crypto::CryptoProvider::get_default().is_none() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+    }
+    reqwest::Client::builder()
+        .build()
+        .map_err(|error| BuildError::Http(error.to_string()))
+}
+
+/// Why a [`Client`] could not be built. No variant shows the API key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No API key was given (or `TWILL_API_KEY` is unset).
+    #[error("no Twill API key: set TWILL_API_KEY or call ClientBuilder::api_key")]
+    MissingApiKey,
+    /// The API key cannot be sent as given.
+    #[error("invalid Twill API key: {0}")]
+    InvalidApiKey(&'static str),
+    /// The base URL cannot be used.
+    #[error("invalid Twill base URL: {0}")]
+    InvalidBaseUrl(&'static str),
+    /// The HTTP client could not be set up.
+    #[error("cannot build the HTTP client: {0}")]
+    Http(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_root_appends_the_version_once() {
+        assert_eq!(api_root("https://twill.ai"), "https://twill.ai/api/v1");
+        assert_eq!(api_root("https://twill.ai/"), "https://twill.ai/api/v1");
+        assert_eq!(
+            api_root("http://127.0.0.1:9/api/v1/"),
+            "http://127.0.0.1:9/api/v1"
+        );
+    }
+
+    #[test]
+    fn base_url_is_checked() {
+        assert_eq!(
+            base_url("https://twill.ai/api/v1/").unwrap(),
+            "https://twill.ai/api/v1"
+        );
+        assert!(matches!(
+            base_url("twill.ai"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+        assert!(matches!(
+            base_url("ftp://twill.ai"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+        assert!(matches!(
+            base_url("https://twill.ai/?x=1"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+        assert!(matches!(
+            base_url("https://u:p@twill.ai/"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+    }
+
+    #[test]
+    fn bad_keys_are_refused_without_echo() {
+        for key in ["", "abc\r\nX-Evil: 1", "abc def", "ключ", "abc\u{7f}"] {
+            let error = Client::builder().api_key(key).build().unwrap_err();
+            assert!(matches!(error, BuildError::InvalidApiKey(_)), "{key:?}");
+            if !key.is_empty() {
+                assert!(!error.to_string().contains(key));
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! What an endpoint is, as data: its name, HTTP method and path template.
+
+use std::fmt;
+
+/// The HTTP methods an endpoint can be declared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HttpMethod {
+    /// `GET`
+    Get,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+}
+
+impl HttpMethod {
+    /// The method as sent on the wire, such as `"POST"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Delete => "DELETE",
+        }
+    }
+
+    pub(crate) fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            HttpMethod::Get => reqwest::Method::GET,
+            HttpMethod::Post => reqwest::Method::POST,
+            HttpMethod::Put => reqwest::Method::PUT,
+            HttpMethod::Patch => reqwest::Method::PATCH,
+            HttpMethod::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl fmt::Display for HttpMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One declared endpoint, as written in its `#[twill_endpoint]` attribute.
+///
+/// ```
+/// use twill_api::{Endpoint, HttpMethod};
+///
+/// let endpoint = Endpoint::new("send_message", HttpMethod::Post, "/tasks/<taskIdOrSlug>/messages");
+/// assert_eq!(endpoint.to_string(), "POST /tasks/<taskIdOrSlug>/messages");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    name: &'static str,
+    method: HttpMethod,
+    path: &'static str,
+}
+
+impl Endpoint {
+    /// Describes an endpoint; the macro calls this in a `const` block.
+    pub const fn new(name: &'static str, method: HttpMethod, path: &'static str) -> Self {
+        Endpoint { name, method, path }
+    }
+
+    /// The Rust method's name, such as `"send_message"`.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The HTTP method.
+    pub const fn method(&self) -> HttpMethod {
+        self.method
+    }
+
+    /// The path template relative to the base URL, placeholders included.
+    pub const fn path(&self) -> &'static str {
+        self.path
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}

@@ -1,0 +1,456 @@
+//! Everything a call can fail with, and how failure responses are decoded.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use serde::Deserialize;
+
+use crate::enums::open_enum;
+
+/// The longest part of a body kept in an error, in bytes.
+pub const EXCERPT_LIMIT: usize = 2048;
+
+/// `Result` with [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a call failed.
+///
+/// Match on the variant to handle a case; the accessors answer the common
+/// questions ([`status`](Error::status), [`retry_after`](Error::retry_after),
+/// [`api_code`](Error::api_code)) whatever the variant. No variant ever holds
+/// the API key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The API refused the call with its JSON error body.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// A failure response that is not the API's error format: an HTML page
+    /// from a proxy, an empty body, or garbled JSON.
+    #[error(transparent)]
+    UnexpectedResponse(Box<UnexpectedResponse>),
+    /// A success response whose body does not decode into the expected type.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The request did not complete: connection, TLS, timeout or I/O.
+    #[error(transparent)]
+    Transport(TransportError),
+    /// An argument was refused before anything was sent.
+    #[error(transparent)]
+    InvalidInput(InvalidInput),
+}
+
+impl Error {
+    /// The HTTP status of the response, if one arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(error) => Some(error.status),
+            Error::UnexpectedResponse(error) => Some(error.status),
+            Error::Decode(error) => Some(error.status),
+            Error::Transport(error) => error.source.status(),
+            Error::InvalidInput(_) => None,
+        }
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(error) => error.retry_after,
+            Error::UnexpectedResponse(error) => error.retry_after,
+            _ => None,
+        }
+    }
+
+    /// The API's error code, when the API answered with one.
+    pub fn api_code(&self) -> Option<&ApiErrorCode> {
+        match self {
+            Error::Api(error) => Some(&error.code),
+            _ => None,
+        }
+    }
+
+    /// Whether the call ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(error) if error.is_timeout())
+    }
+
+    /// Decodes a failure response: Twill's error body when there is one,
+    /// otherwise an [`UnexpectedResponse`] with an excerpt of what came.
+    pub fn from_response(response: ErrorResponse) -> Self {
+        let retry_after = retry_after(&response.headers);
+        match serde_json::from_slice::<Envelope>(&response.body) {
+            Ok(Envelope { error }) => Error::Api(Box::new(ApiError {
+                status: response.status,
+                code: error.code,
+                message: error.message,
+                details: error.details,
+                retry_after,
+            })),
+            Err(_) => Error::UnexpectedResponse(Box::new(UnexpectedResponse {
+                status: response.status,
+                content_type: response
+                    .headers
+                    .get(CONTENT_TYPE)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned),
+                body_len: response.body.len(),
+                excerpt: excerpt(&response.body),
+                retry_after,
+            })),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    error: EnvelopeError,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeError {
+    code: ApiErrorCode,
+    message: String,
+    #[serde(default)]
+    details: Option<serde_json::Value>,
+}
+
+open_enum! {
+    /// The `error.code` of an API error. Codes this version does not know
+    /// are kept in [`ApiErrorCode::Other`].
+    pub enum ApiErrorCode {
+        /// `validation_error` (400): the request was malformed; see
+        /// [`ApiError::validation_issues`].
+        ValidationError = "validation_error",
+        /// `unauthorized` (401): the API key is missing or invalid.
+        Unauthorized = "unauthorized",
+        /// `not_found` (404): no such task, job or resource.
+        NotFound = "not_found",
+        /// `rate_limited` (429): see [`ApiError::retry_after`].
+        RateLimited = "rate_limited",
+        /// `internal_error` (500).
+        InternalError = "internal_error",
+    }
+    other: Other
+}
+
+/// The API's own error response: `{"error": {"code", "message", "details"}}`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The machine-readable code.
+    pub code: ApiErrorCode,
+    /// The human-readable message.
+    pub message: String,
+    /// Whatever the API put in `details`, as sent.
+    pub details: Option<serde_json::Value>,
+    /// The `Retry-After` delay, on 429 and 503 responses that carry one.
+    pub retry_after: Option<Duration>,
+}
+
+impl ApiError {
+    /// The per-field problems of a validation error (`details.issues`);
+    /// empty when there are none. Entries that are not objects are skipped.
+    pub fn validation_issues(&self) -> Vec<ValidationIssue> {
+        let Some(issues) = self
+            .details
+            .as_ref()
+            .and_then(|details| details.get("issues"))
+            .and_then(|issues| issues.as_array())
+        else {
+            return Vec::new();
+        };
+        issues
+            .iter()
+            .filter_map(|issue| ValidationIssue::deserialize(issue).ok())
+            .collect()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Twill API error {} ({}): {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )?;
+        for issue in self.validation_issues() {
+            write!(f, "; {}: {}", issue.field, issue.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// One problem in a validation error.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct ValidationIssue {
+    /// The request field at fault, such as `"message"`.
+    #[serde(default)]
+    pub field: String,
+    /// What is wrong with it.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// A failure response that is not in the API's error format.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UnexpectedResponse {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body's length in bytes as read.
+    pub body_len: usize,
+    /// The start of the body, at most [`EXCERPT_LIMIT`] bytes, lossily UTF-8.
+    pub excerpt: String,
+    /// The `Retry-After` delay, if the response had one.
+    pub retry_after: Option<Duration>,
+}
+
+impl fmt::Display for UnexpectedResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unexpected response from Twill: HTTP {}, {}, ",
+            self.status.as_u16(),
+            self.content_type.as_deref().unwrap_or("no content type")
+        )?;
+        if self.body_len == 0 {
+            f.write_str("empty body")
+        } else {
+            write!(f, "{} bytes: {:?}", self.body_len, self.excerpt)
+        }
+    }
+}
+
+impl std::error::Error for UnexpectedResponse {}
+
+/// A success response whose body is not what the endpoint declares.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The HTTP status (a success).
+    pub status: StatusCode,
+    /// The start of the body, at most [`EXCERPT_LIMIT`] bytes, lossily UTF-8.
+    pub excerpt: String,
+    /// What serde found wrong.
+    pub source: serde_json::Error,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "cannot decode the HTTP {} response body: {}; body: {:?}",
+            self.status.as_u16(),
+            self.source,
+            self.excerpt
+        )
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// The request did not complete.
+#[derive(Debug, thiserror::Error)]
+#[error("request to Twill failed: {source}")]
+pub struct TransportError {
+    #[source]
+    source: reqwest::Error,
+}
+
+impl TransportError {
+    pub(crate) fn new(source: reqwest::Error) -> Self {
+        TransportError {
+            // The URL holds nothing secret, but callers log errors; keep
+            // them short and free of query values.
+            source: source.without_url(),
+        }
+    }
+
+    /// Whether the call ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        self.source.is_timeout()
+    }
+
+    /// Whether the connection could not be made.
+    pub fn is_connect(&self) -> bool {
+        self.source.is_connect()
+    }
+}
+
+/// An argument that cannot be sent, refused before any I/O.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{parameter}` for {endpoint}: {problem}")]
+#[non_exhaustive]
+pub struct InvalidInput {
+    /// The endpoint's method name.
+    pub endpoint: &'static str,
+    /// The placeholder, query, header or `body` at fault.
+    pub parameter: &'static str,
+    /// What is wrong.
+    pub problem: InputProblem,
+}
+
+/// What is wrong with an [`InvalidInput`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputProblem {
+    /// A path value is empty: the request would go to another endpoint.
+    #[error("a path segment cannot be empty")]
+    EmptySegment,
+    /// A path value is `.` or `..`, which URL normalisation would remove.
+    #[error("a path segment cannot be `.` or `..`")]
+    DotSegment,
+    /// A header value holds a character headers cannot carry (CR, LF, ...).
+    #[error("the value cannot be sent in a header")]
+    InvalidHeaderValue,
+    /// The value's `ParamValue` or `Display` implementation failed.
+    #[error("the value could not be formatted")]
+    Format,
+    /// The request URL cannot be parsed.
+    #[error("the request URL is not valid")]
+    InvalidUrl,
+    /// The body could not be serialized to JSON.
+    #[error("the body cannot be serialized to JSON: {0}")]
+    Body(String),
+}
+
+/// A failure response, as received: what [`EndpointError::from_response`]
+/// decodes.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ErrorResponse {
+    /// The HTTP status (not a success).
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: bytes::Bytes,
+}
+
+/// The error type of an endpoint: [`Error`], or your own.
+///
+/// A declared endpoint returns `Result<T, E>` for any `E: EndpointError`.
+/// Client-side failures reach `E` through `From<Error>`; failure responses
+/// through [`from_response`](EndpointError::from_response), which by default
+/// decodes Twill's error body into an [`Error`] first. Override it when your
+/// endpoint speaks another error format.
+///
+/// ```
+/// use twill_api::{EndpointError, Error, ErrorResponse};
+///
+/// #[derive(Debug)]
+/// enum MyError {
+///     Twill(Error),
+///     Teapot,
+/// }
+///
+/// impl From<Error> for MyError {
+///     fn from(error: Error) -> Self {
+///         MyError::Twill(error)
+///     }
+/// }
+///
+/// impl EndpointError for MyError {
+///     fn from_response(response: ErrorResponse) -> Self {
+///         if response.status.as_u16() == 418 {
+///             MyError::Teapot
+///         } else {
+///             MyError::Twill(Error::from_response(response))
+///         }
+///     }
+/// }
+/// ```
+pub trait EndpointError: From<Error> {
+    /// Builds the error for a non-success response.
+    fn from_response(response: ErrorResponse) -> Self {
+        Self::from(Error::from_response(response))
+    }
+}
+
+impl EndpointError for Error {}
+
+/// Parses `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // An absurd number of seconds saturates rather than failing.
+        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The start of a body for an error message: at most [`EXCERPT_LIMIT`]
+/// bytes, cut on a character boundary, invalid UTF-8 replaced.
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let head = &body[..body.len().min(EXCERPT_LIMIT)];
+    let mut text = String::from_utf8_lossy(head).into_owned();
+    if head.len() < body.len() {
+        // The cut may split a character, which decoded to U+FFFD; drop it.
+        if text.ends_with(char::REPLACEMENT_CHARACTER) {
+            text.pop();
+        }
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(retry_after: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(retry_after).unwrap());
+        headers
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(retry_after(&headers("120")), Some(Duration::from_secs(120)));
+        assert_eq!(retry_after(&headers(" 7 ")), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_after(&headers("99999999999999999999999")),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(
+            retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
+            Some(Duration::ZERO)
+        );
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        let wait = retry_after(&headers(&later)).unwrap();
+        assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600));
+        assert_eq!(retry_after(&headers("soon")), None);
+        assert_eq!(retry_after(&headers("-5")), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn excerpts_are_bounded() {
+        assert_eq!(excerpt(b"short"), "short");
+        let long = "é".repeat(EXCERPT_LIMIT);
+        let cut = excerpt(long.as_bytes());
+        assert!(cut.len() <= EXCERPT_LIMIT + '…'.len_utf8());
+        assert!(cut.ends_with("é…"));
+        assert_eq!(excerpt(&[0xff, b'a']), "\u{fffd}a");
+    }
+}

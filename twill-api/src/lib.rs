@@ -1,0 +1,133 @@
+//! A typed client for the [Twill](https://twill.ai) REST API, declared with
+//! the [`twill_endpoint`] attribute, which you can use for your own endpoints
+//! too.
+//!
+//! ```no_run
+//! use twill_api::prelude::*;
+//! use twill_api::{Client, CreateTaskRequest, SendMessageRequest};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::from_env()?; // TWILL_API_KEY, TWILL_BASE_URL
+//! let created = client.create_task(&CreateTaskRequest::new("Fix the login bug")).await?;
+//! let sent = client
+//!     .send_message(&created.task.id, &SendMessageRequest::new("Add a regression test"))
+//!     .await?;
+//! println!("job {} is {}", sent.job.id, sent.job.status);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Declaring an endpoint
+//!
+//! `#[twill_endpoint(METHOD "path")]` goes on an `async fn` of a trait and
+//! writes its default body: the request, the bearer auth header, and the
+//! decoding of the response. Implement the trait for [`Client`] (or for any
+//! type that implements [`AsClient`]) and call the method.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! use twill_api::{Client, Error, twill_endpoint};
+//!
+//! #[derive(Serialize)]
+//! struct Label {
+//!     name: String,
+//! }
+//!
+//! #[derive(Deserialize)]
+//! struct Labels {
+//!     labels: Vec<String>,
+//! }
+//!
+//! trait LabelApi {
+//!     /// Adds a label; `dry_run` goes in the query, `request_id` in a header.
+//!     #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/labels")]
+//!     async fn add_label(
+//!         &self,
+//!         task_id_or_slug: &str,
+//!         #[body] label: &Label,
+//!         #[query] dry_run: Option<bool>,
+//!         #[header("X-Request-Id")] request_id: &str,
+//!     ) -> Result<Labels, Error>;
+//! }
+//!
+//! impl LabelApi for Client {}
+//! ```
+//!
+//! - **Methods**: `GET`, `POST`, `PUT`, `PATCH`, `DELETE`.
+//! - **Path**: a string starting with `/`, relative to the base URL. A
+//!   `<camelCase>` segment is a placeholder bound to the snake_case argument
+//!   of the same name; its value is percent-encoded as exactly one segment
+//!   (anything but `A-Z a-z 0-9 - . _ ~` is escaped), and an empty value,
+//!   `.` or `..` is refused with [`Error::InvalidInput`] before any I/O.
+//! - **Arguments**: every argument other than `&self` has exactly one role:
+//!   a path placeholder, `#[body]` (serialized as JSON; not on `GET` or
+//!   `DELETE`), `#[query]` / `#[query("name")]` (the name defaults to the
+//!   argument's in camelCase) or `#[header("Name")]`. Path, query and header
+//!   values implement [`ParamValue`]; `Option` query and header values are
+//!   left out when `None`.
+//! - **Return type**: `Result<T, E>`. `T: Deserialize` is decoded from the
+//!   success body; an empty body decodes as `null`, so `()` fits an empty
+//!   response. `E` is [`Error`] or your own type implementing
+//!   [`EndpointError`].
+//! - **Futures** are `Send`, so calls can be spawned on a multi-threaded
+//!   runtime.
+//!
+//! Mistakes are compile errors at the offending tokens, all reported at once:
+//!
+//! ```compile_fail
+//! trait Broken {
+//!     #[twill_api::twill_endpoint(GET "/tasks/<taskId>")]
+//!     async fn get(&self, task: &str) -> Result<(), twill_api::Error>;
+//! }
+//! ```
+//!
+//! # Errors
+//!
+//! [`Error`] tells apart the API's own errors ([`Error::Api`], with a typed
+//! [`ApiErrorCode`], the message, validation issues and `Retry-After`), a
+//! failure response that is not the API's format ([`Error::UnexpectedResponse`],
+//! such as a proxy's HTML page), a success body that does not decode
+//! ([`Error::Decode`]), a transport failure ([`Error::Transport`]) and an
+//! argument refused before sending ([`Error::InvalidInput`]). The API key
+//! never appears in any of them, nor in `Debug` output.
+
+#![deny(missing_docs)]
+
+// The macro names `::twill_api::…` paths; this makes them resolve here too.
+extern crate self as twill_api;
+
+mod client;
+mod endpoint;
+mod enums;
+mod error;
+mod param;
+mod tasks;
+mod types;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use client::{AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use endpoint::{Endpoint, HttpMethod};
+pub use error::{
+    ApiError, ApiErrorCode, DecodeError, EXCERPT_LIMIT, EndpointError, Error, ErrorResponse,
+    InputProblem, InvalidInput, Result, TransportError, UnexpectedResponse, ValidationIssue,
+};
+pub use param::{OptionalParamValue, ParamValue};
+pub use tasks::{
+    CreateTaskRequest, CreateTaskResponse, GetTaskResponse, Job, PullRequest, SendMessageRequest,
+    SendMessageResponse, TaskDetail, TaskRef, Tasks,
+};
+/// The `#[twill_endpoint(METHOD "path")]` attribute; see the [crate docs](crate#declaring-an-endpoint).
+pub use twill_macros::twill_endpoint;
+pub use types::{FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
+
+/// The HTTP client crate this one is built on, for
+/// [`ClientBuilder::http_client`] and [`StatusCode`].
+pub use reqwest;
+pub use reqwest::StatusCode;
+
+/// The endpoint traits, to bring their methods into scope.
+pub mod prelude {
+    pub use crate::{AsClient, Tasks};
+}

@@ -1,0 +1,105 @@
+//! Types shared by several endpoints.
+
+use serde::{Deserialize, Serialize};
+
+use crate::enums::open_enum;
+
+open_enum! {
+    /// The state of a job (one run of the agent on a task).
+    pub enum JobStatus {
+        /// Queued, not started.
+        Pending = "PENDING",
+        /// Running.
+        InProgress = "IN_PROGRESS",
+        /// Finished successfully.
+        Completed = "COMPLETED",
+        /// Finished with an error.
+        Failed = "FAILED",
+        /// Stopped before finishing.
+        Cancelled = "CANCELLED",
+    }
+    other: Unknown
+}
+
+impl JobStatus {
+    /// Whether the job will not change state again.
+    pub fn is_finished(&self) -> bool {
+        matches!(
+            self,
+            JobStatus::Completed | JobStatus::Failed | JobStatus::Cancelled
+        )
+    }
+}
+
+open_enum! {
+    /// What the agent is asked to do with a message.
+    pub enum UserIntent {
+        /// Implement directly.
+        Swe = "SWE",
+        /// Produce a plan.
+        Plan = "PLAN",
+        /// Questions and answers.
+        Ask = "ASK",
+        /// Set up the development environment.
+        DevEnvironment = "DEV_ENVIRONMENT",
+    }
+    other: Other
+}
+
+open_enum! {
+    /// How hard the agent thinks.
+    pub enum ReasoningEffort {
+        /// `low`
+        Low = "low",
+        /// `medium`
+        Medium = "medium",
+        /// `high`
+        High = "high",
+        /// `xhigh`
+        XHigh = "xhigh",
+        /// `max`
+        Max = "max",
+        /// `ultra`
+        Ultra = "ultra",
+    }
+    other: Other
+}
+
+/// A job's id and status, as returned when a job starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct JobSummary {
+    /// The job's id.
+    pub id: String,
+    /// Its status when the response was sent.
+    pub status: JobStatus,
+}
+
+/// A file attached to a message, as a UI message file part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct FilePart {
+    /// The file name shown to the agent.
+    pub filename: String,
+    /// Its MIME type, such as `text/plain` or `image/png`.
+    pub media_type: String,
+    /// Where the content is: a public URL or a `data:` URL.
+    pub url: String,
+}
+
+impl FilePart {
+    /// A file part from its three required fields.
+    pub fn new(
+        filename: impl Into<String>,
+        media_type: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Self {
+        FilePart {
+            filename: filename.into(),
+            media_type: media_type.into(),
+            url: url.into(),
+        }
+    }
+}

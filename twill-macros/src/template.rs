@@ -1,0 +1,245 @@
+//! The path template: `"/tasks/<taskIdOrSlug>/messages"`.
+//!
+//! A template is literal segments and `<placeholder>` segments; each
+//! placeholder fills one whole segment and binds the snake_case argument of
+//! the same name (`<taskIdOrSlug>` binds `task_id_or_slug`).
+
+use syn::{Error, LitStr};
+
+use crate::errors::Errors;
+
+pub(crate) struct PathTemplate {
+    /// The literal as written, for spans.
+    pub(crate) lit: LitStr,
+    pub(crate) pieces: Vec<Piece>,
+}
+
+pub(crate) enum Piece {
+    /// Text sent as written, slashes included.
+    Literal(String),
+    Placeholder(Placeholder),
+}
+
+pub(crate) struct Placeholder {
+    /// The name as written between `<` and `>`, also used in error values.
+    pub(crate) name: String,
+    /// The argument it binds.
+    pub(crate) argument: String,
+}
+
+impl PathTemplate {
+    pub(crate) fn placeholders(&self) -> impl Iterator<Item = &Placeholder> {
+        self.pieces.iter().filter_map(|piece| match piece {
+            Piece::Placeholder(placeholder) => Some(placeholder),
+            Piece::Literal(_) => None,
+        })
+    }
+}
+
+/// Parses a template, reporting each malformed segment.
+pub(crate) fn parse(lit: LitStr) -> syn::Result<PathTemplate> {
+    let path = lit.value();
+    let mut errors = Errors::default();
+    let error = |message: String| Error::new(lit.span(), message);
+
+    if !path.starts_with('/') {
+        errors.push(error(format!(
+            "the path must start with `/`, as in `\"/{path}\"`"
+        )));
+    }
+    if path.contains(['?', '#']) {
+        errors.push(error(
+            "the path cannot hold a query or a fragment; declare query parameters as \
+             `#[query]` arguments"
+                .to_owned(),
+        ));
+    }
+
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(&path).split('/').collect();
+    let last = segments.len() - 1;
+    for (index, segment) in segments.iter().copied().enumerate() {
+        literal.push('/');
+        if segment.is_empty() {
+            // `"/"` and a trailing slash are fine; `//` inside is a mistake.
+            if index != last {
+                errors.push(error(format!("empty segment (`//`) in the path `{path}`")));
+            }
+            continue;
+        }
+        if !segment.contains(['<', '>']) {
+            if let Some(bad) = segment.chars().find(|&c| !is_literal_char(c)) {
+                errors.push(error(format!(
+                    "`{}` is not allowed in a path literal (segment `{segment}`); literal \
+                     segments use letters, digits and `-._~!$&'()*+,;=:@`",
+                    bad.escape_default()
+                )));
+            }
+            literal.push_str(segment);
+            continue;
+        }
+        match placeholder(segment) {
+            Ok(placeholder) => {
+                pieces.push(Piece::Literal(std::mem::take(&mut literal)));
+                pieces.push(Piece::Placeholder(placeholder));
+            }
+            Err(message) => errors.push(error(message)),
+        }
+    }
+    if !literal.is_empty() {
+        pieces.push(Piece::Literal(literal));
+    }
+    pieces.retain(|piece| !matches!(piece, Piece::Literal(text) if text.is_empty()));
+
+    errors.into_result()?;
+    Ok(PathTemplate { lit, pieces })
+}
+
+/// A segment that holds `<` or `>`, which must be exactly `<name>`.
+fn placeholder(segment: &str) -> Result<Placeholder, String> {
+    const FORM: &str = "a placeholder is a whole segment `<name>`, the name made of letters, \
+                        digits and `_` and starting with a letter";
+    let open = segment.find('<');
+    let close = segment.find('>');
+    let inner = match (open, close) {
+        (Some(0), Some(end)) if end == segment.len() - 1 && segment.matches('<').count() == 1 => {
+            &segment[1..end]
+        }
+        (Some(open), None) => {
+            return Err(format!("unclosed `<` in `{}`; {FORM}", &segment[open..]));
+        }
+        (Some(open), Some(close)) if close < open => {
+            return Err(format!("unmatched `>` in `{segment}`; {FORM}"));
+        }
+        (None, Some(_)) => return Err(format!("unmatched `>` in `{segment}`; {FORM}")),
+        _ => {
+            return Err(format!(
+                "`{segment}` mixes a placeholder with other text; {FORM}"
+            ));
+        }
+    };
+    if inner.is_empty() {
+        return Err(format!("empty placeholder `<>`; {FORM}"));
+    }
+    let valid = inner.starts_with(|c: char| c.is_ascii_alphabetic())
+        && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!("invalid placeholder `<{inner}>`; {FORM}"));
+    }
+    Ok(Placeholder {
+        name: inner.to_owned(),
+        argument: snake_case(inner),
+    })
+}
+
+/// RFC 3986 `pchar` less `%`: what a literal segment may hold unencoded.
+fn is_literal_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c)
+}
+
+/// `taskIdOrSlug` to `task_id_or_slug`; a run of capitals is one word
+/// (`jobID` to `job_id`, `HTTPStatus` to `http_status`).
+pub(crate) fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let previous = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            let starts_word = previous.is_ascii_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_ascii_uppercase() && next_is_lower);
+            if starts_word && !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// `next_cursor` to `nextCursor`: query names go on the wire in camelCase.
+pub(crate) fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.trim_start_matches("r#").chars() {
+        if c == '_' {
+            upper = !out.is_empty();
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(path: &str) -> syn::Result<PathTemplate> {
+        parse(LitStr::new(path, proc_macro2::Span::call_site()))
+    }
+
+    fn shape(path: &str) -> Vec<String> {
+        parse_str(path)
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+            .pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Literal(text) => text.clone(),
+                Piece::Placeholder(p) => format!("<{}={}>", p.name, p.argument),
+            })
+            .collect()
+    }
+
+    fn messages(path: &str) -> Vec<String> {
+        match parse_str(path) {
+            Ok(_) => panic!("{path} parsed"),
+            Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn pieces() {
+        assert_eq!(
+            shape("/tasks/<taskIdOrSlug>/messages"),
+            ["/tasks/", "<taskIdOrSlug=task_id_or_slug>", "/messages"]
+        );
+        assert_eq!(shape("/tasks"), ["/tasks"]);
+        assert_eq!(shape("/"), ["/"]);
+        assert_eq!(shape("/<a>/<b>"), ["/", "<a=a>", "/", "<b=b>"]);
+    }
+
+    #[test]
+    fn malformed() {
+        assert!(messages("/tasks/<")[0].starts_with("unclosed `<` in `<`"));
+        assert!(messages("/tasks/<id")[0].starts_with("unclosed `<` in `<id`"));
+        assert!(messages("/tasks/<>")[0].starts_with("empty placeholder `<>`"));
+        assert!(messages("/tasks/<a b>")[0].starts_with("invalid placeholder `<a b>`"));
+        assert!(messages("/tasks/id>")[0].starts_with("unmatched `>`"));
+        assert!(messages("/tasks/x<id>")[0].starts_with("`x<id>` mixes"));
+        assert!(messages("tasks")[0].starts_with("the path must start with `/`"));
+        assert!(messages("/tasks?x=1")[0].contains("query"));
+        assert!(messages("/a//b")[0].starts_with("empty segment"));
+        assert!(messages("/a b")[0].starts_with("` ` is not allowed"));
+        // Every problem is reported, not just the first.
+        assert_eq!(messages("/<>/<a b>/c d").len(), 3);
+    }
+
+    #[test]
+    fn cases() {
+        assert_eq!(snake_case("taskIdOrSlug"), "task_id_or_slug");
+        assert_eq!(snake_case("jobId"), "job_id");
+        assert_eq!(snake_case("jobID"), "job_id");
+        assert_eq!(snake_case("HTTPStatus"), "http_status");
+        assert_eq!(snake_case("task_id"), "task_id");
+        assert_eq!(snake_case("v2Id"), "v2_id");
+        assert_eq!(camel_case("next_cursor"), "nextCursor");
+        assert_eq!(camel_case("limit"), "limit");
+        assert_eq!(camel_case("r#type"), "type");
+    }
+}
