@@ -1,1 +1,201 @@
+//! Helpers for the workspace's integration tests: a loopback HTTP server that
+//! records every request exactly as received and answers with a canned
+//! response.
 
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use tokio::net::TcpListener;
+
+/// The API key the tests' clients use.
+pub const TEST_KEY: &str = "twill_sk_test_5up3r-s3cr3t";
+
+/// A request as the server received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// The method, such as `POST`.
+    pub method: String,
+    /// The request target as sent: raw path and query bytes.
+    pub target: String,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Recorded {
+    /// A header's value as text; panics if absent, which fails the test.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("no `{name}` header in {self:?}"))
+            .to_str()
+            .expect("header is not text")
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("body is not JSON")
+    }
+}
+
+/// A response to send back.
+#[derive(Debug, Clone)]
+pub struct Canned {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Canned {
+    /// A response with `status` and an empty body.
+    pub fn status(status: u16) -> Self {
+        Canned {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A JSON response.
+    pub fn json(status: u16, body: serde_json::Value) -> Self {
+        Canned::status(status)
+            .header("content-type", "application/json")
+            .body(body.to_string())
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    fn response(&self) -> Response {
+        let mut response = Response::new(Body::from(self.body.clone()));
+        *response.status_mut() = StatusCode::from_u16(self.status).expect("valid status");
+        for (name, value) in &self.headers {
+            response.headers_mut().append(
+                HeaderName::from_bytes(name.as_bytes()).expect("valid header name"),
+                HeaderValue::from_str(value).expect("valid header value"),
+            );
+        }
+        response
+    }
+}
+
+struct Shared {
+    requests: Mutex<Vec<Recorded>>,
+    /// Replies in order; the last one repeats.
+    replies: Mutex<VecDeque<Canned>>,
+}
+
+/// A loopback server that records requests. It stops when dropped.
+pub struct Recorder {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Recorder {
+    /// Starts a server that answers every request with `reply`.
+    pub async fn start(reply: Canned) -> Recorder {
+        Recorder::replying([reply]).await
+    }
+
+    /// Starts a server that answers with `replies` in turn, repeating the
+    /// last.
+    pub async fn replying(replies: impl IntoIterator<Item = Canned>) -> Recorder {
+        let shared = Arc::new(Shared {
+            requests: Mutex::new(Vec::new()),
+            replies: Mutex::new(replies.into_iter().collect()),
+        });
+        let app = Router::new().fallback(record).with_state(shared.clone());
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("recorder server");
+        });
+        Recorder {
+            addr,
+            shared,
+            server,
+        }
+    }
+
+    /// The API root to give a client.
+    pub fn url(&self) -> String {
+        format!("http://{}/api/v1", self.addr)
+    }
+
+    /// A client for this server with [`TEST_KEY`].
+    pub fn client(&self) -> twill_api::Client {
+        twill_api::Client::builder()
+            .api_key(TEST_KEY)
+            .base_url(self.url())
+            .build()
+            .expect("client")
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.requests.lock().expect("lock").clone()
+    }
+
+    /// The one request received; fails the test if there were more or none.
+    pub fn only_request(&self) -> Recorded {
+        let requests = self.requests();
+        assert_eq!(
+            requests.len(),
+            1,
+            "expected exactly one request: {requests:#?}"
+        );
+        requests.into_iter().next().expect("one request")
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn record(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    shared.requests.lock().expect("lock").push(Recorded {
+        method: parts.method.to_string(),
+        target,
+        headers: parts.headers,
+        body,
+    });
+    let mut replies = shared.replies.lock().expect("lock");
+    let reply = if replies.len() > 1 {
+        replies.pop_front().expect("a reply")
+    } else {
+        replies
+            .front()
+            .cloned()
+            .unwrap_or_else(|| Canned::status(200))
+    };
+    reply.response()
+}

@@ -1,0 +1,202 @@
+//! A crate of our own (this one, not twill-api) declares endpoints that
+//! twill-api does not have, with every argument role and its own error type.
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use twill_api::{AsClient, Client, EndpointError, Error, ErrorResponse, twill_endpoint};
+use twill_tests::{Canned, Recorder, TEST_KEY};
+
+#[derive(Serialize)]
+struct NewLabel<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    color: Option<&'a str>,
+}
+
+#[derive(Debug, PartialEq, Deserialize)]
+struct Label {
+    id: u64,
+    name: String,
+}
+
+#[derive(Debug)]
+enum LabelError {
+    /// Our own decoding of a 409.
+    InUse(String),
+    Twill(Error),
+}
+
+impl From<Error> for LabelError {
+    fn from(error: Error) -> Self {
+        LabelError::Twill(error)
+    }
+}
+
+impl EndpointError for LabelError {
+    fn from_response(response: ErrorResponse) -> Self {
+        if response.status.as_u16() == 409 {
+            LabelError::InUse(String::from_utf8_lossy(&response.body).into_owned())
+        } else {
+            LabelError::Twill(Error::from_response(response))
+        }
+    }
+}
+
+trait LabelApi {
+    /// Adds a label to a task.
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/labels")]
+    async fn add_label(
+        &self,
+        task_id_or_slug: &str,
+        #[body] label: &NewLabel<'_>,
+        #[query] dry_run: Option<bool>,
+        #[query("pageSize")] limit: u32,
+        #[header("X-Request-Id")] request_id: &str,
+        #[header("X-Trace")] trace: Option<&str>,
+    ) -> Result<Label, Error>;
+
+    #[twill_endpoint(DELETE "/tasks/<taskIdOrSlug>/labels/<labelId>")]
+    async fn remove_label(&self, task_id_or_slug: &str, label_id: u64) -> Result<(), LabelError>;
+
+    #[twill_endpoint(PUT "/labels/<name>")]
+    async fn rename_label(
+        &self,
+        name: String,
+        #[body] to: serde_json::Value,
+    ) -> Result<Label, LabelError>;
+}
+
+impl LabelApi for Client {}
+
+/// An application type that holds a client beside its own state.
+struct App {
+    twill: Client,
+}
+
+impl AsClient for App {
+    fn as_client(&self) -> &Client {
+        &self.twill
+    }
+}
+
+impl LabelApi for App {}
+
+#[tokio::test]
+async fn every_argument_role_reaches_the_wire() {
+    let server = Recorder::start(Canned::json(200, json!({ "id": 7, "name": "bug" }))).await;
+    let label = NewLabel {
+        name: "bug",
+        color: None,
+    };
+
+    let created = server
+        .client()
+        .add_label("task 1", &label, Some(true), 50, "req-42", None)
+        .await
+        .unwrap();
+
+    assert_eq!(
+        created,
+        Label {
+            id: 7,
+            name: "bug".to_owned()
+        }
+    );
+    let sent = server.only_request();
+    assert_eq!(sent.method, "POST");
+    assert_eq!(
+        sent.target,
+        "/api/v1/tasks/task%201/labels?dryRun=true&pageSize=50"
+    );
+    assert_eq!(sent.header("x-request-id"), "req-42");
+    assert!(sent.headers.get("x-trace").is_none());
+    assert_eq!(sent.header("authorization"), format!("Bearer {TEST_KEY}"));
+    assert_eq!(&sent.body[..], br#"{"name":"bug"}"#);
+}
+
+#[tokio::test]
+async fn none_queries_are_left_out_and_query_values_are_encoded() {
+    let server = Recorder::start(Canned::json(200, json!({ "id": 1, "name": "a" }))).await;
+    let label = NewLabel {
+        name: "a",
+        color: Some("red"),
+    };
+    server
+        .client()
+        .add_label("t", &label, None, 5, "a b&c", Some("x"))
+        .await
+        .unwrap();
+    let sent = server.only_request();
+    assert_eq!(sent.target, "/api/v1/tasks/t/labels?pageSize=5");
+    assert_eq!(sent.header("x-request-id"), "a b&c");
+    assert_eq!(sent.header("x-trace"), "x");
+}
+
+#[tokio::test]
+async fn a_header_value_with_a_newline_is_refused_before_io() {
+    let server = Recorder::start(Canned::status(200)).await;
+    let label = NewLabel {
+        name: "a",
+        color: None,
+    };
+    let error = server
+        .client()
+        .add_label("t", &label, None, 5, "a\r\nX-Evil: 1", None)
+        .await
+        .unwrap_err();
+    let Error::InvalidInput(input) = error else {
+        panic!("expected InvalidInput, got {error:?}");
+    };
+    assert_eq!(input.parameter, "x-request-id");
+    assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_custom_error_type_decodes_failures_its_own_way() {
+    let server = Recorder::replying([
+        Canned::status(204),
+        Canned::status(409).body("label is in use"),
+        Canned::json(
+            404,
+            json!({ "error": { "code": "not_found", "message": "no label" } }),
+        ),
+    ])
+    .await;
+    let app = App {
+        twill: server.client(),
+    };
+
+    app.remove_label("t", 3).await.unwrap();
+    match app.remove_label("t", 3).await {
+        Err(LabelError::InUse(body)) => assert_eq!(body, "label is in use"),
+        other => panic!("expected InUse, got {other:?}"),
+    }
+    match app.remove_label("t", 3).await {
+        Err(LabelError::Twill(error)) => {
+            assert_eq!(error.api_code(), Some(&twill_api::ApiErrorCode::NotFound));
+        }
+        other => panic!("expected Twill(not_found), got {other:?}"),
+    }
+    let requests = server.requests();
+    assert!(requests.iter().all(|r| r.method == "DELETE"));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.target == "/api/v1/tasks/t/labels/3")
+    );
+    assert!(requests.iter().all(|r| r.body.is_empty()));
+}
+
+#[tokio::test]
+async fn client_side_failures_reach_a_custom_error_through_from() {
+    let server = Recorder::start(Canned::status(200)).await;
+    let result = server
+        .client()
+        .rename_label(String::new(), json!({ "name": "x" }))
+        .await;
+    assert!(
+        matches!(result, Err(LabelError::Twill(Error::InvalidInput(_)))),
+        "{result:?}"
+    );
+    assert!(server.requests().is_empty());
+}

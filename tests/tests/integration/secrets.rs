@@ -1,0 +1,103 @@
+//! The API key never shows in Debug or Display output.
+
+use serde_json::json;
+use twill_api::prelude::*;
+use twill_api::{BuildError, Client, SendMessageRequest};
+use twill_tests::{Canned, Recorder, TEST_KEY};
+
+fn assert_no_key(text: &str) {
+    assert!(!text.contains(TEST_KEY), "the API key leaked into: {text}");
+    // Not even a recognisable part of it.
+    assert!(
+        !text.contains("5up3r"),
+        "part of the API key leaked into: {text}"
+    );
+}
+
+#[test]
+fn client_and_builder_debug_redact_the_key() {
+    let builder = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url("http://127.0.0.1:9/api/v1");
+    assert_no_key(&format!("{builder:?}"));
+    let client = builder.build().unwrap();
+    let debug = format!("{client:?}");
+    assert_no_key(&debug);
+    assert!(debug.contains("<redacted>"), "{debug}");
+    assert_no_key(&format!("{client:#?}"));
+}
+
+#[test]
+fn a_key_that_cannot_be_a_header_is_refused_without_echo() {
+    for key in [
+        format!("{TEST_KEY}\r\nX-Injected: 1"),
+        format!("{TEST_KEY} "),
+        format!("{TEST_KEY}\u{0}"),
+    ] {
+        let error = Client::builder().api_key(&key).build().unwrap_err();
+        assert!(matches!(error, BuildError::InvalidApiKey(_)));
+        assert_no_key(&error.to_string());
+        assert_no_key(&format!("{error:?}"));
+    }
+}
+
+#[tokio::test]
+async fn errors_of_every_kind_do_not_show_the_key() {
+    let replies = [
+        Canned::json(
+            401,
+            json!({ "error": { "code": "unauthorized", "message": "bad key" } }),
+        ),
+        Canned::status(502)
+            .header("content-type", "text/html")
+            .body("<html>bad gateway</html>"),
+        Canned::json(200, json!({ "unexpected": true })),
+    ];
+    for reply in replies {
+        let server = Recorder::start(reply).await;
+        let error = server
+            .client()
+            .send_message("t", &SendMessageRequest::new("hi"))
+            .await
+            .unwrap_err();
+        assert_no_key(&error.to_string());
+        assert_no_key(&format!("{error:?}"));
+        // The server did receive the key: the redaction is in the output only.
+        assert_eq!(
+            server.only_request().header("authorization"),
+            format!("Bearer {TEST_KEY}")
+        );
+    }
+
+    let refused = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url("http://127.0.0.1:9/api/v1")
+        .build()
+        .unwrap()
+        .get_task("..")
+        .await
+        .unwrap_err();
+    assert_no_key(&format!("{refused} {refused:?}"));
+}
+
+#[tokio::test]
+async fn transport_errors_do_not_show_the_key() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let error = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(format!("http://{addr}/api/v1"))
+        .build()
+        .unwrap()
+        .get_task("t")
+        .await
+        .unwrap_err();
+    let mut text = format!("{error} {error:?}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(" {cause} {cause:?}"));
+        source = cause.source();
+    }
+    assert_no_key(&text);
+}
