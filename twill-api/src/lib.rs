@@ -131,3 +131,8 @@ pub use reqwest::StatusCode;
 pub mod prelude {
     pub use crate::{AsClient, Tasks};
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

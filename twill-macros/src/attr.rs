@@ -54,49 +54,54 @@ impl HttpMethod {
     }
 }
 
+/// What the attribute says, as far as it could be read: a part with an error
+/// is `None` (the error is recorded), so that the method can still be checked
+/// against the rest.
+#[derive(Default)]
 pub(crate) struct EndpointAttr {
-    pub(crate) method: HttpMethod,
-    pub(crate) path: PathTemplate,
+    pub(crate) method: Option<HttpMethod>,
+    pub(crate) path: Option<PathTemplate>,
 }
 
-/// Parses the attribute, reporting the method and the path independently so
-/// that a bad method does not hide a bad path.
-pub(crate) fn parse(args: TokenStream) -> syn::Result<EndpointAttr> {
+/// Parses the attribute, reporting the method, the path and the options
+/// independently so that one mistake does not hide another.
+pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> EndpointAttr {
     let parser = |input: ParseStream| {
+        let mut attr = EndpointAttr::default();
         if input.is_empty() {
-            return Err(Error::new(Span::call_site(), GRAMMAR));
+            errors.push(Error::new(Span::call_site(), GRAMMAR));
+            return Ok(attr);
         }
-        let mut errors = Errors::default();
-        let method = if input.peek(LitStr) {
+        let mut after = input.span();
+        if input.peek(LitStr) {
             errors.push(Error::new(
                 input.span(),
                 format!("missing HTTP method before the path; {GRAMMAR}"),
             ));
-            None
         } else {
             let ident: Ident = input
                 .parse()
                 .map_err(|e| Error::new(e.span(), format!("expected an HTTP method; {GRAMMAR}")))?;
-            errors.take(method(&ident))
-        };
+            after = ident.span();
+            attr.method = errors.take(method(&ident));
+        }
 
-        let path = if input.is_empty() || input.peek(Token![,]) {
+        if input.is_empty() || input.peek(Token![,]) {
             errors.push(Error::new(
-                input.span(),
+                after,
                 format!("missing path after the HTTP method; {GRAMMAR}"),
             ));
-            None
         } else if input.peek(LitStr) {
-            let lit: LitStr = input.parse()?;
-            errors.take(template::parse(lit))
+            let (path, path_errors) = template::parse(input.parse()?);
+            attr.path = Some(path);
+            errors.extend(path_errors);
         } else {
             let token: proc_macro2::TokenTree = input.parse()?;
             errors.push(Error::new_spanned(
                 token,
                 format!("expected the path as a string literal; {GRAMMAR}"),
             ));
-            None
-        };
+        }
 
         if input.peek(Token![,]) {
             input.parse::<Token![,]>()?;
@@ -110,15 +115,15 @@ pub(crate) fn parse(args: TokenStream) -> syn::Result<EndpointAttr> {
                  no options",
             ));
         }
-
-        errors.into_result()?;
-        match (method, path) {
-            (Some(method), Some(path)) => Ok(EndpointAttr { method, path }),
-            // Unreachable in practice: every `None` above pushed an error.
-            _ => Err(Error::new(Span::call_site(), GRAMMAR)),
-        }
+        Ok(attr)
     };
-    parser.parse2(args)
+    match parser.parse2(args) {
+        Ok(attr) => attr,
+        Err(error) => {
+            errors.push(error);
+            EndpointAttr::default()
+        }
+    }
 }
 
 fn method(ident: &Ident) -> syn::Result<HttpMethod> {

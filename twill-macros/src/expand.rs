@@ -28,20 +28,34 @@ pub(crate) fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     }
 
     let mut errors = Errors::default();
-    let attr = errors.take(attr::parse(args));
-    // Runs even when the attribute is bad, to report every problem at once.
+    // Each step runs whatever the others found, to report every problem at once.
+    let attr = attr::parse(args, &mut errors);
     let method = signature::parse(&mut func, &mut errors);
-    let endpoint = match (&attr, &method) {
-        (Some(attr), Some(method)) => validate::check(attr, method, &mut errors),
-        _ => None,
-    };
+    let endpoint = validate::check(&attr, &method, &mut errors);
     match (errors.into_result(), endpoint) {
         (Ok(()), Some(endpoint)) => generate(&func, &endpoint),
-        (Err(error), _) => beside(quote!(#func), error),
+        (Err(error), _) => beside(placeholder(&func), error),
+        // `check` returns `None` only after recording why; kept total anyway.
         (Ok(()), None) => beside(
-            quote!(#func),
+            placeholder(&func),
             Error::new(Span::call_site(), NOT_A_TRAIT_METHOD),
         ),
+    }
+}
+
+/// The method as declared, with a body that only type-checks: implementors
+/// of the trait and callers of the method then compile as they would with a
+/// correct declaration, and the only errors are the declaration's own. The
+/// body never runs, since the crate does not compile.
+fn placeholder(func: &TraitItemFn) -> TokenStream {
+    let attrs = &func.attrs;
+    let sig = &func.sig;
+    quote! {
+        #(#attrs)*
+        #[allow(unreachable_code, unused_variables)]
+        #sig {
+            ::core::panic!("this `#[twill_endpoint]` declaration has errors")
+        }
     }
 }
 

@@ -23,9 +23,12 @@ const RESERVED_HEADERS: [&str; 7] = [
     "transfer-encoding",
 ];
 
+/// The method as far as it could be read; errors are recorded as found.
 pub(crate) struct EndpointFn {
+    /// The arguments after `self` that are plain names.
     pub(crate) args: Vec<Arg>,
-    pub(crate) output: Type,
+    /// The `Result` type, if the method returns one.
+    pub(crate) output: Option<Type>,
 }
 
 pub(crate) struct Arg {
@@ -44,36 +47,35 @@ pub(crate) enum Role {
 
 /// Reads the method, removing the macro's argument markers from `func` so
 /// that it can be emitted as is when the declaration has errors.
-pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> Option<EndpointFn> {
-    let mut local = Errors::default();
+pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> EndpointFn {
     let sig = &mut func.sig;
 
     if sig.asyncness.is_none() {
-        local.push(Error::new(
+        errors.push(Error::new(
             sig.fn_token.span,
             "an endpoint method is an `async fn`: write `async fn`",
         ));
     }
     if let Some(constness) = &sig.constness {
-        local.push(Error::new(
+        errors.push(Error::new(
             constness.span,
             "an endpoint method cannot be `const`",
         ));
     }
     if let syn::Safety::Unsafe(token) = &sig.safety {
-        local.push(Error::new(
+        errors.push(Error::new(
             token.span,
             "an endpoint method cannot be `unsafe`",
         ));
     }
     if let Some(abi) = &sig.abi {
-        local.push(Error::new_spanned(
+        errors.push(Error::new_spanned(
             abi,
             "an endpoint method cannot declare an ABI",
         ));
     }
     if let Some(variadic) = &sig.variadic {
-        local.push(Error::new_spanned(
+        errors.push(Error::new_spanned(
             variadic,
             "an endpoint method cannot be variadic",
         ));
@@ -82,13 +84,13 @@ pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> Option<Endpo
     match sig.inputs.first() {
         Some(FnArg::Receiver(receiver)) => {
             if !matches!(receiver.kind, ReceiverKind::Reference(_, _, None)) {
-                local.push(Error::new_spanned(
+                errors.push(Error::new_spanned(
                     receiver,
                     "an endpoint method takes `&self`: it only reads the client it is called on",
                 ));
             }
         }
-        _ => local.push(Error::new(
+        _ => errors.push(Error::new(
             sig.ident.span(),
             format!(
                 "`{}` has no `&self`: an endpoint method takes `&self` first, the client it is \
@@ -102,10 +104,10 @@ pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> Option<Endpo
     let mut body_seen = false;
     for input in sig.inputs.iter_mut() {
         let FnArg::Typed(typed) = input else { continue };
-        let mut role = take_role(&mut typed.attrs, &mut local);
+        let mut role = take_role(&mut typed.attrs, errors);
         if let Some(Role::Body(span)) = &role {
             if body_seen {
-                local.push(Error::new(*span, "only one argument can be the `#[body]`"));
+                errors.push(Error::new(*span, "only one argument can be the `#[body]`"));
             }
             body_seen = true;
         }
@@ -121,7 +123,7 @@ pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> Option<Endpo
                     role,
                 });
             }
-            other => local.push(Error::new_spanned(
+            other => errors.push(Error::new_spanned(
                 other,
                 "an endpoint argument is a plain name (`task_id: &str`): its name binds it to a \
                  path placeholder or its marker",
@@ -132,7 +134,7 @@ pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> Option<Endpo
     let output = match &sig.output {
         ReturnType::Type(_, ty) if is_result(ty) => Some((**ty).clone()),
         ReturnType::Type(_, ty) => {
-            local.push(Error::new_spanned(
+            errors.push(Error::new_spanned(
                 ty,
                 "an endpoint returns `Result<T, E>`: `T` is decoded from the success body (`()` \
                  for none) and `E` from failures (`twill_api::Error`, or a type that implements \
@@ -141,7 +143,7 @@ pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> Option<Endpo
             None
         }
         ReturnType::Default => {
-            local.push(Error::new(
+            errors.push(Error::new(
                 sig.paren_token.span.close(),
                 "missing return type: an endpoint returns `Result<T, E>`, for example \
                  `-> Result<SendMessageResponse, twill_api::Error>`",
@@ -150,12 +152,7 @@ pub(crate) fn parse(func: &mut TraitItemFn, errors: &mut Errors) -> Option<Endpo
         }
     };
 
-    let valid = local.is_empty();
-    errors.extend(local);
-    match output {
-        Some(output) if valid => Some(EndpointFn { args, output }),
-        _ => None,
-    }
+    EndpointFn { args, output }
 }
 
 /// `Result<..>` by its last path segment, so that aliases such as

@@ -11,7 +11,12 @@ use crate::errors::Errors;
 pub(crate) struct PathTemplate {
     /// The literal as written, for spans.
     pub(crate) lit: LitStr,
+    /// The well-formed pieces; a malformed segment is left out.
     pub(crate) pieces: Vec<Piece>,
+    /// Whether every segment was well formed. When not, an argument may be
+    /// meant for the malformed placeholder, so unbound arguments are not
+    /// reported.
+    pub(crate) complete: bool,
 }
 
 pub(crate) enum Piece {
@@ -37,7 +42,7 @@ impl PathTemplate {
 }
 
 /// Parses a template, reporting each malformed segment.
-pub(crate) fn parse(lit: LitStr) -> syn::Result<PathTemplate> {
+pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
     let path = lit.value();
     let mut errors = Errors::default();
     let error = |message: String| Error::new(lit.span(), message);
@@ -47,7 +52,8 @@ pub(crate) fn parse(lit: LitStr) -> syn::Result<PathTemplate> {
             "the path must start with `/`, as in `\"/{path}\"`"
         )));
     }
-    if path.contains(['?', '#']) {
+    let has_query = path.contains(['?', '#']);
+    if has_query {
         errors.push(error(
             "the path cannot hold a query or a fragment; declare query parameters as \
              `#[query]` arguments"
@@ -69,7 +75,11 @@ pub(crate) fn parse(lit: LitStr) -> syn::Result<PathTemplate> {
             continue;
         }
         if !segment.contains(['<', '>']) {
-            if let Some(bad) = segment.chars().find(|&c| !is_literal_char(c)) {
+            // `?` and `#` were reported above, once for the whole path.
+            let bad = segment
+                .chars()
+                .find(|&c| !(is_literal_char(c) || (has_query && matches!(c, '?' | '#'))));
+            if let Some(bad) = bad {
                 errors.push(error(format!(
                     "`{}` is not allowed in a path literal (segment `{segment}`); literal \
                      segments use letters, digits and `-._~!$&'()*+,;=:@`",
@@ -92,8 +102,15 @@ pub(crate) fn parse(lit: LitStr) -> syn::Result<PathTemplate> {
     }
     pieces.retain(|piece| !matches!(piece, Piece::Literal(text) if text.is_empty()));
 
-    errors.into_result()?;
-    Ok(PathTemplate { lit, pieces })
+    let complete = errors.is_empty();
+    (
+        PathTemplate {
+            lit,
+            pieces,
+            complete,
+        },
+        errors,
+    )
 }
 
 /// A segment that holds `<` or `>`, which must be exactly `<name>`.
@@ -181,7 +198,8 @@ mod tests {
     use super::*;
 
     fn parse_str(path: &str) -> syn::Result<PathTemplate> {
-        parse(LitStr::new(path, proc_macro2::Span::call_site()))
+        let (template, errors) = parse(LitStr::new(path, proc_macro2::Span::call_site()));
+        errors.into_result().map(|()| template)
     }
 
     fn shape(path: &str) -> Vec<String> {
@@ -223,6 +241,7 @@ mod tests {
         assert!(messages("/tasks/id>")[0].starts_with("unmatched `>`"));
         assert!(messages("/tasks/x<id>")[0].starts_with("`x<id>` mixes"));
         assert!(messages("tasks")[0].starts_with("the path must start with `/`"));
+        assert_eq!(messages("/tasks?x=1").len(), 1);
         assert!(messages("/tasks?x=1")[0].contains("query"));
         assert!(messages("/a//b")[0].starts_with("empty segment"));
         assert!(messages("/a b")[0].starts_with("` ` is not allowed"));

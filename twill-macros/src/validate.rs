@@ -12,7 +12,7 @@ use crate::attr::{EndpointAttr, HttpMethod};
 use crate::errors::Errors;
 use crate::signature::{Arg, EndpointFn, Role};
 use crate::suggest;
-use crate::template::Piece;
+use crate::template::{Piece, camel_case};
 
 /// A declaration that passed every check.
 pub(crate) struct Endpoint {
@@ -31,72 +31,88 @@ pub(crate) enum PathStep {
     Segment(String, Ident),
 }
 
+/// Checks what could be read of the attribute against the method, and
+/// builds the IR when everything is present and valid.
 pub(crate) fn check(
     attr: &EndpointAttr,
     func: &EndpointFn,
     errors: &mut Errors,
 ) -> Option<Endpoint> {
-    let mut local = Errors::default();
-    let lit_span = attr.path.lit.span();
+    let clean_before = errors.is_empty();
     let name_of = |arg: &Arg| arg.ident.unraw().to_string();
 
     let mut path = Vec::new();
     let mut bound = HashSet::new();
-    for piece in &attr.path.pieces {
-        match piece {
-            Piece::Literal(text) => path.push(PathStep::Literal(text.clone())),
-            Piece::Placeholder(placeholder) => {
-                if !bound.insert(placeholder.argument.clone()) {
-                    local.push(Error::new(
-                        lit_span,
-                        format!(
-                            "placeholder `<{}>` appears more than once in the path; each \
-                             argument fills one segment",
-                            placeholder.name
-                        ),
-                    ));
-                    continue;
-                }
-                match func
+    for piece in attr.path.iter().flat_map(|template| &template.pieces) {
+        let placeholder = match piece {
+            Piece::Literal(text) => {
+                path.push(PathStep::Literal(text.clone()));
+                continue;
+            }
+            Piece::Placeholder(placeholder) => placeholder,
+        };
+        let lit_span = attr
+            .path
+            .as_ref()
+            .map_or_else(Span::call_site, |t| t.lit.span());
+        if !bound.insert(placeholder.argument.clone()) {
+            errors.push(Error::new(
+                lit_span,
+                format!(
+                    "placeholder `<{}>` appears more than once in the path; each argument \
+                     fills one segment",
+                    placeholder.name
+                ),
+            ));
+            continue;
+        }
+        match func
+            .args
+            .iter()
+            .find(|arg| name_of(arg) == placeholder.argument)
+        {
+            Some(arg) if arg.role.is_some() => errors.push(Error::new(
+                arg.ident.span(),
+                format!(
+                    "`{}` fills the placeholder `<{}>` and also has a marker; a path argument \
+                     takes no marker",
+                    arg.ident, placeholder.name
+                ),
+            )),
+            Some(arg) => path.push(PathStep::Segment(
+                placeholder.name.clone(),
+                arg.ident.clone(),
+            )),
+            None => {
+                let free: Vec<String> = func
                     .args
                     .iter()
-                    .find(|arg| name_of(arg) == placeholder.argument)
-                {
-                    Some(arg) if arg.role.is_some() => local.push(Error::new(
-                        arg.ident.span(),
-                        format!(
-                            "`{}` fills the placeholder `<{}>` and also has a marker; a path \
-                             argument takes no marker",
-                            arg.ident, placeholder.name
-                        ),
-                    )),
-                    Some(arg) => path.push(PathStep::Segment(
-                        placeholder.name.clone(),
-                        arg.ident.clone(),
-                    )),
-                    None => {
-                        let free = func.args.iter().filter(|arg| arg.role.is_none());
-                        let names: Vec<String> = free.map(name_of).collect();
-                        let hint = suggest::closest(
-                            &placeholder.argument,
-                            names.iter().map(String::as_str),
-                        )
-                        .map(|near| format!("; did you mean `{near}`?"))
-                        .unwrap_or_default();
-                        local.push(Error::new(
-                            lit_span,
-                            format!(
-                                "placeholder `<{}>` has no argument: add `{}: &str` to the \
-                                 method{hint}",
-                                placeholder.name, placeholder.argument
-                            ),
-                        ));
-                    }
-                }
+                    .filter(|arg| arg.role.is_none())
+                    .map(name_of)
+                    .collect();
+                let hint = suggest::closest(&placeholder.argument, free.iter().map(String::as_str))
+                    .map(|near| format!("; did you mean `{near}`?"))
+                    .unwrap_or_default();
+                errors.push(Error::new(
+                    lit_span,
+                    format!(
+                        "placeholder `<{}>` has no argument: add `{}: &str` to the method{hint}",
+                        placeholder.name, placeholder.argument
+                    ),
+                ));
             }
         }
     }
 
+    // With a malformed or missing path, an argument may be meant for a
+    // placeholder that could not be read: do not report it as unused.
+    let path_complete = attr.path.as_ref().is_some_and(|template| template.complete);
+    let placeholders: Vec<&str> = attr
+        .path
+        .iter()
+        .flat_map(|template| template.placeholders())
+        .map(|placeholder| placeholder.argument.as_str())
+        .collect();
     let mut queries = Vec::new();
     let mut headers = Vec::new();
     let mut body = None;
@@ -104,38 +120,32 @@ pub(crate) fn check(
     let mut seen_headers = HashSet::new();
     for arg in &func.args {
         match &arg.role {
-            None if bound.contains(&name_of(arg)) => {}
+            None if bound.contains(&name_of(arg)) || !path_complete => {}
             None => {
-                let placeholders: Vec<&str> = attr
-                    .path
-                    .placeholders()
-                    .map(|p| p.argument.as_str())
-                    .collect();
                 let hint = suggest::closest(&name_of(arg), placeholders.iter().copied())
                     .map(|near| {
                         format!("; did you mean `{near}`, for the placeholder in the path?")
                     })
                     .unwrap_or_default();
-                local.push(Error::new(
+                errors.push(Error::new(
                     arg.ident.span(),
                     format!(
-                        "argument `{}` has no role: name it after a path placeholder \
-                         (`<{}>`), or mark it `#[body]`, `#[query]` or \
-                         `#[header(\"Name\")]`{hint}",
+                        "argument `{}` has no role: name it after a path placeholder (`<{}>`), \
+                         or mark it `#[body]`, `#[query]` or `#[header(\"Name\")]`{hint}",
                         arg.ident,
-                        crate::template::camel_case(&name_of(arg)),
+                        camel_case(&name_of(arg)),
                     ),
                 ));
             }
             Some(Role::Body(marker)) => {
-                if !attr.method.takes_body() {
-                    local.push(body_not_allowed(*marker, attr.method, &arg.ident));
+                if let Some(method) = attr.method.filter(|method| !method.takes_body()) {
+                    errors.push(body_not_allowed(*marker, method, &arg.ident));
                 }
                 body = Some(arg.ident.clone());
             }
             Some(Role::Query(name)) => {
                 if !seen_queries.insert(name.clone()) {
-                    local.push(Error::new(
+                    errors.push(Error::new(
                         arg.ident.span(),
                         format!("two arguments send the query parameter `{name}`"),
                     ));
@@ -144,7 +154,7 @@ pub(crate) fn check(
             }
             Some(Role::Header(name)) => {
                 if !seen_headers.insert(name.clone()) {
-                    local.push(Error::new(
+                    errors.push(Error::new(
                         arg.ident.span(),
                         format!("two arguments send the header `{name}`"),
                     ));
@@ -154,16 +164,17 @@ pub(crate) fn check(
         }
     }
 
-    let valid = local.is_empty();
-    errors.extend(local);
-    valid.then(|| Endpoint {
-        method: attr.method,
-        template: attr.path.lit.value(),
+    if !clean_before || !errors.is_empty() || !path_complete {
+        return None;
+    }
+    Some(Endpoint {
+        method: attr.method?,
+        template: attr.path.as_ref()?.lit.value(),
         path,
         queries,
         headers,
         body,
-        output: func.output.clone(),
+        output: func.output.clone()?,
     })
 }
 

@@ -1,0 +1,13 @@
+//! Compile-time checks of `#[twill_endpoint]`: each `ui/*.rs` case is one
+//! mistake with its expected diagnostics beside it in `ui/*.stderr`;
+//! `ui/pass/*.rs` are the accepted forms.
+//!
+//! To review a changed diagnostic: `TRYBUILD=overwrite cargo test -p twill-tests --test ui`,
+//! then read the diff of the `.stderr` files.
+
+#[test]
+fn ui() {
+    let cases = trybuild::TestCases::new();
+    cases.compile_fail("ui/*.rs");
+    cases.pass("ui/pass/*.rs");
+}
