@@ -9,17 +9,15 @@
 
 use std::future::Future;
 
-use bytes::Bytes;
+use reqwest::Url;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
-use reqwest::{StatusCode, Url};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::error::{
-    DecodeError, EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, TransportError,
-    excerpt,
+    EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, TransportError,
 };
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
+use crate::response::FromResponse;
 use crate::{Client, Endpoint};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -150,20 +148,30 @@ impl<'a> Call<'a> {
     /// into `E`.
     pub fn send<T, E>(self) -> impl Future<Output = Result<T, E>> + Send + 'a
     where
-        T: DeserializeOwned,
+        T: FromResponse,
         E: EndpointError,
     {
         let client = self.client;
-        let request = self.into_request();
+        let request = self.into_request(T::ACCEPT, T::STREAMING);
         async move {
             match execute(client, request?).await? {
-                Outcome::Success(status, body) => decode(status, &body).map_err(E::from),
+                Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
                 Outcome::Failure(response) => Err(E::from_response(response)),
             }
         }
     }
 
-    fn into_request(self) -> Result<reqwest::Request, Error> {
+    /// Sends `{}` as the body, for the endpoints that want an empty object.
+    pub fn empty_object(mut self) -> Self {
+        self.body = Some(b"{}".to_vec());
+        self
+    }
+
+    fn into_request(
+        self,
+        accept: &'static str,
+        streaming: bool,
+    ) -> Result<reqwest::Request, Error> {
         if let Some(error) = self.error {
             return Err(Error::InvalidInput(error));
         }
@@ -179,7 +187,7 @@ impl<'a> Call<'a> {
         let headers = request.headers_mut();
         headers.reserve(4 + self.headers.len());
         headers.insert(AUTHORIZATION, client.authorization().clone());
-        headers.insert(ACCEPT, APPLICATION_JSON);
+        headers.insert(ACCEPT, HeaderValue::from_static(accept));
         headers.insert(USER_AGENT, client.user_agent().clone());
         if self.body.is_some() {
             headers.insert(CONTENT_TYPE, APPLICATION_JSON);
@@ -187,8 +195,17 @@ impl<'a> Call<'a> {
         for (name, value) in self.headers {
             headers.insert(name, value);
         }
-        *request.body_mut() = self.body.map(Into::into);
-        *request.timeout_mut() = client.timeout();
+        let method = self.endpoint.method();
+        *request.body_mut() = match self.body {
+            Some(body) => Some(body.into()),
+            // An explicit empty body makes hyper send `Content-Length: 0`,
+            // which some proxies require on a POST.
+            None if method.takes_body() => Some(Vec::new().into()),
+            None => None,
+        };
+        // A stream lasts as long as the job it follows, so the call timeout
+        // would cut it short; its reader bounds the wait between events.
+        *request.timeout_mut() = if streaming { None } else { client.timeout() };
         Ok(request)
     }
 }
@@ -198,7 +215,7 @@ impl<'a> Call<'a> {
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 enum Outcome {
-    Success(StatusCode, Bytes),
+    Success(reqwest::Response),
     Failure(ErrorResponse),
 }
 
@@ -209,8 +226,7 @@ async fn execute(client: &Client, request: reqwest::Request) -> Result<Outcome, 
     let mut response = client.http().execute(request).await.map_err(transport)?;
     let status = response.status();
     if status.is_success() {
-        let body = response.bytes().await.map_err(transport)?;
-        return Ok(Outcome::Success(status, body));
+        return Ok(Outcome::Success(response));
     }
     let headers = std::mem::take(response.headers_mut());
     let mut body = Vec::new();
@@ -226,21 +242,4 @@ async fn execute(client: &Client, request: reqwest::Request) -> Result<Outcome, 
         headers,
         body: body.into(),
     }))
-}
-
-/// Decodes a success body; an empty body decodes as JSON `null`, so `()`
-/// and `Option<T>` accept it.
-fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T, Error> {
-    let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        body
-    };
-    serde_json::from_slice(json).map_err(|source| {
-        Error::Decode(Box::new(DecodeError {
-            status,
-            excerpt: excerpt(body),
-            source,
-        }))
-    })
 }

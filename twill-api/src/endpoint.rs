@@ -29,6 +29,11 @@ impl HttpMethod {
         }
     }
 
+    /// Whether requests with this method carry a body.
+    pub const fn takes_body(self) -> bool {
+        !matches!(self, HttpMethod::Get | HttpMethod::Delete)
+    }
+
     pub(crate) fn to_reqwest(self) -> reqwest::Method {
         match self {
             HttpMethod::Get => reqwest::Method::GET,

@@ -40,6 +40,34 @@ pub enum Error {
     /// An argument was refused before anything was sent.
     #[error(transparent)]
     InvalidInput(InvalidInput),
+    /// A stream (job logs, pages) broke or ended too early.
+    #[error(transparent)]
+    Stream(StreamError),
+}
+
+/// Why a stream stopped before it was done.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StreamError {
+    /// The job log stream closed before its `complete` or `error` event.
+    #[error("the job log stream ended before its `complete` or `error` event")]
+    EndedEarly,
+    /// A job log event's data is not JSON.
+    #[error("a job log event is not valid JSON ({source}): {excerpt:?}")]
+    InvalidEvent {
+        /// The start of the event's data.
+        excerpt: String,
+        /// What serde found wrong.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The event stream itself is malformed (invalid UTF-8, for one).
+    #[error("the event stream is malformed: {0}")]
+    Malformed(String),
+    /// A list endpoint returned the cursor it was given: following it would
+    /// loop forever.
+    #[error("the server returned the cursor {0:?} again; stopping rather than looping")]
+    RepeatedCursor(String),
 }
 
 impl Error {
@@ -50,7 +78,7 @@ impl Error {
             Error::UnexpectedResponse(error) => Some(error.status),
             Error::Decode(error) => Some(error.status),
             Error::Transport(error) => error.source.status(),
-            Error::InvalidInput(_) => None,
+            Error::InvalidInput(_) | Error::Stream(_) => None,
         }
     }
 

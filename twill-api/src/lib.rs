@@ -96,31 +96,51 @@
 // The macro names `::twill_api::…` paths; this makes them resolve here too.
 extern crate self as twill_api;
 
+mod account;
 mod client;
 mod endpoint;
 mod enums;
 mod error;
+mod jobs;
+mod logs;
+mod paginate;
 mod param;
+mod response;
+mod scheduled;
 mod tasks;
 mod types;
 
 #[doc(hidden)]
 pub mod __private;
 
+pub use account::{Account, Me, Repository, RepositoryList};
 pub use client::{AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use endpoint::{Endpoint, HttpMethod};
 pub use error::{
     ApiError, ApiErrorCode, DecodeError, EXCERPT_LIMIT, EndpointError, Error, ErrorResponse,
-    InputProblem, InvalidInput, Result, TransportError, UnexpectedResponse, ValidationIssue,
+    InputProblem, InvalidInput, Result, StreamError, TransportError, UnexpectedResponse,
+    ValidationIssue,
 };
+pub use jobs::Jobs;
+pub use logs::{JobLogEvent, JobLogStream, JobOutcome};
+pub use paginate::Paginated;
 pub use param::{OptionalParamValue, ParamValue};
-pub use tasks::{
-    CreateTaskRequest, CreateTaskResponse, GetTaskResponse, Job, PullRequest, SendMessageRequest,
-    SendMessageResponse, TaskDetail, TaskRef, Tasks,
+pub use response::FromResponse;
+pub use scheduled::{
+    CreateScheduledTaskRequest, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse,
+    ScheduledTasks, UpdateScheduledTaskRequest,
 };
+pub use tasks::{
+    ApprovePlanResponse, CancelTaskResponse, CreateTaskRequest, CreateTaskResponse,
+    GetTaskResponse, Job, JobPage, PullRequest, SendMessageRequest, SendMessageResponse,
+    TaskDetail, TaskId, TaskListItem, TaskPage, TaskRef, Tasks, TeleportArchive,
+};
+/// `#[endpoints]` on a trait adds `const ENDPOINTS: &'static [Endpoint]`,
+/// the name, method and path template of each `#[twill_endpoint]` method.
+pub use twill_macros::endpoints;
 /// The `#[twill_endpoint(METHOD "path")]` attribute; see the [crate docs](crate#declaring-an-endpoint).
 pub use twill_macros::twill_endpoint;
-pub use types::{FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
+pub use types::{Acknowledgement, FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
 
 /// The HTTP client crate this one is built on, for
 /// [`ClientBuilder::http_client`] and [`StatusCode`].
@@ -129,7 +149,27 @@ pub use reqwest::StatusCode;
 
 /// The endpoint traits, to bring their methods into scope.
 pub mod prelude {
-    pub use crate::{AsClient, Tasks};
+    pub use crate::{Account, AsClient, Jobs, ScheduledTasks, Tasks};
+}
+
+/// Every endpoint `twill-api` declares, grouped by trait in the order of the
+/// API reference: name, HTTP method and path template, from the
+/// declarations themselves.
+///
+/// ```
+/// let endpoints: Vec<_> = twill_api::all_endpoints().collect();
+/// assert_eq!(endpoints.len(), 20);
+/// assert!(endpoints.iter().any(|e| e.to_string() == "POST /tasks/<taskIdOrSlug>/messages"));
+/// ```
+pub fn all_endpoints() -> impl Iterator<Item = &'static Endpoint> {
+    [
+        <Client as Account>::ENDPOINTS,
+        <Client as Tasks>::ENDPOINTS,
+        <Client as Jobs>::ENDPOINTS,
+        <Client as ScheduledTasks>::ENDPOINTS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The README's Rust examples, compiled and run as doctests.

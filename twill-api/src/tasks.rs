@@ -1,9 +1,12 @@
 //! Tasks: create one, read it, send it messages.
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::types::{FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
-use crate::{Client, Error, twill_endpoint};
+use crate::error::Error;
+use crate::response::{FromResponse, read_body};
+use crate::types::{Acknowledgement, FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
+use crate::{AsClient, Client, Paginated, endpoints, twill_endpoint};
 
 /// The task endpoints. [`Client`] implements this trait; so can your own
 /// type through [`AsClient`](crate::AsClient).
@@ -12,6 +15,7 @@ use crate::{Client, Error, twill_endpoint};
 /// errors (`validation_error` 400, `unauthorized` 401, `not_found` 404,
 /// `rate_limited` 429 with `Retry-After`, `internal_error` 500), and the
 /// other variants for what is not an API answer.
+#[endpoints]
 pub trait Tasks {
     /// `POST /tasks`: creates a task and starts its first job (201).
     ///
@@ -60,6 +64,92 @@ pub trait Tasks {
         task_id_or_slug: &str,
         #[body] request: &SendMessageRequest,
     ) -> Result<SendMessageResponse, Error>;
+
+    /// `GET /tasks?limit&cursor`: one page of the workspace's tasks.
+    ///
+    /// `limit` is 1 to 100 (the API's default is 20); `cursor` is the
+    /// previous page's `next_cursor`. To walk every page, use
+    /// [`tasks_stream`](Tasks::tasks_stream). Fails with 400 on a bad limit
+    /// or cursor.
+    #[twill_endpoint(GET "/tasks")]
+    async fn list_tasks(
+        &self,
+        #[query] limit: Option<u32>,
+        #[query] cursor: Option<&str>,
+    ) -> Result<TaskPage, Error>;
+
+    /// `GET /tasks/<taskIdOrSlug>/jobs?limit&cursor`: one page of a task's
+    /// jobs, in chronological order; the cursor walks to older jobs.
+    ///
+    /// `limit` is 1 to 100 (the API's default is 30). To walk every page,
+    /// use [`jobs_stream`](Tasks::jobs_stream). Fails with 404 for an
+    /// unknown task.
+    #[twill_endpoint(GET "/tasks/<taskIdOrSlug>/jobs")]
+    async fn list_jobs(
+        &self,
+        task_id_or_slug: &str,
+        #[query] limit: Option<u32>,
+        #[query] cursor: Option<&str>,
+    ) -> Result<JobPage, Error>;
+
+    /// `POST /tasks/<taskIdOrSlug>/approve-plan` (no body): approves the plan
+    /// of a planning job (its `plan_outcome` is `READY`) and starts the job
+    /// that carries it out. Fails with 400 when there is no plan to approve.
+    ///
+    /// In the OpenAPI document; Twill's newest cookbook says it was removed,
+    /// in which case the server answers 404.
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/approve-plan")]
+    async fn approve_plan(&self, task_id_or_slug: &str) -> Result<ApprovePlanResponse, Error>;
+
+    /// `POST /tasks/<taskIdOrSlug>/cancel` (no body): cancels the task and
+    /// its job in flight. Fails with 404 for an unknown task.
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/cancel")]
+    async fn cancel_task(&self, task_id_or_slug: &str) -> Result<CancelTaskResponse, Error>;
+
+    /// `POST /tasks/<taskIdOrSlug>/archive` (body `{}`): archives the task.
+    ///
+    /// The response is undocumented: it is decoded leniently into an
+    /// [`Acknowledgement`]. Fails with 404 for an unknown task.
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/archive", body = {})]
+    async fn archive_task(&self, task_id_or_slug: &str) -> Result<Acknowledgement, Error>;
+
+    /// `GET /tasks/<taskIdOrSlug>/teleport/claude`: the task's Claude Code
+    /// session files as a tar archive, to continue the session locally.
+    ///
+    /// Fails with 400 when the task has no Claude session, 404 for an
+    /// unknown task and 409 when its sandbox is gone (Twill's cookbook).
+    #[twill_endpoint(GET "/tasks/<taskIdOrSlug>/teleport/claude")]
+    async fn teleport_claude(&self, task_id_or_slug: &str) -> Result<TeleportArchive, Error>;
+
+    /// Every task, following [`list_tasks`](Tasks::list_tasks) pages of
+    /// `page_size` lazily: a page is fetched when the stream needs it.
+    fn tasks_stream(&self, page_size: Option<u32>) -> Paginated<'_, TaskListItem>
+    where
+        Self: AsClient + Sync,
+    {
+        Paginated::new(move |cursor| async move {
+            let page = self.list_tasks(page_size, cursor.as_deref()).await?;
+            Ok((page.tasks, page.next_cursor))
+        })
+    }
+
+    /// Every job of a task, following [`list_jobs`](Tasks::list_jobs) pages
+    /// of `page_size` lazily, newest page first.
+    fn jobs_stream<'a>(
+        &'a self,
+        task_id_or_slug: &'a str,
+        page_size: Option<u32>,
+    ) -> Paginated<'a, Job>
+    where
+        Self: AsClient + Sync,
+    {
+        Paginated::new(move |cursor| async move {
+            let page = self
+                .list_jobs(task_id_or_slug, page_size, cursor.as_deref())
+                .await?;
+            Ok((page.jobs, page.next_cursor))
+        })
+    }
 }
 
 impl Tasks for Client {}
@@ -366,4 +456,124 @@ impl SendMessageRequest {
 pub struct SendMessageResponse {
     /// The new job.
     pub job: JobSummary,
+}
+
+/// What [`Tasks::list_tasks`] returns.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TaskPage {
+    /// The tasks on this page.
+    pub tasks: Vec<TaskListItem>,
+    /// The cursor of the next page; `None` on the last.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// A task in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TaskListItem {
+    /// The task's id.
+    pub id: String,
+    /// Its slug.
+    pub slug: String,
+    /// Its title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Its page in the Twill app.
+    pub url: String,
+    /// When it was created (ISO 8601).
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// The status of its latest job, if it has one.
+    #[serde(default)]
+    pub latest_job_status: Option<JobStatus>,
+    /// Its pull requests (newer servers; older ones send a single `pr`).
+    #[serde(default)]
+    pub prs: Vec<PullRequest>,
+}
+
+/// What [`Tasks::list_jobs`] returns.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct JobPage {
+    /// The jobs on this page, oldest first.
+    pub jobs: Vec<Job>,
+    /// The cursor of the next (older) page; `None` on the last.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// What [`Tasks::approve_plan`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ApprovePlanResponse {
+    /// Whether the plan was approved.
+    #[serde(default)]
+    pub success: bool,
+    /// The job that carries out the plan.
+    pub job: JobSummary,
+}
+
+/// What [`Tasks::cancel_task`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct CancelTaskResponse {
+    /// Whether the task was cancelled.
+    #[serde(default)]
+    pub success: bool,
+    /// The cancelled task.
+    pub task: TaskId,
+}
+
+/// A task named by its id alone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct TaskId {
+    /// The task's id.
+    pub id: String,
+}
+
+/// The tar archive of a task's Claude Code session, from
+/// [`Tasks::teleport_claude`], with what its headers say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TeleportArchive {
+    /// The tar archive, as sent.
+    pub tar: Bytes,
+    /// `X-Twill-Session-Id`: the Claude session.
+    pub session_id: Option<String>,
+    /// `X-Twill-Job-Id`: the job the session belongs to.
+    pub job_id: Option<String>,
+    /// `X-Twill-File-Count`: how many files the archive holds.
+    pub file_count: Option<u64>,
+}
+
+impl FromResponse for TeleportArchive {
+    const ACCEPT: &'static str = "application/x-tar, application/octet-stream";
+
+    async fn from_response(response: reqwest::Response) -> Result<Self, Error> {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_owned)
+        };
+        let session_id = header("x-twill-session-id");
+        let job_id = header("x-twill-job-id");
+        let file_count = header("x-twill-file-count").and_then(|count| count.trim().parse().ok());
+        let (_, tar) = read_body(response).await?;
+        Ok(TeleportArchive {
+            tar,
+            session_id,
+            job_id,
+            file_count,
+        })
+    }
 }

@@ -103,3 +103,16 @@ impl FilePart {
         }
     }
 }
+
+/// The lenient answer of an endpoint whose success body is undocumented:
+/// `success` when the server says it, and every other field as sent.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[non_exhaustive]
+pub struct Acknowledgement {
+    /// The `success` field, when there is one.
+    #[serde(default)]
+    pub success: Option<bool>,
+    /// The other fields, as sent.
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}

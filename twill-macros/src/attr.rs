@@ -61,7 +61,11 @@ impl HttpMethod {
 pub(crate) struct EndpointAttr {
     pub(crate) method: Option<HttpMethod>,
     pub(crate) path: Option<PathTemplate>,
+    /// `body = {}`: the request body is an empty JSON object.
+    pub(crate) empty_object_body: Option<Span>,
 }
+
+const OPTIONS: &str = "the options are `body = {}` (send an empty JSON object as the body)";
 
 /// Parses the attribute, reporting the method, the path and the options
 /// independently so that one mistake does not hide another.
@@ -103,17 +107,12 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> EndpointAttr {
             ));
         }
 
-        if input.peek(Token![,]) {
+        while !input.is_empty() {
             input.parse::<Token![,]>()?;
-        }
-        // Options are reserved for later versions; none is accepted yet.
-        if !input.is_empty() {
-            let rest: TokenStream = input.parse()?;
-            errors.push(Error::new_spanned(
-                rest,
-                "unexpected tokens after the path: this version of `#[twill_endpoint]` takes \
-                 no options",
-            ));
+            if input.is_empty() {
+                break;
+            }
+            option(input, &mut attr, errors)?;
         }
         Ok(attr)
     };
@@ -124,6 +123,40 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> EndpointAttr {
             EndpointAttr::default()
         }
     }
+}
+
+/// One option after the path: `name` or `name = value`.
+fn option(input: ParseStream, attr: &mut EndpointAttr, errors: &mut Errors) -> syn::Result<()> {
+    let name: Ident = input
+        .parse()
+        .map_err(|e| Error::new(e.span(), format!("expected an option; {OPTIONS}")))?;
+    let value: Option<TokenStream> = if input.peek(Token![=]) {
+        input.parse::<Token![=]>()?;
+        let mut value = TokenStream::new();
+        while !input.is_empty() && !input.peek(Token![,]) {
+            value.extend([input.parse::<proc_macro2::TokenTree>()?]);
+        }
+        Some(value)
+    } else {
+        None
+    };
+    match (name.to_string().as_str(), value) {
+        ("body", Some(value)) if value.to_string().replace(' ', "") == "{}" => {
+            if attr.empty_object_body.replace(name.span()).is_some() {
+                errors.push(Error::new(name.span(), "`body` is given twice"));
+            }
+        }
+        ("body", _) => errors.push(Error::new(
+            name.span(),
+            "write `body = {}` to send an empty JSON object; a body with content is an \
+             argument marked `#[body]`",
+        )),
+        (other, _) => errors.push(Error::new(
+            name.span(),
+            format!("unknown option `{other}`; {OPTIONS}"),
+        )),
+    }
+    Ok(())
 }
 
 fn method(ident: &Ident) -> syn::Result<HttpMethod> {

@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Error, TraitItemFn};
 
 use crate::errors::Errors;
-use crate::validate::{Endpoint, PathStep};
+use crate::validate::{Body, Endpoint, PathStep};
 use crate::{attr, signature, validate};
 
 const NOT_A_TRAIT_METHOD: &str = "`#[twill_endpoint]` goes on a method declaration in a trait, \
@@ -95,10 +95,10 @@ fn generate(func: &TraitItemFn, endpoint: &Endpoint) -> TokenStream {
         .headers
         .iter()
         .map(|(name, arg)| quote_spanned!(arg.span()=> .header(#name, &#arg)));
-    let body = endpoint
-        .body
-        .iter()
-        .map(|arg| quote_spanned!(arg.span()=> .json(&#arg)));
+    let body = endpoint.body.iter().map(|body| match body {
+        Body::Argument(arg) => quote_spanned!(arg.span()=> .json(&#arg)),
+        Body::EmptyObject => quote!(.empty_object()),
+    });
     let send = quote_spanned!(output.span()=> .send());
 
     quote! {

@@ -17,6 +17,7 @@
 mod attr;
 mod errors;
 mod expand;
+mod list;
 mod signature;
 mod suggest;
 mod template;
@@ -31,4 +32,12 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn twill_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::endpoint(args.into(), item.into()).into()
+}
+
+/// Adds `const ENDPOINTS: &'static [twill_api::Endpoint]` to a trait: the
+/// name, HTTP method and path template of each of its `#[twill_endpoint]`
+/// methods, for docs, tracing and tests that list endpoints.
+#[proc_macro_attribute]
+pub fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
+    list::endpoints(args.into(), item.into()).into()
 }

@@ -21,8 +21,15 @@ pub(crate) struct Endpoint {
     pub(crate) path: Vec<PathStep>,
     pub(crate) queries: Vec<(String, Ident)>,
     pub(crate) headers: Vec<(String, Ident)>,
-    pub(crate) body: Option<Ident>,
+    pub(crate) body: Option<Body>,
     pub(crate) output: Type,
+}
+
+pub(crate) enum Body {
+    /// An argument marked `#[body]`.
+    Argument(Ident),
+    /// `body = {}`.
+    EmptyObject,
 }
 
 pub(crate) enum PathStep {
@@ -141,7 +148,13 @@ pub(crate) fn check(
                 if let Some(method) = attr.method.filter(|method| !method.takes_body()) {
                     errors.push(body_not_allowed(*marker, method, &arg.ident));
                 }
-                body = Some(arg.ident.clone());
+                if let Some(option) = attr.empty_object_body {
+                    errors.push(Error::new(
+                        option,
+                        format!("`body = {{}}` and the `#[body]` argument `{}` both give the body; keep one", arg.ident),
+                    ));
+                }
+                body = Some(Body::Argument(arg.ident.clone()));
             }
             Some(Role::Query(name)) => {
                 if !seen_queries.insert(name.clone()) {
@@ -161,6 +174,21 @@ pub(crate) fn check(
                 }
                 headers.push((name.clone(), arg.ident.clone()));
             }
+        }
+    }
+
+    if let Some(option) = attr.empty_object_body {
+        if let Some(method) = attr.method.filter(|method| !method.takes_body()) {
+            errors.push(Error::new(
+                option,
+                format!(
+                    "a {} request has no body; remove `body = {{}}`",
+                    method.as_str()
+                ),
+            ));
+        }
+        if body.is_none() {
+            body = Some(Body::EmptyObject);
         }
     }
 

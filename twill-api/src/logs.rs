@@ -1,0 +1,339 @@
+//! The job log stream: server-sent events decoded into typed events.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_core::Stream;
+use futures_util::StreamExt;
+use serde_json::Value;
+use sse_stream::{Sse, SseByteStream};
+
+use crate::enums::open_enum;
+use crate::error::{Error, StreamError, TransportError, excerpt};
+use crate::response::FromResponse;
+
+open_enum! {
+    /// How a job ended, as the log stream's `complete` event says it.
+    pub enum JobOutcome {
+        /// `completed`
+        Completed = "completed",
+        /// `failed`
+        Failed = "failed",
+        /// `cancelled`
+        Cancelled = "cancelled",
+    }
+    other: Unknown
+}
+
+/// One event of a job's log stream.
+///
+/// The stream sends `Connected` first; then the history: `TraceUrl` for a
+/// finished job, or `TraceChunks` and `TraceRecords` for a running one;
+/// then `HistoricalComplete`; then live events; and ends with `Complete` or
+/// `Error`. Event types this version does not know arrive as `Unknown`.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum JobLogEvent {
+    /// The stream is open.
+    Connected,
+    /// Where the finished job's full trace can be downloaded.
+    TraceUrl {
+        /// The trace's URL.
+        url: String,
+        /// When the URL stops working (ISO 8601), if said.
+        expires_at: Option<String>,
+    },
+    /// Trace chunks of a running job: the event's JSON object, as sent.
+    TraceChunks(Value),
+    /// Trace records of a running job: the event's JSON object, as sent.
+    TraceRecords(Value),
+    /// The history has been sent; what follows is live.
+    HistoricalComplete,
+    /// The job finished; the stream ends.
+    Complete {
+        /// How it finished.
+        status: JobOutcome,
+    },
+    /// The server reported an error; the stream ends.
+    Error {
+        /// The error's message, if it has one.
+        message: Option<String>,
+        /// The event's JSON object, as sent.
+        data: Value,
+    },
+    /// An event type this version does not know.
+    Unknown {
+        /// The event's `type`.
+        kind: String,
+        /// The event's JSON object, as sent.
+        data: Value,
+    },
+}
+
+impl JobLogEvent {
+    /// Whether the stream ends after this event.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            JobLogEvent::Complete { .. } | JobLogEvent::Error { .. }
+        )
+    }
+
+    /// Decodes one event's data (a JSON object with a `type`); the SSE
+    /// `event:` field stands in for a missing `type`.
+    fn parse(event_field: Option<&str>, data: &str) -> Result<Self, StreamError> {
+        let data: Value =
+            serde_json::from_str(data).map_err(|source| StreamError::InvalidEvent {
+                excerpt: excerpt(data.as_bytes()),
+                source,
+            })?;
+        let kind = data
+            .get("type")
+            .and_then(Value::as_str)
+            .or(event_field)
+            .unwrap_or_default()
+            .to_owned();
+        let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
+        Ok(match kind.as_str() {
+            "connected" => JobLogEvent::Connected,
+            "historical_complete" => JobLogEvent::HistoricalComplete,
+            "trace_url" => match text("url") {
+                Some(url) => JobLogEvent::TraceUrl {
+                    url,
+                    expires_at: text("expiresAt"),
+                },
+                None => JobLogEvent::Unknown { kind, data },
+            },
+            "trace_chunks" => JobLogEvent::TraceChunks(data),
+            "trace_records" => JobLogEvent::TraceRecords(data),
+            "complete" => JobLogEvent::Complete {
+                status: JobOutcome::from(text("status").unwrap_or_default().as_str()),
+            },
+            "error" => JobLogEvent::Error {
+                message: text("message").or_else(|| text("error")),
+                data,
+            },
+            _ => JobLogEvent::Unknown { kind, data },
+        })
+    }
+}
+
+/// A job's log events as they arrive, from
+/// [`Jobs::stream_job_logs`](crate::Jobs::stream_job_logs).
+///
+/// It yields events until `Complete` or `Error` (included) and then ends. A
+/// stream that closes before either yields
+/// [`StreamError::EndedEarly`](crate::StreamError::EndedEarly); a malformed
+/// event or a broken connection yields its error; in every case the stream
+/// then ends. Comments and keep-alives are skipped, and an event split across
+/// reads is decoded whole. The client's call timeout does not apply: wrap
+/// [`next_event`](JobLogStream::next_event) in a timeout to bound the wait.
+#[must_use = "a stream does nothing until polled"]
+pub struct JobLogStream {
+    events: Pin<Box<dyn Stream<Item = Result<JobLogEvent, Error>> + Send>>,
+}
+
+impl JobLogStream {
+    /// Decodes a stream of body bytes, cut anywhere, as a job log stream.
+    /// Useful to replay a recorded stream.
+    pub fn from_byte_stream<S, E>(bytes: S) -> Self
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        let blocks = Box::pin(SseByteStream::new(bytes));
+        let events = futures_util::stream::unfold(Some(blocks), |blocks| async move {
+            let mut blocks = blocks?;
+            loop {
+                let block = match blocks.next().await {
+                    None => return Some((Err(Error::Stream(StreamError::EndedEarly)), None)),
+                    Some(Err(error)) => return Some((Err(sse_error(error)), None)),
+                    Some(Ok(block)) => block,
+                };
+                // Blocks with no data carry only an id or a retry delay.
+                let Sse {
+                    event,
+                    data: Some(data),
+                    ..
+                } = block
+                else {
+                    continue;
+                };
+                return match JobLogEvent::parse(event.as_deref(), &data) {
+                    Ok(event) if event.is_terminal() => Some((Ok(event), None)),
+                    Ok(event) => Some((Ok(event), Some(blocks))),
+                    Err(error) => Some((Err(Error::Stream(error)), None)),
+                };
+            }
+        });
+        JobLogStream {
+            events: Box::pin(events),
+        }
+    }
+
+    /// The next event, or `None` once the stream has ended.
+    pub async fn next_event(&mut self) -> Option<Result<JobLogEvent, Error>> {
+        std::future::poll_fn(|cx| self.events.as_mut().poll_next(cx)).await
+    }
+}
+
+fn sse_error(error: sse_stream::Error) -> Error {
+    match error {
+        sse_stream::Error::Body(body) => match body.downcast::<reqwest::Error>() {
+            Ok(transport) => Error::Transport(TransportError::new(*transport)),
+            Err(other) => Error::Stream(StreamError::Malformed(other.to_string())),
+        },
+        other => Error::Stream(StreamError::Malformed(other.to_string())),
+    }
+}
+
+impl Stream for JobLogStream {
+    type Item = Result<JobLogEvent, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.events.as_mut().poll_next(cx)
+    }
+}
+
+impl fmt::Debug for JobLogStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobLogStream").finish_non_exhaustive()
+    }
+}
+
+impl FromResponse for JobLogStream {
+    const ACCEPT: &'static str = "text/event-stream";
+    const STREAMING: bool = true;
+
+    async fn from_response(response: reqwest::Response) -> Result<Self, Error> {
+        let bytes = futures_util::stream::unfold(Some(response), |response| async move {
+            let mut response = response?;
+            match response.chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
+                Ok(None) => None,
+                Err(error) => Some((Err(error), None)),
+            }
+        });
+        Ok(JobLogStream::from_byte_stream(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events_of(chunks: Vec<&'static [u8]>) -> Vec<Result<JobLogEvent, String>> {
+        let bytes = futures_util::stream::iter(
+            chunks
+                .into_iter()
+                .map(|chunk| Ok::<_, std::io::Error>(Bytes::from_static(chunk))),
+        );
+        let stream = JobLogStream::from_byte_stream(bytes);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(stream.map(|r| r.map_err(|e| e.to_string())).collect())
+    }
+
+    const SESSION: &[u8] = b": welcome\n\
+        data: {\"type\":\"connected\"}\n\n\
+        data: {\"type\":\"trace_url\",\"url\":\"https://t/x\",\"expiresAt\":\"2026-01-01T00:00:00Z\"}\n\n\
+        :keep-alive\n\n\
+        id: 7\n\n\
+        data: {\"type\":\"historical_complete\"}\n\n\
+        event: log\ndata: {\"type\":\"agent_message\",\"text\":\"hi\"}\n\n\
+        data: {\"type\":\"complete\",\"status\":\"completed\"}\n\n\
+        data: {\"type\":\"connected\"}\n\n";
+
+    fn session_events() -> Vec<Result<JobLogEvent, String>> {
+        vec![
+            Ok(JobLogEvent::Connected),
+            Ok(JobLogEvent::TraceUrl {
+                url: "https://t/x".to_owned(),
+                expires_at: Some("2026-01-01T00:00:00Z".to_owned()),
+            }),
+            Ok(JobLogEvent::HistoricalComplete),
+            Ok(JobLogEvent::Unknown {
+                kind: "agent_message".to_owned(),
+                data: serde_json::json!({ "type": "agent_message", "text": "hi" }),
+            }),
+            Ok(JobLogEvent::Complete {
+                status: JobOutcome::Completed,
+            }),
+        ]
+    }
+
+    #[test]
+    fn decodes_a_session_and_stops_after_complete() {
+        assert_eq!(events_of(vec![SESSION]), session_events());
+    }
+
+    #[test]
+    fn an_event_split_byte_by_byte_parses_whole() {
+        let bytes: Vec<&'static [u8]> = SESSION.chunks(1).collect();
+        assert_eq!(events_of(bytes), session_events());
+    }
+
+    #[test]
+    fn crlf_line_endings() {
+        let crlf: &'static [u8] = Box::leak(
+            String::from_utf8_lossy(SESSION)
+                .replace('\n', "\r\n")
+                .into_bytes()
+                .into_boxed_slice(),
+        );
+        assert_eq!(events_of(vec![crlf]), session_events());
+        let split: Vec<&'static [u8]> = crlf.chunks(3).collect();
+        assert_eq!(events_of(split), session_events());
+    }
+
+    #[test]
+    fn eof_before_complete_is_an_error() {
+        let events = events_of(vec![
+            b"data: {\"type\":\"connected\"}\n\ndata: {\"type\":\"trace_chu",
+        ]);
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0], Ok(JobLogEvent::Connected));
+        assert_eq!(
+            events[1],
+            Err("the job log stream ended before its `complete` or `error` event".to_owned())
+        );
+    }
+
+    #[test]
+    fn an_error_event_ends_the_stream() {
+        let events = events_of(vec![
+            b"data: {\"type\":\"error\",\"message\":\"sandbox lost\"}\n\ndata: {\"type\":\"connected\"}\n\n",
+        ]);
+        assert_eq!(events.len(), 1);
+        let Ok(JobLogEvent::Error { message, .. }) = &events[0] else {
+            panic!("{events:?}");
+        };
+        assert_eq!(message.as_deref(), Some("sandbox lost"));
+    }
+
+    #[test]
+    fn data_that_is_not_json_is_a_typed_error() {
+        let events = events_of(vec![b"data: not json\n\n"]);
+        assert_eq!(events.len(), 1);
+        assert!(
+            events[0].as_ref().unwrap_err().contains("not valid JSON"),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn unknown_completion_status_is_kept() {
+        let events = events_of(vec![
+            b"data: {\"type\":\"complete\",\"status\":\"timed_out\"}\n\n",
+        ]);
+        assert_eq!(
+            events,
+            vec![Ok(JobLogEvent::Complete {
+                status: JobOutcome::Unknown("timed_out".to_owned())
+            })]
+        );
+    }
+}

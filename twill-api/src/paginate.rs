@@ -1,0 +1,103 @@
+//! Following `nextCursor` through the pages of a list endpoint.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use crate::error::{Error, StreamError};
+
+/// The items of every page of a list endpoint, fetched one page at a time as
+/// the stream is polled (nothing is fetched before the first poll).
+///
+/// It ends after the page whose `nextCursor` is null, or right after the
+/// first error. Iterate with [`next`](Paginated::next), or with any
+/// `Stream` combinator.
+#[must_use = "a stream does nothing until polled"]
+pub struct Paginated<'a, T> {
+    inner: Pin<Box<dyn Stream<Item = Result<T, Error>> + Send + 'a>>,
+}
+
+impl<'a, T: Send + 'a> Paginated<'a, T> {
+    /// Follows cursors with `fetch`, which gets the cursor of the page to
+    /// fetch (`None` for the first) and returns that page's items and the
+    /// next cursor.
+    pub fn new<F, Fut>(fetch: F) -> Self
+    where
+        F: FnMut(Option<String>) -> Fut + Send + 'a,
+        Fut: Future<Output = Result<(Vec<T>, Option<String>), Error>> + Send + 'a,
+    {
+        let state = State {
+            fetch,
+            buffer: VecDeque::new(),
+            cursor: Cursor::First,
+        };
+        let inner = futures_util::stream::unfold(state, |mut state| async move {
+            loop {
+                if let Some(item) = state.buffer.pop_front() {
+                    return Some((Ok(item), state));
+                }
+                let cursor = match std::mem::replace(&mut state.cursor, Cursor::Done) {
+                    Cursor::Done => return None,
+                    Cursor::First => None,
+                    Cursor::Next(cursor) => Some(cursor),
+                };
+                match (state.fetch)(cursor.clone()).await {
+                    Ok((items, next)) => {
+                        state.buffer = items.into();
+                        state.cursor = match next {
+                            Some(next) if cursor.as_ref() == Some(&next) => {
+                                // A server that hands back the same cursor
+                                // would make this loop forever.
+                                return Some((
+                                    Err(Error::Stream(StreamError::RepeatedCursor(next))),
+                                    state,
+                                ));
+                            }
+                            Some(next) => Cursor::Next(next),
+                            None => Cursor::Done,
+                        };
+                    }
+                    Err(error) => return Some((Err(error), state)),
+                }
+            }
+        });
+        Paginated {
+            inner: Box::pin(inner),
+        }
+    }
+
+    /// The next item, or `None` at the end.
+    pub async fn next(&mut self) -> Option<Result<T, Error>> {
+        std::future::poll_fn(|cx| self.inner.as_mut().poll_next(cx)).await
+    }
+}
+
+struct State<F, T> {
+    fetch: F,
+    buffer: VecDeque<T>,
+    cursor: Cursor,
+}
+
+enum Cursor {
+    First,
+    Next(String),
+    Done,
+}
+
+impl<T> Stream for Paginated<'_, T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+impl<T> fmt::Debug for Paginated<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Paginated").finish_non_exhaustive()
+    }
+}
