@@ -15,40 +15,69 @@
 //! # }
 //! ```
 //!
-//! Implemented: bearer-key check (401), `POST /tasks` (201),
-//! `GET /tasks/<taskIdOrSlug>`, `POST /tasks/<taskIdOrSlug>/messages`, with
-//! the API's validation (400 with `details.issues`) and 404 for unknown tasks
-//! and routes.
+//! All 20 endpoints of the public v1 API are served, with state:
+//!
+//! - the bearer key is checked (401), then a per-key rate limit (100
+//!   requests a minute by default; 429 with `Retry-After`);
+//! - request bodies are validated like the API does (400 with
+//!   `details.issues`), and more strictly: unknown fields are refused;
+//! - a task's jobs move PENDING, IN_PROGRESS, COMPLETED on the server's
+//!   clock, which is real time (with delays set by
+//!   [`MockServerBuilder::job_timing`]) or a manual clock that only
+//!   [`MockServer::advance`] moves; a message cancels the job in flight and
+//!   starts another;
+//! - lists are paginated with opaque cursors; scheduled tasks are created,
+//!   read, updated (`null` clears a field), deleted, paused and resumed, with
+//!   cron validation; the log stream replays the documented event sequence;
+//!   teleport serves a small real tar archive.
 
 #![deny(missing_docs)]
 
 mod api;
+mod clock;
+mod cron;
 mod reply;
 mod store;
+mod tar;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::clock::Clock;
+use crate::store::Timing;
+
 /// The API key a server accepts unless told otherwise.
 pub const DEFAULT_API_KEY: &str = "twill-mock-key";
+
+/// The API's documented rate limit: requests per key per minute.
+pub const DEFAULT_RATE_LIMIT: u32 = 100;
 
 /// A running mock server. Dropping it stops it.
 #[derive(Debug)]
 pub struct MockServer {
     addr: SocketAddr,
     api_key: String,
+    state: Arc<api::State>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<io::Result<()>>>,
 }
 
+impl std::fmt::Debug for api::State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State").finish_non_exhaustive()
+    }
+}
+
 impl MockServer {
     /// Starts a server on `127.0.0.1` on a free port, accepting
-    /// [`DEFAULT_API_KEY`]. Must be called within a Tokio runtime.
+    /// [`DEFAULT_API_KEY`], on real time. Must be called within a Tokio
+    /// runtime.
     pub async fn start() -> io::Result<MockServer> {
         MockServer::builder().start().await
     }
@@ -58,6 +87,12 @@ impl MockServer {
         MockServerBuilder {
             api_key: DEFAULT_API_KEY.to_owned(),
             port: 0,
+            manual_clock: false,
+            timing: Timing {
+                pending: Duration::from_millis(100),
+                running: Duration::from_millis(400),
+            },
+            rate_limit: Some(DEFAULT_RATE_LIMIT),
         }
     }
 
@@ -74,6 +109,13 @@ impl MockServer {
     /// The API key the server accepts.
     pub fn api_key(&self) -> &str {
         &self.api_key
+    }
+
+    /// Moves a manual clock forward (see [`MockServerBuilder::manual_clock`]):
+    /// jobs progress and rate-limit windows pass. Returns `false`, changing
+    /// nothing, on a server that runs on real time.
+    pub fn advance(&self, by: Duration) -> bool {
+        self.state.clock.advance(by)
     }
 
     /// Stops accepting connections and waits for open ones to finish.
@@ -104,6 +146,9 @@ impl Drop for MockServer {
 pub struct MockServerBuilder {
     api_key: String,
     port: u16,
+    manual_clock: bool,
+    timing: Timing,
+    rate_limit: Option<u32>,
 }
 
 impl MockServerBuilder {
@@ -119,11 +164,48 @@ impl MockServerBuilder {
         self
     }
 
+    /// Time stands still until [`MockServer::advance`] moves it, so tests
+    /// decide when jobs progress.
+    pub fn manual_clock(mut self) -> Self {
+        self.manual_clock = true;
+        self
+    }
+
+    /// How long a job stays PENDING, then IN_PROGRESS, before it is
+    /// COMPLETED (100 ms and 400 ms unless set).
+    pub fn job_timing(mut self, pending: Duration, running: Duration) -> Self {
+        self.timing = Timing { pending, running };
+        self
+    }
+
+    /// Requests allowed per key per minute before 429 ([`DEFAULT_RATE_LIMIT`]
+    /// unless set).
+    pub fn rate_limit(mut self, per_minute: u32) -> Self {
+        self.rate_limit = Some(per_minute);
+        self
+    }
+
+    /// No rate limit, for load tests.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving in the background.
     pub async fn start(self) -> io::Result<MockServer> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
         let addr = listener.local_addr()?;
-        let app = api::router(Arc::new(api::State::new(self.api_key.clone())));
+        let state = Arc::new(api::State::new(api::Config {
+            api_key: self.api_key.clone(),
+            clock: if self.manual_clock {
+                Clock::manual()
+            } else {
+                Clock::real()
+            },
+            timing: self.timing,
+            rate_limit: self.rate_limit,
+        }));
+        let app = api::router(state.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -135,6 +217,7 @@ impl MockServerBuilder {
         Ok(MockServer {
             addr,
             api_key: self.api_key,
+            state,
             shutdown: Some(shutdown),
             task: Some(task),
         })

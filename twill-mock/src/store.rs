@@ -1,40 +1,69 @@
-//! The server's state: tasks and their jobs.
+//! The server's state: tasks, their jobs, scheduled tasks. Job status is
+//! derived from the clock (PENDING, then IN_PROGRESS, then COMPLETED after
+//! the configured delays) unless the job was cancelled.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
+
+use crate::clock::timestamp;
+
+/// How long a job stays PENDING, then IN_PROGRESS, before COMPLETED.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub(crate) pending: Duration,
+    pub(crate) running: Duration,
+}
 
 pub(crate) struct Store {
     next_id: u64,
+    timing: Timing,
     tasks: Vec<Task>,
-    /// Slug and id, to the task's index.
-    index: HashMap<String, usize>,
+    /// Task ids and slugs to the task's index.
+    task_index: HashMap<String, usize>,
+    /// Job ids to (task index, job index).
+    job_index: HashMap<String, (usize, usize)>,
+    scheduled: Vec<ScheduledTask>,
 }
 
 pub(crate) struct Task {
     pub(crate) id: String,
     pub(crate) slug: String,
     pub(crate) title: String,
+    pub(crate) created_at: Duration,
+    pub(crate) updated_at: Duration,
+    pub(crate) cancelled: bool,
+    pub(crate) archived: bool,
     pub(crate) jobs: Vec<Job>,
 }
 
 pub(crate) struct Job {
     pub(crate) id: String,
-    pub(crate) status: &'static str,
     pub(crate) kind: &'static str,
     pub(crate) input: String,
+    pub(crate) created_at: Duration,
+    pub(crate) cancelled_at: Option<Duration>,
+    /// A planning job: it ends with a plan that can be approved.
+    pub(crate) plans: bool,
+    pub(crate) plan_approved: bool,
 }
 
-/// A fixed timestamp: the mock has no clock of its own yet, and a fixed one
-/// keeps responses reproducible.
-const TIMESTAMP: &str = "2026-01-01T00:00:00.000Z";
+pub(crate) struct ScheduledTask {
+    pub(crate) id: String,
+    pub(crate) fields: Map<String, Value>,
+    pub(crate) deleted: bool,
+}
 
 impl Store {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(timing: Timing) -> Self {
         Store {
             next_id: 1,
+            timing,
             tasks: Vec::new(),
-            index: HashMap::new(),
+            task_index: HashMap::new(),
+            job_index: HashMap::new(),
+            scheduled: Vec::new(),
         }
     }
 
@@ -44,55 +73,229 @@ impl Store {
         id
     }
 
+    pub(crate) fn timing(&self) -> Timing {
+        self.timing
+    }
+
     /// Creates a task with its first job; returns the task's index.
-    pub(crate) fn create_task(&mut self, command: &str, title: Option<&str>) -> usize {
+    pub(crate) fn create_task(
+        &mut self,
+        now: Duration,
+        command: &str,
+        title: Option<&str>,
+        plans: bool,
+    ) -> usize {
         let n = self.next();
         let id = format!("00000000-0000-4000-8000-{n:012x}");
         let slug = format!("task-{n}");
-        let title = title.map_or_else(|| summarize(command), str::to_owned);
-        let job = self.new_job("INITIAL", command);
         let index = self.tasks.len();
-        self.index.insert(id.clone(), index);
-        self.index.insert(slug.clone(), index);
+        self.task_index.insert(id.clone(), index);
+        self.task_index.insert(slug.clone(), index);
         self.tasks.push(Task {
             id,
             slug,
-            title,
-            jobs: vec![job],
+            title: title.map_or_else(|| summarize(command), str::to_owned),
+            created_at: now,
+            updated_at: now,
+            cancelled: false,
+            archived: false,
+            jobs: Vec::new(),
         });
+        self.start_job(index, now, "INITIAL", command, plans);
         index
     }
 
-    fn new_job(&mut self, kind: &'static str, input: &str) -> Job {
+    /// Cancels the task's job in flight and starts a new one.
+    pub(crate) fn start_job(
+        &mut self,
+        task: usize,
+        now: Duration,
+        kind: &'static str,
+        input: &str,
+        plans: bool,
+    ) -> &Job {
+        self.cancel_in_flight(task, now);
         let n = self.next();
-        Job {
-            id: format!("job-{n}"),
-            status: "PENDING",
+        let id = format!("job-{n}");
+        let jobs = &mut self.tasks[task].jobs;
+        self.job_index.insert(id.clone(), (task, jobs.len()));
+        jobs.push(Job {
+            id,
             kind,
             input: input.to_owned(),
+            created_at: now,
+            cancelled_at: None,
+            plans,
+            plan_approved: false,
+        });
+        self.tasks[task].updated_at = now;
+        self.tasks[task].cancelled = false;
+        self.tasks[task].jobs.last().expect("a job was just pushed")
+    }
+
+    pub(crate) fn cancel_in_flight(&mut self, task: usize, now: Duration) {
+        let timing = self.timing;
+        for job in &mut self.tasks[task].jobs {
+            if !job.status(now, timing).is_finished() {
+                job.cancelled_at = Some(now);
+            }
         }
     }
 
-    pub(crate) fn find(&self, id_or_slug: &str) -> Option<usize> {
-        self.index.get(id_or_slug).copied()
+    pub(crate) fn find_task(&self, id_or_slug: &str) -> Option<usize> {
+        self.task_index.get(id_or_slug).copied()
     }
 
     pub(crate) fn task(&self, index: usize) -> &Task {
         &self.tasks[index]
     }
 
-    /// Cancels the task's job in flight and starts a new one, as the API
-    /// does for a message.
-    pub(crate) fn send_message(&mut self, index: usize, message: &str) -> &Job {
-        let job = self.new_job("FOLLOW_UP", message);
-        let task = &mut self.tasks[index];
-        for job in &mut task.jobs {
-            if matches!(job.status, "PENDING" | "IN_PROGRESS") {
-                job.status = "CANCELLED";
+    pub(crate) fn task_mut(&mut self, index: usize) -> &mut Task {
+        &mut self.tasks[index]
+    }
+
+    /// Tasks not archived, newest first.
+    pub(crate) fn listed_tasks(&self) -> Vec<&Task> {
+        self.tasks
+            .iter()
+            .rev()
+            .filter(|task| !task.archived)
+            .collect()
+    }
+
+    pub(crate) fn find_job(&self, id: &str) -> Option<(usize, usize)> {
+        self.job_index.get(id).copied()
+    }
+
+    pub(crate) fn job_mut(&mut self, (task, job): (usize, usize)) -> &mut Job {
+        &mut self.tasks[task].jobs[job]
+    }
+
+    pub(crate) fn create_scheduled(
+        &mut self,
+        now: Duration,
+        mut fields: Map<String, Value>,
+    ) -> &ScheduledTask {
+        let n = self.next();
+        let id = format!("sched-{n}");
+        let stamp = Value::String(timestamp(now));
+        fields.insert("id".to_owned(), Value::String(id.clone()));
+        fields.insert("workspaceId".to_owned(), json!("ws-mock"));
+        fields.insert("createdById".to_owned(), json!("user-mock"));
+        fields.entry("timezone").or_insert_with(|| json!("UTC"));
+        fields.entry("agentProviderId").or_insert(Value::Null);
+        fields.insert("enabled".to_owned(), Value::Bool(true));
+        fields.insert("nextRunAt".to_owned(), Value::Null);
+        fields.insert("lastRunAt".to_owned(), Value::Null);
+        fields.insert("createdAt".to_owned(), stamp.clone());
+        fields.insert("updatedAt".to_owned(), stamp);
+        self.scheduled.push(ScheduledTask {
+            id,
+            fields,
+            deleted: false,
+        });
+        self.scheduled.last().expect("just pushed")
+    }
+
+    pub(crate) fn scheduled(&self) -> impl Iterator<Item = &ScheduledTask> {
+        self.scheduled.iter().filter(|s| !s.deleted)
+    }
+
+    pub(crate) fn scheduled_mut(&mut self, id: &str) -> Option<&mut ScheduledTask> {
+        self.scheduled.iter_mut().find(|s| !s.deleted && s.id == id)
+    }
+}
+
+/// A job's status at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    Pending,
+    InProgress,
+    Completed,
+    Cancelled,
+}
+
+impl Status {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "PENDING",
+            Status::InProgress => "IN_PROGRESS",
+            Status::Completed => "COMPLETED",
+            Status::Cancelled => "CANCELLED",
+        }
+    }
+
+    pub(crate) fn is_finished(self) -> bool {
+        matches!(self, Status::Completed | Status::Cancelled)
+    }
+}
+
+impl Job {
+    pub(crate) fn status(&self, now: Duration, timing: Timing) -> Status {
+        let elapsed = now.saturating_sub(self.created_at);
+        let natural = if elapsed < timing.pending {
+            Status::Pending
+        } else if elapsed < timing.pending + timing.running {
+            Status::InProgress
+        } else {
+            Status::Completed
+        };
+        match self.cancelled_at {
+            // Cancelling a finished job changes nothing.
+            Some(at) if self.status_at(at, timing) != Status::Completed => Status::Cancelled,
+            _ => natural,
+        }
+    }
+
+    fn status_at(&self, at: Duration, timing: Timing) -> Status {
+        if at.saturating_sub(self.created_at) >= timing.pending + timing.running {
+            Status::Completed
+        } else {
+            Status::InProgress
+        }
+    }
+
+    pub(crate) fn plan_ready(&self, now: Duration, timing: Timing) -> bool {
+        self.plans && !self.plan_approved && self.status(now, timing) == Status::Completed
+    }
+
+    pub(crate) fn summary(&self, now: Duration, timing: Timing) -> Value {
+        json!({ "id": self.id, "status": self.status(now, timing).as_str() })
+    }
+
+    pub(crate) fn detail(&self, now: Duration, timing: Timing) -> Value {
+        let status = self.status(now, timing);
+        let started = self.created_at + timing.pending;
+        let mut job = json!({
+            "id": self.id,
+            "status": status.as_str(),
+            "type": self.kind,
+            "agentProvider": "claude-code/sonnet",
+            "input": self.input,
+            "createdAt": timestamp(self.created_at),
+            "startedAt": (status != Status::Pending).then(|| timestamp(started)),
+            "completedAt": null,
+        });
+        if status.is_finished() {
+            let done = self
+                .cancelled_at
+                .filter(|_| status == Status::Cancelled)
+                .unwrap_or(started + timing.running);
+            job["completedAt"] = json!(timestamp(done));
+        }
+        if status == Status::Completed {
+            if self.plans {
+                job["plan"] = json!(format!("1. Read the code.\n2. {}", self.input));
+                job["planOutcome"] = json!(if self.plan_approved {
+                    "APPROVED"
+                } else {
+                    "READY"
+                });
+            } else {
+                job["finalAnswer"] = json!(format!("Done: {}", self.input));
             }
         }
-        task.jobs.push(job);
-        task.jobs.last().expect("a job was just pushed")
+        job
     }
 }
 
@@ -105,32 +308,34 @@ impl Task {
         json!({ "id": self.id, "slug": self.slug, "title": self.title, "url": self.url() })
     }
 
+    pub(crate) fn list_item(&self, now: Duration, timing: Timing) -> Value {
+        json!({
+            "id": self.id,
+            "slug": self.slug,
+            "title": self.title,
+            "url": self.url(),
+            "createdAt": timestamp(self.created_at),
+            "latestJobStatus": self.jobs.last().map(|job| job.status(now, timing).as_str()),
+            "prs": [],
+        })
+    }
+
     pub(crate) fn detail(&self) -> Value {
         json!({
             "id": self.id,
             "slug": self.slug,
             "title": self.title,
             "url": self.url(),
-            "createdAt": TIMESTAMP,
-            "updatedAt": TIMESTAMP,
+            "createdAt": timestamp(self.created_at),
+            "updatedAt": timestamp(self.updated_at),
             "prs": [],
         })
     }
 }
 
-impl Job {
-    pub(crate) fn summary(&self) -> Value {
-        json!({ "id": self.id, "status": self.status })
-    }
-
-    pub(crate) fn detail(&self) -> Value {
-        json!({
-            "id": self.id,
-            "status": self.status,
-            "type": self.kind,
-            "input": self.input,
-            "createdAt": TIMESTAMP,
-        })
+impl ScheduledTask {
+    pub(crate) fn json(&self) -> Value {
+        Value::Object(self.fields.clone())
     }
 }
 
