@@ -199,3 +199,12 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     reply.response()
 }
+
+/// A client for a `twill-mock` server, with its key.
+pub fn mock_client(server: &twill_mock::MockServer) -> twill_api::Client {
+    twill_api::Client::builder()
+        .api_key(server.api_key())
+        .base_url(server.url())
+        .build()
+        .expect("client")
+}

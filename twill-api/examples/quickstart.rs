@@ -1,4 +1,5 @@
-//! Creates a task, sends it a message and prints the job.
+//! Creates a task, sends it a message, waits for the job to finish and
+//! prints its log events.
 //!
 //! ```sh
 //! cargo run -p twill-api --example quickstart
@@ -9,9 +10,10 @@
 //! with no network and no key.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use twill_api::prelude::*;
-use twill_api::{Client, CreateTaskRequest, SendMessageRequest, UserIntent};
+use twill_api::{Client, CreateTaskRequest, JobLogEvent, SendMessageRequest, UserIntent};
 use twill_mock::MockServer;
 
 #[tokio::main]
@@ -27,8 +29,8 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // Keep the mock alive for the whole run: dropping it stops it.
-    let (client, _mock) = match std::env::var("TWILL_API_KEY") {
-        Ok(key) if !key.is_empty() => (Client::from_env()?, None),
+    let (client, _mock, poll_every) = match std::env::var("TWILL_API_KEY") {
+        Ok(key) if !key.is_empty() => (Client::from_env()?, None, Duration::from_secs(5)),
         _ => {
             let mock = MockServer::start().await?;
             let client = Client::builder()
@@ -39,7 +41,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 "TWILL_API_KEY is not set: using twill-mock at {}",
                 mock.url()
             );
-            (client, Some(mock))
+            (client, Some(mock), Duration::from_millis(150))
         }
     };
 
@@ -59,13 +61,32 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let sent = client.send_message(&created.task.id, &message).await?;
     println!("sent a message: job {} is {}", sent.job.id, sent.job.status);
 
-    let task = client.get_task(&created.task.slug).await?;
-    match task.latest_job {
-        Some(job) => println!(
-            "latest job of {}: {} ({})",
-            task.task.slug, job.id, job.status
-        ),
-        None => println!("{} has no job yet", task.task.slug),
+    // Poll until the job finishes.
+    let mut last = None;
+    let job = loop {
+        let task = client.get_task(&created.task.slug).await?;
+        let job = task.latest_job.ok_or("the task has no job")?;
+        if last.as_ref() != Some(&job.status) {
+            println!("  job {} is {}", job.id, job.status);
+            last = Some(job.status.clone());
+        }
+        if job.status.is_finished() {
+            break job;
+        }
+        tokio::time::sleep(poll_every).await;
+    };
+    if let Some(answer) = &job.final_answer {
+        println!("  final answer: {answer}");
+    }
+
+    // Its log events, history first, up to `complete`.
+    let mut logs = client.stream_job_logs(&job.id).await?;
+    while let Some(event) = logs.next_event().await {
+        match event? {
+            JobLogEvent::TraceUrl { url, .. } => println!("  log: trace at {url}"),
+            JobLogEvent::Complete { status } => println!("  log: complete ({status})"),
+            other => println!("  log: {other:?}"),
+        }
     }
     Ok(())
 }

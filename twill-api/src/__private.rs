@@ -10,7 +10,9 @@
 use std::future::Future;
 
 use reqwest::Url;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT,
+};
 use serde::Serialize;
 
 use crate::error::{
@@ -195,14 +197,11 @@ impl<'a> Call<'a> {
         for (name, value) in self.headers {
             headers.insert(name, value);
         }
-        let method = self.endpoint.method();
-        *request.body_mut() = match self.body {
-            Some(body) => Some(body.into()),
-            // An explicit empty body makes hyper send `Content-Length: 0`,
-            // which some proxies require on a POST.
-            None if method.takes_body() => Some(Vec::new().into()),
-            None => None,
-        };
+        if self.body.is_none() && self.endpoint.method().takes_body() {
+            // Some proxies refuse a POST without a length (411).
+            headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
+        *request.body_mut() = self.body.map(Into::into);
         // A stream lasts as long as the job it follows, so the call timeout
         // would cut it short; its reader bounds the wait between events.
         *request.timeout_mut() = if streaming { None } else { client.timeout() };

@@ -169,7 +169,8 @@ impl JobLogStream {
             }
         });
         JobLogStream {
-            events: Box::pin(events),
+            // Fused: polling after the end keeps answering `None`.
+            events: Box::pin(events.fuse()),
         }
     }
 

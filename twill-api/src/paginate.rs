@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_core::Stream;
+use futures_util::StreamExt;
 
 use crate::error::{Error, StreamError};
 
@@ -42,6 +43,12 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
                 }
                 let cursor = match std::mem::replace(&mut state.cursor, Cursor::Done) {
                     Cursor::Done => return None,
+                    Cursor::Repeated(cursor) => {
+                        return Some((
+                            Err(Error::Stream(StreamError::RepeatedCursor(cursor))),
+                            state,
+                        ));
+                    }
                     Cursor::First => None,
                     Cursor::Next(cursor) => Some(cursor),
                 };
@@ -49,14 +56,10 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
                     Ok((items, next)) => {
                         state.buffer = items.into();
                         state.cursor = match next {
-                            Some(next) if cursor.as_ref() == Some(&next) => {
-                                // A server that hands back the same cursor
-                                // would make this loop forever.
-                                return Some((
-                                    Err(Error::Stream(StreamError::RepeatedCursor(next))),
-                                    state,
-                                ));
-                            }
+                            // A server that hands back the cursor it was
+                            // given would make this loop forever: yield the
+                            // page, then stop with an error.
+                            Some(next) if cursor.as_ref() == Some(&next) => Cursor::Repeated(next),
                             Some(next) => Cursor::Next(next),
                             None => Cursor::Done,
                         };
@@ -66,7 +69,8 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
             }
         });
         Paginated {
-            inner: Box::pin(inner),
+            // Fused: polling after the end keeps answering `None`.
+            inner: Box::pin(inner.fuse()),
         }
     }
 
@@ -85,6 +89,7 @@ struct State<F, T> {
 enum Cursor {
     First,
     Next(String),
+    Repeated(String),
     Done,
 }
 

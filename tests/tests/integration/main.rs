@@ -2,9 +2,14 @@
 //! server for the exact wire, `twill-mock` for behaviour). One binary, so
 //! the workspace links once.
 
+mod all_endpoints_wire;
 mod downstream;
+mod endpoint_table;
 mod errors;
 mod futures;
 mod mock;
+mod pagination;
+mod scenario;
 mod secrets;
+mod sse;
 mod wire;

@@ -7,14 +7,7 @@ use twill_api::{
     UserIntent,
 };
 use twill_mock::MockServer;
-
-fn client_for(server: &MockServer) -> Client {
-    Client::builder()
-        .api_key(server.api_key())
-        .base_url(server.url())
-        .build()
-        .unwrap()
-}
+use twill_tests::mock_client;
 
 fn api_error(error: Error) -> twill_api::ApiError {
     match error {
@@ -26,7 +19,7 @@ fn api_error(error: Error) -> twill_api::ApiError {
 #[tokio::test]
 async fn create_message_and_read_back() {
     let server = MockServer::start().await.unwrap();
-    let client = client_for(&server);
+    let client = mock_client(&server);
 
     let created = client
         .create_task(&CreateTaskRequest::new("Add dark mode").user_intent(UserIntent::Plan))
@@ -60,7 +53,7 @@ async fn create_message_and_read_back() {
 #[tokio::test]
 async fn the_mock_validates_like_the_api() {
     let server = MockServer::start().await.unwrap();
-    let client = client_for(&server);
+    let client = mock_client(&server);
     let created = client
         .create_task(&CreateTaskRequest::new("x"))
         .await
@@ -97,7 +90,7 @@ async fn the_mock_validates_like_the_api() {
 #[tokio::test]
 async fn unknown_tasks_are_404_and_bad_keys_401() {
     let server = MockServer::start().await.unwrap();
-    let client = client_for(&server);
+    let client = mock_client(&server);
     let error = client
         .send_message("no-such-task", &SendMessageRequest::new("hi"))
         .await

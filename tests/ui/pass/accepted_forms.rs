@@ -68,3 +68,20 @@ impl AsClient for Wrapper {
 impl Everything for Wrapper {}
 
 fn main() {}
+
+/// Options, the trait-level listing, and the non-JSON response types.
+#[twill_api::endpoints]
+trait Listed {
+    #[twill_endpoint(POST "/jobs/<jobId>/cancel", body = {})]
+    async fn cancel(&self, job_id: &str) -> Result<twill_api::Acknowledgement, Error>;
+
+    #[twill_api::twill_endpoint(GET "/jobs/<jobId>/logs/stream",)]
+    async fn logs(&self, job_id: &str) -> Result<twill_api::JobLogStream, Error>;
+
+    #[twill_endpoint(GET "/tasks/<taskIdOrSlug>/teleport/claude")]
+    async fn teleport(&self, task_id_or_slug: &str) -> Result<twill_api::TeleportArchive, Error>;
+}
+
+impl Listed for Client {}
+
+const _: () = assert!(<Client as Listed>::ENDPOINTS.len() == 3);

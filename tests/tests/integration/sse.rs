@@ -1,0 +1,93 @@
+//! The job log stream over a real connection, from a server that writes the
+//! stream one byte at a time with CRLF line endings, comments and an unknown
+//! event type, and one that hangs up before `complete`.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use twill_api::prelude::*;
+use twill_api::{Client, Error, JobLogEvent, JobOutcome, StreamError};
+
+/// Serves one HTTP/1.1 response whose body is `body`, written byte by byte.
+async fn trickle_server(body: &'static str) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        socket.set_nodelay(true).unwrap();
+        let mut request = vec![0u8; 4096];
+        let _ = socket.read(&mut request).await.unwrap();
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        for byte in body.as_bytes() {
+            if socket.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            socket.flush().await.unwrap();
+            tokio::time::sleep(Duration::from_micros(200)).await;
+        }
+    });
+    format!("http://{addr}/api/v1")
+}
+
+fn client(url: String) -> Client {
+    Client::builder()
+        .api_key("k")
+        .base_url(url)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn byte_by_byte_crlf_comments_and_unknown_events() {
+    let body = ": hello\r\n\r\n\
+        data: {\"type\":\"connected\"}\r\n\r\n\
+        :keep-alive\r\n\r\n\
+        event: custom\r\ndata: {\"type\":\"tool_call\",\"name\":\"grep\"}\r\n\r\n\
+        data: {\"type\":\"historical_complete\"}\r\n\r\n\
+        data: {\"type\":\"complete\",\"status\":\"failed\"}\r\n\r\n";
+    let client = client(trickle_server(body).await);
+    let mut logs = client.stream_job_logs("j").await.unwrap();
+    let mut events = Vec::new();
+    while let Some(event) = logs.next_event().await {
+        events.push(event.unwrap());
+    }
+    assert_eq!(events.len(), 4, "{events:?}");
+    assert_eq!(events[0], JobLogEvent::Connected);
+    let JobLogEvent::Unknown { kind, data } = &events[1] else {
+        panic!("{events:?}");
+    };
+    assert_eq!(kind, "tool_call");
+    assert_eq!(data["name"], "grep");
+    assert_eq!(events[2], JobLogEvent::HistoricalComplete);
+    assert_eq!(
+        events[3],
+        JobLogEvent::Complete {
+            status: JobOutcome::Failed
+        }
+    );
+}
+
+#[tokio::test]
+async fn hanging_up_before_complete_is_a_typed_error() {
+    let body =
+        "data: {\"type\":\"connected\"}\n\ndata: {\"type\":\"trace_records\",\"records\":[]}\n\n";
+    let client = client(trickle_server(body).await);
+    let mut logs = client.stream_job_logs("j").await.unwrap();
+    assert_eq!(
+        logs.next_event().await.unwrap().unwrap(),
+        JobLogEvent::Connected
+    );
+    assert!(matches!(
+        logs.next_event().await.unwrap().unwrap(),
+        JobLogEvent::TraceRecords(_)
+    ));
+    let error = logs.next_event().await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, Error::Stream(StreamError::EndedEarly)),
+        "{error:?}"
+    );
+    assert!(logs.next_event().await.is_none());
+}

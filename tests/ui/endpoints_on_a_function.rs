@@ -1,0 +1,4 @@
+#[twill_api::endpoints]
+fn not_a_trait() {}
+
+fn main() {}
