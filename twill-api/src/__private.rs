@@ -8,6 +8,9 @@
 //! the decoded types alone) is instantiated per endpoint.
 
 use std::future::Future;
+use std::time::Instant;
+
+use tracing::Instrument;
 
 use reqwest::Url;
 use reqwest::header::{
@@ -15,11 +18,13 @@ use reqwest::header::{
 };
 use serde::Serialize;
 
+use crate::error::retry_after;
 use crate::error::{
     EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, TransportError,
 };
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
-use crate::response::FromResponse;
+use crate::response::{FromResponse, RawResponse};
+use crate::retry::{Failure, is_retryable};
 use crate::{Client, Endpoint};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -154,10 +159,14 @@ impl<'a> Call<'a> {
         E: EndpointError,
     {
         let client = self.client;
+        let endpoint = self.endpoint;
         let request = self.into_request(T::ACCEPT, T::STREAMING);
         async move {
-            match execute(client, request?).await? {
-                Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
+            match execute(client, endpoint, request?).await? {
+                Outcome::Success(response) => {
+                    let response = RawResponse::new(response, client.max_response_bytes());
+                    T::from_response(response).await.map_err(E::from)
+                }
                 Outcome::Failure(response) => Err(E::from_response(response)),
             }
         }
@@ -219,26 +228,117 @@ enum Outcome {
 }
 
 /// The part of a call that does not depend on the decoded types, so that it
-/// is compiled once rather than once per endpoint.
-async fn execute(client: &Client, request: reqwest::Request) -> Result<Outcome, Error> {
-    let transport = |error| Error::Transport(TransportError::new(error));
-    let mut response = client.http().execute(request).await.map_err(transport)?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(Outcome::Success(response));
-    }
-    let headers = std::mem::take(response.headers_mut());
-    let mut body = Vec::new();
-    while body.len() < ERROR_BODY_LIMIT {
-        match response.chunk().await.map_err(transport)? {
-            Some(chunk) => body.extend_from_slice(&chunk),
-            None => break,
+/// is compiled once rather than once per endpoint: attempts, retries and
+/// their trace.
+async fn execute(
+    client: &Client,
+    endpoint: &'static Endpoint,
+    request: reqwest::Request,
+) -> Result<Outcome, Error> {
+    let span = tracing::debug_span!(
+        "twill_api::call",
+        endpoint = endpoint.name(),
+        method = endpoint.method().as_str(),
+        path = endpoint.path(),
+        status = tracing::field::Empty,
+        attempts = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    attempt(client, endpoint, request).instrument(span).await
+}
+
+async fn attempt(
+    client: &Client,
+    endpoint: &'static Endpoint,
+    mut request: reqwest::Request,
+) -> Result<Outcome, Error> {
+    let policy = client.retry_policy();
+    let started = Instant::now();
+    let mut attempt = 1;
+    loop {
+        // Bodies are bytes, so a copy can always be made; it is made only
+        // while another attempt is allowed.
+        let copy = (attempt < policy.attempts())
+            .then(|| request.try_clone())
+            .flatten();
+        // Header values marked sensitive (the key) print as `Sensitive`.
+        tracing::trace!(attempt, url = %request.url(), headers = ?request.headers(), "sending");
+        let sent = Instant::now();
+        let result = client.http().execute(request).await;
+        let latency_ms = sent.elapsed().as_millis() as u64;
+
+        let (retryable, retry_after) = match &result {
+            Ok(response) if response.status().is_success() => {
+                let status = response.status().as_u16();
+                tracing::debug!(attempt, status, latency_ms, "answered");
+                record(attempt, Some(status), started);
+                return result
+                    .map(Outcome::Success)
+                    .map_err(|error| Error::Transport(TransportError::new(error, attempt)));
+            }
+            Ok(response) => {
+                let status = response.status();
+                tracing::debug!(attempt, status = status.as_u16(), latency_ms, "failed");
+                (
+                    is_retryable(Failure::Status(status), endpoint.is_idempotent()),
+                    retry_after(response.headers()),
+                )
+            }
+            Err(error) => {
+                tracing::debug!(attempt, latency_ms, error = %error, "failed");
+                (
+                    is_retryable(Failure::Transport(error), endpoint.is_idempotent()),
+                    None,
+                )
+            }
+        };
+        let next = copy.filter(|_| retryable).and_then(|copy| {
+            let delay = policy.delay(attempt, started.elapsed(), retry_after)?;
+            Some((copy, delay))
+        });
+        if let Some((copy, delay)) = next {
+            tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            drop(result);
+            tokio::time::sleep(delay).await;
+            request = copy;
+            attempt += 1;
+            continue;
         }
+
+        let transport = |error| Error::Transport(TransportError::new(error, attempt));
+        let mut response = match result {
+            Ok(response) => response,
+            Err(error) => {
+                record(attempt, None, started);
+                return Err(transport(error));
+            }
+        };
+        let status = response.status();
+        record(attempt, Some(status.as_u16()), started);
+        let headers = std::mem::take(response.headers_mut());
+        let mut body = Vec::new();
+        while body.len() < ERROR_BODY_LIMIT {
+            match response.chunk().await.map_err(transport)? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        body.truncate(ERROR_BODY_LIMIT);
+        return Ok(Outcome::Failure(ErrorResponse {
+            status,
+            headers,
+            body: body.into(),
+            attempts: attempt,
+        }));
     }
-    body.truncate(ERROR_BODY_LIMIT);
-    Ok(Outcome::Failure(ErrorResponse {
-        status,
-        headers,
-        body: body.into(),
-    }))
+}
+
+/// Completes the call's span.
+fn record(attempts: u32, status: Option<u16>, started: Instant) {
+    let span = tracing::Span::current();
+    span.record("attempts", attempts);
+    if let Some(status) = status {
+        span.record("status", status);
+    }
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
 }

@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::retry::RetryPolicy;
+
 use reqwest::Url;
 use reqwest::header::HeaderValue;
 
@@ -13,6 +15,10 @@ pub const DEFAULT_BASE_URL: &str = "https://twill.ai/api/v1";
 
 /// How long a call may take, connection to last body byte, unless configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The largest success body accepted unless configured: far above any JSON
+/// answer, and room for a teleport archive.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
@@ -50,6 +56,8 @@ struct Inner {
     authorization: HeaderValue,
     user_agent: HeaderValue,
     timeout: Option<Duration>,
+    retry: RetryPolicy,
+    max_response_bytes: usize,
 }
 
 impl Client {
@@ -85,9 +93,55 @@ impl Client {
         &self.inner.base_url
     }
 
-    /// The per-call timeout, if any.
+    /// The per-attempt timeout, if any.
     pub fn timeout(&self) -> Option<Duration> {
         self.inner.timeout
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// A client like this one (same key, URL and connection pool) whose
+    /// calls time out after `timeout`: the per-call override.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use twill_api::prelude::*;
+    /// # async fn run(client: twill_api::Client) -> Result<(), twill_api::Error> {
+    /// let task = client.with_timeout(Duration::from_secs(5)).get_task("my-task").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        self.with(|inner| inner.timeout = Some(timeout))
+    }
+
+    /// A client like this one whose calls follow `policy`; for example
+    /// [`RetryPolicy::none`] for one call that must not wait.
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
+        self.with(|inner| inner.retry = policy)
+    }
+
+    fn with(&self, change: impl FnOnce(&mut Inner)) -> Client {
+        let mut inner = Inner {
+            http: self.inner.http.clone(),
+            base_url: self.inner.base_url.clone(),
+            authorization: self.inner.authorization.clone(),
+            user_agent: self.inner.user_agent.clone(),
+            timeout: self.inner.timeout,
+            retry: self.inner.retry.clone(),
+            max_response_bytes: self.inner.max_response_bytes,
+        };
+        change(&mut inner);
+        Client {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub(crate) fn max_response_bytes(&self) -> usize {
+        self.inner.max_response_bytes
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -118,6 +172,8 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("api_key", &"<redacted>")
             .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("max_response_bytes", &self.inner.max_response_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -160,6 +216,8 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     timeout: Option<Option<Duration>>,
     http: Option<reqwest::Client>,
+    retry: Option<RetryPolicy>,
+    max_response_bytes: Option<usize>,
 }
 
 impl ClientBuilder {
@@ -176,8 +234,25 @@ impl ClientBuilder {
         self
     }
 
-    /// The longest a call may take, from connecting to the last body byte
-    /// ([`DEFAULT_TIMEOUT`] unless set).
+    /// How failed calls are retried ([`RetryPolicy::default`] unless set:
+    /// three attempts, and never a second send of a POST the server may
+    /// have acted on).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// The largest success body accepted, in bytes
+    /// ([`DEFAULT_MAX_RESPONSE_BYTES`] unless set); a larger one is refused
+    /// with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// The longest one attempt of a call may take, from connecting to the
+    /// last body byte ([`DEFAULT_TIMEOUT`] unless set). A timed-out GET is
+    /// retried; a POST is not.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(Some(timeout));
         self
@@ -213,6 +288,10 @@ impl ClientBuilder {
                 authorization,
                 user_agent: HeaderValue::from_static(USER_AGENT),
                 timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
+                retry: self.retry.unwrap_or_default(),
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
             }),
         })
     }
@@ -224,6 +303,7 @@ impl fmt::Debug for ClientBuilder {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }

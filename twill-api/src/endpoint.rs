@@ -64,12 +64,35 @@ pub struct Endpoint {
     name: &'static str,
     method: HttpMethod,
     path: &'static str,
+    idempotent: bool,
 }
 
 impl Endpoint {
     /// Describes an endpoint; the macro calls this in a `const` block.
     pub const fn new(name: &'static str, method: HttpMethod, path: &'static str) -> Self {
-        Endpoint { name, method, path }
+        Endpoint {
+            name,
+            method,
+            path,
+            idempotent: matches!(
+                method,
+                HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete
+            ),
+        }
+    }
+
+    /// Marks a POST or PATCH endpoint as safe to repeat (the attribute's
+    /// `idempotent` option), so that it is retried like a GET.
+    pub const fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Whether sending the request twice has the effect of sending it once:
+    /// GET, PUT and DELETE, and endpoints declared `idempotent`. Only these
+    /// are retried after the server may have acted.
+    pub const fn is_idempotent(&self) -> bool {
+        self.idempotent
     }
 
     /// The Rust method's name, such as `"send_message"`.

@@ -43,6 +43,21 @@ pub enum Error {
     /// A stream (job logs, pages) broke or ended too early.
     #[error(transparent)]
     Stream(StreamError),
+    /// A success body larger than the client accepts.
+    #[error(transparent)]
+    ResponseTooLarge(ResponseTooLarge),
+}
+
+/// A success body over [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes),
+/// refused rather than held in memory.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the HTTP {} response body is larger than the {limit} bytes this client accepts", status.as_u16())]
+#[non_exhaustive]
+pub struct ResponseTooLarge {
+    /// The HTTP status (a success).
+    pub status: StatusCode,
+    /// The limit that was exceeded, in bytes.
+    pub limit: usize,
 }
 
 /// Why a stream stopped before it was done.
@@ -78,6 +93,7 @@ impl Error {
             Error::UnexpectedResponse(error) => Some(error.status),
             Error::Decode(error) => Some(error.status),
             Error::Transport(error) => error.source.status(),
+            Error::ResponseTooLarge(error) => Some(error.status),
             Error::InvalidInput(_) | Error::Stream(_) => None,
         }
     }
@@ -104,6 +120,18 @@ impl Error {
         matches!(self, Error::Transport(error) if error.is_timeout())
     }
 
+    /// How many attempts the call made before failing (1 without retries;
+    /// 0 when it was refused before sending).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Api(error) => error.attempts,
+            Error::UnexpectedResponse(error) => error.attempts,
+            Error::Transport(error) => error.attempts,
+            Error::InvalidInput(_) => 0,
+            Error::Decode(_) | Error::Stream(_) | Error::ResponseTooLarge(_) => 1,
+        }
+    }
+
     /// Decodes a failure response: Twill's error body when there is one,
     /// otherwise an [`UnexpectedResponse`] with an excerpt of what came.
     pub fn from_response(response: ErrorResponse) -> Self {
@@ -115,6 +143,7 @@ impl Error {
                 message: error.message,
                 details: error.details,
                 retry_after,
+                attempts: response.attempts,
             })),
             Err(_) => Error::UnexpectedResponse(Box::new(UnexpectedResponse {
                 status: response.status,
@@ -126,6 +155,7 @@ impl Error {
                 body_len: response.body.len(),
                 excerpt: excerpt(&response.body),
                 retry_after,
+                attempts: response.attempts,
             })),
         }
     }
@@ -177,6 +207,8 @@ pub struct ApiError {
     pub details: Option<serde_json::Value>,
     /// The `Retry-After` delay, on 429 and 503 responses that carry one.
     pub retry_after: Option<Duration>,
+    /// How many attempts the call made; this answer came to the last.
+    pub attempts: u32,
 }
 
 impl ApiError {
@@ -242,6 +274,8 @@ pub struct UnexpectedResponse {
     pub excerpt: String,
     /// The `Retry-After` delay, if the response had one.
     pub retry_after: Option<Duration>,
+    /// How many attempts the call made; this answer came to the last.
+    pub attempts: u32,
 }
 
 impl fmt::Display for UnexpectedResponse {
@@ -253,10 +287,11 @@ impl fmt::Display for UnexpectedResponse {
             self.content_type.as_deref().unwrap_or("no content type")
         )?;
         if self.body_len == 0 {
-            f.write_str("empty body")
+            f.write_str("empty body")?;
         } else {
-            write!(f, "{} bytes: {:?}", self.body_len, self.excerpt)
+            write!(f, "{} bytes: {:?}", self.body_len, self.excerpt)?;
         }
+        write_attempts(f, self.attempts)
     }
 }
 
@@ -294,18 +329,38 @@ impl std::error::Error for DecodeError {
 
 /// The request did not complete.
 #[derive(Debug, thiserror::Error)]
-#[error("request to Twill failed: {source}")]
 pub struct TransportError {
     #[source]
     source: reqwest::Error,
+    attempts: u32,
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_timeout() {
+            write!(f, "request to Twill timed out: {}", self.source)?;
+        } else {
+            write!(f, "request to Twill failed: {}", self.source)?;
+        }
+        write_attempts(f, self.attempts)
+    }
+}
+
+/// ` (after N attempts)`, when there was more than one.
+fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
+    if attempts > 1 {
+        write!(f, " (after {attempts} attempts)")?;
+    }
+    Ok(())
 }
 
 impl TransportError {
-    pub(crate) fn new(source: reqwest::Error) -> Self {
+    pub(crate) fn new(source: reqwest::Error, attempts: u32) -> Self {
         TransportError {
             // The URL holds nothing secret, but callers log errors; keep
             // them short and free of query values.
             source: source.without_url(),
+            attempts,
         }
     }
 
@@ -366,8 +421,10 @@ pub struct ErrorResponse {
     pub status: StatusCode,
     /// The response headers.
     pub headers: HeaderMap,
-    /// The body.
+    /// The body (at most 64 KiB of it).
     pub body: bytes::Bytes,
+    /// How many attempts the call made; this answer came to the last.
+    pub attempts: u32,
 }
 
 /// The error type of an endpoint: [`Error`], or your own.

@@ -106,6 +106,7 @@ mod logs;
 mod paginate;
 mod param;
 mod response;
+mod retry;
 mod scheduled;
 mod tasks;
 mod types;
@@ -114,18 +115,22 @@ mod types;
 pub mod __private;
 
 pub use account::{Account, Me, Repository, RepositoryList};
-pub use client::{AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use client::{
+    AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
 pub use endpoint::{Endpoint, HttpMethod};
 pub use error::{
     ApiError, ApiErrorCode, DecodeError, EXCERPT_LIMIT, EndpointError, Error, ErrorResponse,
-    InputProblem, InvalidInput, Result, StreamError, TransportError, UnexpectedResponse,
-    ValidationIssue,
+    InputProblem, InvalidInput, ResponseTooLarge, Result, StreamError, TransportError,
+    UnexpectedResponse, ValidationIssue,
 };
 pub use jobs::Jobs;
 pub use logs::{JobLogEvent, JobLogStream, JobOutcome};
 pub use paginate::Paginated;
 pub use param::{OptionalParamValue, ParamValue};
-pub use response::FromResponse;
+pub use response::{FromResponse, RawResponse};
+pub use retry::RetryPolicy;
 pub use scheduled::{
     CreateScheduledTaskRequest, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse,
     ScheduledTasks, UpdateScheduledTaskRequest,

@@ -11,8 +11,8 @@ use serde_json::Value;
 use sse_stream::{Sse, SseByteStream};
 
 use crate::enums::open_enum;
-use crate::error::{Error, StreamError, TransportError, excerpt};
-use crate::response::FromResponse;
+use crate::error::{Error, StreamError, excerpt};
+use crate::response::{FromResponse, RawResponse};
 
 open_enum! {
     /// How a job ended, as the log stream's `complete` event says it.
@@ -182,8 +182,8 @@ impl JobLogStream {
 
 fn sse_error(error: sse_stream::Error) -> Error {
     match error {
-        sse_stream::Error::Body(body) => match body.downcast::<reqwest::Error>() {
-            Ok(transport) => Error::Transport(TransportError::new(*transport)),
+        sse_stream::Error::Body(body) => match body.downcast::<Error>() {
+            Ok(error) => *error,
             Err(other) => Error::Stream(StreamError::Malformed(other.to_string())),
         },
         other => Error::Stream(StreamError::Malformed(other.to_string())),
@@ -208,7 +208,7 @@ impl FromResponse for JobLogStream {
     const ACCEPT: &'static str = "text/event-stream";
     const STREAMING: bool = true;
 
-    async fn from_response(response: reqwest::Response) -> Result<Self, Error> {
+    async fn from_response(response: RawResponse) -> Result<Self, Error> {
         let bytes = futures_util::stream::unfold(Some(response), |response| async move {
             let mut response = response?;
             match response.chunk().await {

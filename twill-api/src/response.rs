@@ -2,11 +2,12 @@
 
 use std::future::Future;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeError, Error, TransportError, excerpt};
+use crate::error::{DecodeError, Error, ResponseTooLarge, TransportError, excerpt};
 
 /// A type an endpoint can return on success.
 ///
@@ -29,26 +30,79 @@ pub trait FromResponse: Sized {
     const STREAMING: bool = false;
 
     /// Builds the value from a success (2xx) response.
-    fn from_response(
-        response: reqwest::Response,
-    ) -> impl Future<Output = Result<Self, Error>> + Send;
+    fn from_response(response: RawResponse) -> impl Future<Output = Result<Self, Error>> + Send;
 }
 
 impl<T: DeserializeOwned> FromResponse for T {
-    async fn from_response(response: reqwest::Response) -> Result<Self, Error> {
-        let (status, body) = read_body(response).await?;
+    async fn from_response(response: RawResponse) -> Result<Self, Error> {
+        let status = response.status();
+        let body = response.bytes().await?;
         decode_json(status, &body)
     }
 }
 
-/// Reads a whole success body.
-pub(crate) async fn read_body(response: reqwest::Response) -> Result<(StatusCode, Bytes), Error> {
-    let status = response.status();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|error| Error::Transport(TransportError::new(error)))?;
-    Ok((status, body))
+/// A success response before it is decoded, for [`FromResponse`]
+/// implementations.
+#[derive(Debug)]
+pub struct RawResponse {
+    inner: reqwest::Response,
+    limit: usize,
+}
+
+impl RawResponse {
+    pub(crate) fn new(inner: reqwest::Response, limit: usize) -> Self {
+        RawResponse { inner, limit }
+    }
+
+    /// A response with a size limit, for testing [`FromResponse`]
+    /// implementations without a server (`reqwest::Response` converts from
+    /// an `http::Response`).
+    pub fn from_parts(response: reqwest::Response, limit: usize) -> Self {
+        RawResponse::new(response, limit)
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.inner.status()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.inner.headers()
+    }
+
+    /// The whole body; [`Error::ResponseTooLarge`] beyond the client's
+    /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes),
+    /// checked against `Content-Length` before reading and while reading.
+    pub async fn bytes(mut self) -> Result<Bytes, Error> {
+        let (status, limit) = (self.status(), self.limit);
+        let too_large = || Error::ResponseTooLarge(ResponseTooLarge { status, limit });
+        if self
+            .inner
+            .content_length()
+            .is_some_and(|length| length > self.limit as u64)
+        {
+            return Err(too_large());
+        }
+        let mut body = BytesMut::new();
+        while let Some(chunk) = self.chunk().await? {
+            if body.len() + chunk.len() > self.limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body.freeze())
+    }
+
+    /// The next piece of the body as it arrives, or `None` at its end. Not
+    /// bounded by the size limit: for streams, which hold one event at a
+    /// time.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        self.inner
+            .chunk()
+            .await
+            .map_err(|error| Error::Transport(TransportError::new(error, 1)))
+    }
 }
 
 /// Decodes a JSON success body; an empty body decodes as `null`, so `()`

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::response::{FromResponse, read_body};
+use crate::response::{FromResponse, RawResponse};
 use crate::types::{Acknowledgement, FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
 use crate::{AsClient, Client, Paginated, endpoints, twill_endpoint};
 
@@ -557,7 +557,7 @@ pub struct TeleportArchive {
 impl FromResponse for TeleportArchive {
     const ACCEPT: &'static str = "application/x-tar, application/octet-stream";
 
-    async fn from_response(response: reqwest::Response) -> Result<Self, Error> {
+    async fn from_response(response: RawResponse) -> Result<Self, Error> {
         let header = |name: &str| {
             response
                 .headers()
@@ -568,7 +568,7 @@ impl FromResponse for TeleportArchive {
         let session_id = header("x-twill-session-id");
         let job_id = header("x-twill-job-id");
         let file_count = header("x-twill-file-count").and_then(|count| count.trim().parse().ok());
-        let (_, tar) = read_body(response).await?;
+        let tar = response.bytes().await?;
         Ok(TeleportArchive {
             tar,
             session_id,

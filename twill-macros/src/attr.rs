@@ -63,9 +63,12 @@ pub(crate) struct EndpointAttr {
     pub(crate) path: Option<PathTemplate>,
     /// `body = {}`: the request body is an empty JSON object.
     pub(crate) empty_object_body: Option<Span>,
+    /// `idempotent`: a POST or PATCH that is safe to retry.
+    pub(crate) idempotent: Option<Span>,
 }
 
-const OPTIONS: &str = "the options are `body = {}` (send an empty JSON object as the body)";
+const OPTIONS: &str = "the options are `body = {}` (send an empty JSON object as the body) and \
+                       `idempotent` (a POST or PATCH that is safe to retry)";
 
 /// Parses the attribute, reporting the method, the path and the options
 /// independently so that one mistake does not hide another.
@@ -146,6 +149,15 @@ fn option(input: ParseStream, attr: &mut EndpointAttr, errors: &mut Errors) -> s
                 errors.push(Error::new(name.span(), "`body` is given twice"));
             }
         }
+        ("idempotent", None) => {
+            if attr.idempotent.replace(name.span()).is_some() {
+                errors.push(Error::new(name.span(), "`idempotent` is given twice"));
+            }
+        }
+        ("idempotent", Some(_)) => errors.push(Error::new(
+            name.span(),
+            "`idempotent` takes no value: write `idempotent`",
+        )),
         ("body", _) => errors.push(Error::new(
             name.span(),
             "write `body = {}` to send an empty JSON object; a body with content is an \

@@ -78,6 +78,7 @@ fn generate(func: &TraitItemFn, endpoint: &Endpoint) -> TokenStream {
     let name = ident.unraw().to_string();
     let method = format_ident!("{}", endpoint.method.variant());
     let template = &endpoint.template;
+    let idempotent = endpoint.idempotent.then(|| quote!(.idempotent()));
 
     // Each call is spanned at its argument, so that a type that cannot be
     // sent (say, a body that is not `Serialize`) is reported there.
@@ -113,6 +114,7 @@ fn generate(func: &TraitItemFn, endpoint: &Endpoint) -> TokenStream {
                 ::twill_api::AsClient::as_client(self),
                 const {
                     &::twill_api::Endpoint::new(#name, ::twill_api::HttpMethod::#method, #template)
+                        #idempotent
                 },
             )
             #(#path)*

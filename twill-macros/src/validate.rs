@@ -22,6 +22,7 @@ pub(crate) struct Endpoint {
     pub(crate) queries: Vec<(String, Ident)>,
     pub(crate) headers: Vec<(String, Ident)>,
     pub(crate) body: Option<Body>,
+    pub(crate) idempotent: bool,
     pub(crate) output: Type,
 }
 
@@ -192,6 +193,21 @@ pub(crate) fn check(
         }
     }
 
+    if let (Some(option), Some(method)) = (attr.idempotent, attr.method)
+        && matches!(
+            method,
+            HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete
+        )
+    {
+        errors.push(Error::new(
+            option,
+            format!(
+                "a {} request is idempotent already; remove `idempotent`",
+                method.as_str()
+            ),
+        ));
+    }
+
     if !clean_before || !errors.is_empty() || !path_complete {
         return None;
     }
@@ -202,6 +218,7 @@ pub(crate) fn check(
         queries,
         headers,
         body,
+        idempotent: attr.idempotent.is_some(),
         output: func.output.clone()?,
     })
 }

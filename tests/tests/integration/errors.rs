@@ -6,15 +6,17 @@ use serde_json::json;
 use tokio::net::TcpListener;
 use twill_api::prelude::*;
 use twill_api::{
-    ApiError, ApiErrorCode, Client, EXCERPT_LIMIT, Error, JobStatus, SendMessageRequest,
-    StatusCode, UnexpectedResponse,
+    ApiError, ApiErrorCode, Client, EXCERPT_LIMIT, Error, JobStatus, RetryPolicy,
+    SendMessageRequest, StatusCode, UnexpectedResponse,
 };
 use twill_tests::{Canned, Recorder};
 
+/// One attempt, whatever the answer: these tests are about decoding it.
 async fn send_with_reply(reply: Canned) -> Result<twill_api::SendMessageResponse, Error> {
     let server = Recorder::start(reply).await;
     server
         .client()
+        .with_retry_policy(RetryPolicy::none())
         .send_message("t", &SendMessageRequest::new("hi"))
         .await
 }

@@ -1,0 +1,285 @@
+//! Retries that never repeat an action the server may have taken, timeouts
+//! that end calls within their bound, and bodies too large to hold.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use twill_api::prelude::*;
+use twill_api::{Client, Error, RetryPolicy, SendMessageRequest, twill_endpoint};
+use twill_tests::{Canned, Recorder};
+
+fn job_reply() -> Canned {
+    Canned::json(200, json!({ "job": { "id": "j", "status": "PENDING" } }))
+}
+
+fn task_reply() -> Canned {
+    Canned::json(
+        200,
+        json!({ "task": { "id": "t", "slug": "t", "url": "u" }, "latestJob": null }),
+    )
+}
+
+fn fast_retries(client: Client) -> Client {
+    client.with_retry_policy(
+        RetryPolicy::default()
+            .max_attempts(3)
+            .backoff(Duration::from_millis(10), Duration::from_millis(20)),
+    )
+}
+
+#[tokio::test]
+async fn send_message_is_sent_once_on_500() {
+    let server = Recorder::replying([Canned::status(500), job_reply()]).await;
+    let client = fast_retries(server.client());
+    let error = client
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn send_message_is_sent_once_on_503_too() {
+    let server = Recorder::replying([Canned::status(503), job_reply()]).await;
+    let error = fast_retries(server.client())
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(server.requests().len(), 1);
+}
+
+/// A server that reads each whole request, then resets the connection
+/// without answering; it counts the requests it read.
+async fn resetting_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                loop {
+                    let Ok(n) = socket.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&seen);
+                    if let Some(head_end) = text.find("\r\n\r\n") {
+                        let length = text[..head_end]
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length:")
+                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                            })
+                            .unwrap_or(0);
+                        if seen.len() >= head_end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                counter.fetch_add(1, Ordering::SeqCst);
+                // Linger 0: the close is a reset, not a clean end.
+                let _ = socket.set_zero_linger();
+                drop(socket);
+            });
+        }
+    });
+    (format!("http://{addr}/api/v1"), requests)
+}
+
+#[tokio::test]
+async fn send_message_is_not_resent_after_a_reset_once_the_body_was_sent() {
+    let (url, requests) = resetting_server().await;
+    let client = fast_retries(
+        Client::builder()
+            .api_key("k")
+            .base_url(url)
+            .build()
+            .unwrap(),
+    );
+    let error = client
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+    assert_eq!(error.attempts(), 1);
+}
+
+#[tokio::test]
+async fn a_get_is_retried_after_a_reset() {
+    let (url, requests) = resetting_server().await;
+    let client = fast_retries(
+        Client::builder()
+            .api_key("k")
+            .base_url(url)
+            .build()
+            .unwrap(),
+    );
+    let error = client.get_task("t").await.unwrap_err();
+    assert_eq!(requests.load(Ordering::SeqCst), 3);
+    assert_eq!(error.attempts(), 3);
+    assert!(error.to_string().ends_with("(after 3 attempts)"), "{error}");
+}
+
+#[tokio::test]
+async fn a_get_is_retried_on_503_then_succeeds() {
+    let server = Recorder::replying([Canned::status(503), Canned::status(502), task_reply()]).await;
+    let task = fast_retries(server.client()).get_task("t").await.unwrap();
+    assert_eq!(task.task.id, "t");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.target == "/api/v1/tasks/t"));
+}
+
+#[tokio::test]
+async fn a_429_with_retry_after_is_waited_out_even_for_a_post() {
+    let server = Recorder::replying([
+        Canned::json(
+            429,
+            json!({ "error": { "code": "rate_limited", "message": "slow down" } }),
+        )
+        .header("retry-after", "1"),
+        job_reply(),
+    ])
+    .await;
+    let started = Instant::now();
+    let sent = server
+        .client()
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap();
+    assert_eq!(sent.job.id, "j");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_is_returned_not_waited() {
+    let server = Recorder::start(
+        Canned::json(
+            429,
+            json!({ "error": { "code": "rate_limited", "message": "later" } }),
+        )
+        .header("retry-after", "3600"),
+    )
+    .await;
+    let error = server.client().get_task("t").await.unwrap_err();
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(3600)));
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_for_a_post_and_counted() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let client = fast_retries(
+        Client::builder()
+            .api_key("k")
+            .base_url(format!("http://{addr}/api/v1"))
+            .build()
+            .unwrap(),
+    );
+    let error = client
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    let Error::Transport(transport) = &error else {
+        panic!("{error:?}");
+    };
+    assert!(transport.is_connect());
+    assert_eq!(error.attempts(), 3);
+}
+
+trait Idempotent {
+    #[twill_endpoint(POST "/things/<id>/refresh", idempotent)]
+    async fn refresh(&self, id: &str) -> twill_api::Result<()>;
+}
+
+impl Idempotent for Client {}
+
+#[tokio::test]
+async fn an_endpoint_declared_idempotent_is_retried_like_a_get() {
+    let server = Recorder::replying([Canned::status(503), Canned::status(204)]).await;
+    fast_retries(server.client()).refresh("x").await.unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    assert!(requests.iter().all(|r| r.method == "POST"));
+}
+
+#[tokio::test]
+async fn a_stalled_body_times_out_within_the_bound() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"job\":";
+                let _ = socket.write_all(head.as_bytes()).await;
+                // Then nothing, with the connection open.
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(format!("http://{addr}/api/v1"))
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+        .with_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    let error = client
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(error.to_string().contains("timed out"), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_success_body_over_the_limit_is_refused() {
+    let big = json!({ "job": { "id": "x".repeat(4096), "status": "PENDING" } });
+    let server = Recorder::start(Canned::json(200, big)).await;
+    let client = twill_api::Client::builder()
+        .api_key("k")
+        .base_url(server.url())
+        .max_response_bytes(1024)
+        .build()
+        .unwrap();
+    let error = client
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    let Error::ResponseTooLarge(too_large) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(too_large.limit, 1024);
+    assert_eq!(too_large.status.as_u16(), 200);
+}

@@ -1,0 +1,238 @@
+//! When a failed attempt is tried again, and after how long.
+//!
+//! A retry must never make the server act twice. Methods that are
+//! idempotent by definition (GET, PUT, DELETE), and endpoints declared
+//! `idempotent`, are retried on connection failures, timeouts, 429, 502,
+//! 503 and 504. POST and PATCH are retried only where the server certainly
+//! did not act: on 429, and when the connection could not be made, so the
+//! request was never written.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// How a client retries failed calls; see [`ClientBuilder::retry`](crate::ClientBuilder::retry).
+///
+/// ```
+/// use std::time::Duration;
+/// use twill_api::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .max_attempts(5)
+///     .max_elapsed(Duration::from_secs(120))
+///     .max_retry_after(Duration::from_secs(90));
+/// let never = RetryPolicy::none();
+/// # let _ = (patient, never);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    max_elapsed: Duration,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Three attempts within 30 s, backing off from 250 ms up to 5 s, and
+    /// waiting out a `Retry-After` of up to 60 s (the API's limit is per
+    /// minute).
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            max_elapsed: Duration::from_secs(30),
+            initial_backoff: Duration::from_millis(250),
+            max_backoff: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// One attempt, no retry.
+    pub fn none() -> Self {
+        RetryPolicy::default().max_attempts(1)
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// No retry starts once this much time has passed since the first
+    /// attempt, and no wait would end past it.
+    #[must_use]
+    pub fn max_elapsed(mut self, budget: Duration) -> Self {
+        self.max_elapsed = budget;
+        self
+    }
+
+    /// The first backoff; each next one doubles, up to `max`. The actual wait
+    /// is drawn between half of it and all of it.
+    #[must_use]
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// The longest `Retry-After` waited out; a longer one ends the call with
+    /// its error, whose [`retry_after`](crate::Error::retry_after) says when
+    /// to come back.
+    #[must_use]
+    pub fn max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The wait before attempt `attempt + 1`, or `None` to stop. `elapsed`
+    /// is the time since the first attempt started.
+    pub(crate) fn delay(
+        &self,
+        attempt: u32,
+        elapsed: Duration,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let delay = match retry_after {
+            Some(wait) if wait > self.max_retry_after => return None,
+            Some(wait) => wait,
+            None => {
+                let doubled = self
+                    .initial_backoff
+                    .saturating_mul(1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX));
+                let ceiling = doubled.min(self.max_backoff);
+                ceiling / 2 + ceiling.mul_f64(jitter() / 2.0)
+            }
+        };
+        (elapsed.saturating_add(delay) <= self.max_elapsed).then_some(delay)
+    }
+}
+
+/// What went wrong with one attempt, as far as retrying is concerned.
+pub(crate) enum Failure<'a> {
+    Status(StatusCode),
+    Transport(&'a reqwest::Error),
+}
+
+/// Whether the failure may be retried without risking a second action.
+pub(crate) fn is_retryable(failure: Failure<'_>, idempotent: bool) -> bool {
+    match failure {
+        // The server refused before acting.
+        Failure::Status(StatusCode::TOO_MANY_REQUESTS) => true,
+        Failure::Status(status) => {
+            idempotent
+                && matches!(
+                    status,
+                    StatusCode::BAD_GATEWAY
+                        | StatusCode::SERVICE_UNAVAILABLE
+                        | StatusCode::GATEWAY_TIMEOUT
+                )
+        }
+        // No connection, so nothing was written.
+        Failure::Transport(error) if error.is_connect() => true,
+        Failure::Transport(error) => idempotent && (error.is_timeout() || error.is_request()),
+    }
+}
+
+/// A number in `[0, 1)`, different on every call: enough to spread retries
+/// of many clients apart, without a random-number dependency.
+fn jitter() -> f64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_within_bounds_and_stops() {
+        let policy = RetryPolicy::default()
+            .max_attempts(10)
+            .max_elapsed(Duration::from_secs(3600))
+            .backoff(Duration::from_millis(100), Duration::from_millis(800));
+        for (attempt, ceiling) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 800), (9, 800)] {
+            let delay = policy.delay(attempt, Duration::ZERO, None).unwrap();
+            let ceiling = Duration::from_millis(ceiling);
+            assert!(
+                delay >= ceiling / 2 && delay <= ceiling,
+                "{attempt}: {delay:?}"
+            );
+        }
+        assert_eq!(
+            policy.delay(10, Duration::ZERO, None),
+            None,
+            "out of attempts"
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_capped() {
+        let policy = RetryPolicy::default().max_retry_after(Duration::from_secs(10));
+        assert_eq!(
+            policy.delay(1, Duration::ZERO, Some(Duration::from_secs(7))),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            policy.delay(1, Duration::ZERO, Some(Duration::from_secs(11))),
+            None
+        );
+    }
+
+    #[test]
+    fn the_time_budget_is_respected() {
+        let policy = RetryPolicy::default().max_elapsed(Duration::from_secs(10));
+        assert_eq!(
+            policy.delay(1, Duration::from_secs(8), Some(Duration::from_secs(3))),
+            None
+        );
+        assert!(
+            policy
+                .delay(1, Duration::from_secs(8), Some(Duration::from_secs(2)))
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn none_never_retries() {
+        assert_eq!(RetryPolicy::none().delay(1, Duration::ZERO, None), None);
+        assert_eq!(RetryPolicy::default().max_attempts(0).attempts(), 1);
+    }
+
+    #[test]
+    fn only_safe_statuses_are_retried() {
+        use Failure::Status;
+        for idempotent in [true, false] {
+            assert!(is_retryable(
+                Status(StatusCode::TOO_MANY_REQUESTS),
+                idempotent
+            ));
+            assert!(!is_retryable(
+                Status(StatusCode::INTERNAL_SERVER_ERROR),
+                idempotent
+            ));
+            assert!(!is_retryable(Status(StatusCode::NOT_FOUND), idempotent));
+        }
+        for status in [502, 503, 504] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert!(is_retryable(Status(status), true));
+            assert!(!is_retryable(Status(status), false), "{status} on a POST");
+        }
+    }
+}
