@@ -13,5 +13,4 @@ mod reliability;
 mod scenario;
 mod secrets;
 mod sse;
-mod observability;
 mod wire;

@@ -1,5 +1,9 @@
 //! Each call is traced (endpoint, method, path template, status, attempts,
 //! latency), retries show, and nothing at any level shows the key.
+//!
+//! A test binary of its own: `tracing` caches per call site whether anyone
+//! listens, so a subscriber must be the global one, with no other test
+//! running beside it, for the capture to be complete.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -33,7 +37,7 @@ async fn calls_and_retries_are_traced_without_the_key() {
         .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let server = Recorder::replying([
         Canned::status(503),
