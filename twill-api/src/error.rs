@@ -414,6 +414,14 @@ pub enum InputProblem {
 
 /// A failure response, as received: what [`EndpointError::from_response`]
 /// decodes.
+///
+/// ```
+/// use twill_api::{Error, ErrorResponse, StatusCode};
+///
+/// let body = r#"{"error":{"code":"not_found","message":"Task not found"}}"#;
+/// let response = ErrorResponse::new(StatusCode::NOT_FOUND, Default::default(), body.into());
+/// assert_eq!(Error::from_response(response).to_string(), "Twill API error 404 (not_found): Task not found");
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ErrorResponse {
@@ -468,6 +476,18 @@ pub trait EndpointError: From<Error> {
 }
 
 impl EndpointError for Error {}
+
+impl ErrorResponse {
+    /// A response from its parts, as received in one attempt.
+    pub fn new(status: StatusCode, headers: HeaderMap, body: bytes::Bytes) -> Self {
+        ErrorResponse {
+            status,
+            headers,
+            body,
+            attempts: 1,
+        }
+    }
+}
 
 /// Parses `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {

@@ -72,7 +72,7 @@ fn main() {}
 /// Options, the trait-level listing, and the non-JSON response types.
 #[twill_api::endpoints]
 trait Listed {
-    #[twill_endpoint(POST "/jobs/<jobId>/cancel", body = {})]
+    #[twill_endpoint(POST "/jobs/<jobId>/cancel", body = {}, idempotent)]
     async fn cancel(&self, job_id: &str) -> Result<twill_api::Acknowledgement, Error>;
 
     #[twill_api::twill_endpoint(GET "/jobs/<jobId>/logs/stream",)]
