@@ -58,6 +58,9 @@ trait LabelApi {
     #[twill_endpoint(DELETE "/tasks/<taskIdOrSlug>/labels/<labelId>")]
     async fn remove_label(&self, task_id_or_slug: &str, label_id: u64) -> Result<(), LabelError>;
 
+    #[twill_endpoint(GET "/labels")]
+    async fn list_with_cursor(&self, #[query] cursor: Option<&str>) -> Result<Label, Error>;
+
     #[twill_endpoint(PUT "/labels/<name>")]
     async fn rename_label(
         &self,
@@ -199,4 +202,43 @@ async fn client_side_failures_reach_a_custom_error_through_from() {
         "{result:?}"
     );
     assert!(server.requests().is_empty());
+}
+
+#[tokio::test]
+async fn query_values_are_percent_encoded() {
+    let cases = [
+        ("a b", "a%20b"),
+        ("a&b=c", "a%26b%3Dc"),
+        ("#frag", "%23frag"),
+        ("?", "%3F"),
+        ("%20", "%2520"),
+        ("ü", "%C3%BC"),
+        ("a/b", "a%2Fb"),
+        ("+", "%2B"),
+        ("", ""),
+    ];
+    let server = Recorder::start(Canned::json(200, json!({ "id": 1, "name": "a" }))).await;
+    let client = server.client();
+    let label = NewLabel {
+        name: "a",
+        color: None,
+    };
+    for (value, _) in cases {
+        client
+            .add_label("t", &label, None, 1, value, None)
+            .await
+            .unwrap();
+        client.list_with_cursor(Some(value)).await.unwrap();
+    }
+    let targets: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.target)
+        .collect();
+    let expected: Vec<String> = cases
+        .iter()
+        .map(|(_, encoded)| format!("/api/v1/labels?cursor={encoded}"))
+        .collect();
+    assert_eq!(targets, expected);
 }
