@@ -8,13 +8,14 @@
 //! the decoded types alone) is instantiated per endpoint.
 
 use std::future::Future;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 
 use reqwest::Url;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue,
+    USER_AGENT,
 };
 use serde::Serialize;
 
@@ -178,11 +179,7 @@ impl<'a> Call<'a> {
         self
     }
 
-    fn into_request(
-        self,
-        accept: &'static str,
-        streaming: bool,
-    ) -> Result<reqwest::Request, Error> {
+    fn into_request(self, accept: &'static str, streaming: bool) -> Result<Prepared, Error> {
         if let Some(error) = self.error {
             return Err(Error::InvalidInput(error));
         }
@@ -194,9 +191,7 @@ impl<'a> Call<'a> {
             })
         })?;
         let client = self.client;
-        let mut request = reqwest::Request::new(self.endpoint.method().to_reqwest(), url);
-        let headers = request.headers_mut();
-        headers.reserve(4 + self.headers.len());
+        let mut headers = HeaderMap::with_capacity(5 + self.headers.len());
         headers.insert(AUTHORIZATION, client.authorization().clone());
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
         headers.insert(USER_AGENT, client.user_agent().clone());
@@ -210,11 +205,40 @@ impl<'a> Call<'a> {
             // Some proxies refuse a POST without a length (411).
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
-        *request.body_mut() = self.body.map(Into::into);
-        // A stream lasts as long as the job it follows, so the call timeout
-        // would cut it short; its reader bounds the wait between events.
-        *request.timeout_mut() = if streaming { None } else { client.timeout() };
-        Ok(request)
+        Ok(Prepared {
+            method: self.endpoint.method().to_reqwest(),
+            url,
+            headers,
+            body: self.body,
+            // A stream lasts as long as the job it follows, so the call
+            // timeout would cut it short; its reader bounds the wait
+            // between events.
+            timeout: if streaming { None } else { client.timeout() },
+        })
+    }
+}
+
+/// A request ready to send, kept in parts so that each attempt gets a copy.
+///
+/// The body is copied rather than shared between attempts: holding a
+/// second reference to the body while hyper sent it cost 13% more client
+/// CPU per call in the benchmarks (BENCHMARKS.md), far more than copying a
+/// JSON body.
+struct Prepared {
+    method: reqwest::Method,
+    url: Url,
+    headers: HeaderMap,
+    body: Option<Vec<u8>>,
+    timeout: Option<Duration>,
+}
+
+impl Prepared {
+    fn attempt(&self) -> reqwest::Request {
+        let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
+        *request.headers_mut() = self.headers.clone();
+        *request.body_mut() = self.body.clone().map(Into::into);
+        *request.timeout_mut() = self.timeout;
+        request
     }
 }
 
@@ -233,7 +257,7 @@ enum Outcome {
 async fn execute(
     client: &Client,
     endpoint: &'static Endpoint,
-    request: reqwest::Request,
+    request: Prepared,
 ) -> Result<Outcome, Error> {
     let span = tracing::debug_span!(
         "twill_api::call",
@@ -250,17 +274,13 @@ async fn execute(
 async fn attempt(
     client: &Client,
     endpoint: &'static Endpoint,
-    mut request: reqwest::Request,
+    prepared: Prepared,
 ) -> Result<Outcome, Error> {
     let policy = client.retry_policy();
     let started = Instant::now();
     let mut attempt = 1;
     loop {
-        // Bodies are bytes, so a copy can always be made; it is made only
-        // while another attempt is allowed.
-        let copy = (attempt < policy.attempts())
-            .then(|| request.try_clone())
-            .flatten();
+        let request = prepared.attempt();
         // Header values marked sensitive (the key) print as `Sensitive`.
         tracing::trace!(attempt, url = %request.url(), headers = ?request.headers(), "sending");
         let sent = Instant::now();
@@ -292,15 +312,13 @@ async fn attempt(
                 )
             }
         };
-        let next = copy.filter(|_| retryable).and_then(|copy| {
-            let delay = policy.delay(attempt, started.elapsed(), retry_after)?;
-            Some((copy, delay))
-        });
-        if let Some((copy, delay)) = next {
+        let delay = retryable
+            .then(|| policy.delay(attempt, started.elapsed(), retry_after))
+            .flatten();
+        if let Some(delay) = delay {
             tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             drop(result);
             tokio::time::sleep(delay).await;
-            request = copy;
             attempt += 1;
             continue;
         }

@@ -1,0 +1,291 @@
+//! The generated client against the reqwest code a careful person would
+//! write by hand, in one run, on the same `reqwest::Client`, body and
+//! loopback server. Prints each ratio with its target.
+//!
+//! ```sh
+//! cargo bench -p twill-bench --bench runtime
+//! ```
+
+use std::error::Error as StdError;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use twill_api::prelude::*;
+use twill_api::reqwest::{self, header};
+use twill_api::{Client, FromResponse, RawResponse, SendMessageRequest, SendMessageResponse};
+use twill_bench::{ANSWER, CountingAllocator, allocations, median, start_server, thread_cpu};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+const KEY: &str = "twill_sk_bench";
+const TASK: &str = "task-1";
+const SEQUENTIAL_CALLS: usize = 20_000;
+const ROUNDS: usize = 5;
+/// Calls per interleaved block.
+const BLOCK: usize = 500;
+const OFFLINE_ITERATIONS: usize = 100_000;
+const OFFLINE_BLOCK: usize = 1_000;
+const CONCURRENT_CALLS: usize = 20_000;
+const IN_FLIGHT: usize = 64;
+
+/// RFC 3986 unreserved characters stay; everything else is escaped, as the
+/// generated code does.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The baseline: send-message written by hand, to the same standard (an
+/// encoded segment, the same headers and timeout, status checked, typed
+/// decoding).
+struct HandWritten {
+    http: reqwest::Client,
+    base: String,
+    authorization: header::HeaderValue,
+    user_agent: header::HeaderValue,
+}
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+impl HandWritten {
+    fn request(
+        &self,
+        task: &str,
+        message: &SendMessageRequest,
+    ) -> Result<reqwest::Request, BoxError> {
+        let url = format!(
+            "{}/tasks/{}/messages",
+            self.base,
+            utf8_percent_encode(task, SEGMENT)
+        );
+        let body = serde_json::to_vec(message)?;
+        let request = self
+            .http
+            .post(url)
+            .header(header::AUTHORIZATION, self.authorization.clone())
+            .header(header::ACCEPT, "application/json")
+            .header(header::USER_AGENT, self.user_agent.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .timeout(Duration::from_secs(60))
+            .body(body)
+            .build()?;
+        Ok(request)
+    }
+
+    async fn send_message(
+        &self,
+        task: &str,
+        message: &SendMessageRequest,
+    ) -> Result<SendMessageResponse, BoxError> {
+        let request = self.request(task, message)?;
+        let response = self.http.execute(request).await?;
+        decode(response).await
+    }
+}
+
+async fn decode(response: reqwest::Response) -> Result<SendMessageResponse, BoxError> {
+    let status = response.status();
+    let body = response.bytes().await?;
+    if !status.is_success() {
+        return Err(format!("HTTP {status}").into());
+    }
+    Ok(serde_json::from_slice(&body)?)
+}
+
+fn answer() -> reqwest::Response {
+    let mut response = axum::http::Response::new(ANSWER.to_vec());
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
+    reqwest::Response::from(response)
+}
+
+fn main() {
+    let addr = start_server();
+    let base = format!("http://{addr}/api/v1");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("client runtime");
+
+    // Building a twill client first installs the rustls provider, which a
+    // plain reqwest client of this build needs too.
+    let _ = Client::builder().api_key(KEY).build().expect("client");
+    let http = reqwest::Client::builder().build().expect("reqwest client");
+    let generated = Client::builder()
+        .api_key(KEY)
+        .base_url(&base)
+        .http_client(http.clone())
+        .build()
+        .expect("client");
+    let mut authorization = header::HeaderValue::from_str(&format!("Bearer {KEY}")).expect("key");
+    authorization.set_sensitive(true);
+    let hand = HandWritten {
+        http,
+        base,
+        authorization,
+        user_agent: header::HeaderValue::from_static("twill-api/0.1.0"),
+    };
+    let message =
+        SendMessageRequest::new("Use CSS variables for the theme colors instead of inline styles");
+
+    println!("twill-bench runtime: generated client vs hand-written reqwest, one run");
+    println!("(client on this thread; the loopback server on its own thread)\n");
+
+    // a. Client CPU per sequential call, in interleaved blocks so that any
+    // drift of the machine falls on both sides alike.
+    let block = |which: &str, calls: usize| {
+        let started = thread_cpu();
+        runtime.block_on(async {
+            for _ in 0..calls {
+                let sent = match which {
+                    "generated" => generated
+                        .send_message(TASK, &message)
+                        .await
+                        .map_err(BoxError::from),
+                    _ => hand.send_message(TASK, &message).await,
+                };
+                assert_eq!(sent.expect("call").job.id, "job-1");
+            }
+        });
+        thread_cpu() - started
+    };
+    block("generated", 2_000);
+    block("hand-written", 2_000);
+    let (mut generated_cpu, mut hand_cpu) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let (mut g, mut h) = (Duration::ZERO, Duration::ZERO);
+        for _ in 0..SEQUENTIAL_CALLS / BLOCK {
+            g += block("generated", BLOCK);
+            h += block("hand-written", BLOCK);
+        }
+        generated_cpu.push(g.as_secs_f64() * 1e6 / SEQUENTIAL_CALLS as f64);
+        hand_cpu.push(h.as_secs_f64() * 1e6 / SEQUENTIAL_CALLS as f64);
+    }
+    let (g, h) = (median(generated_cpu), median(hand_cpu));
+    report(
+        &format!(
+            "a. client CPU per send-message ({SEQUENTIAL_CALLS} sequential calls a side, median of {ROUNDS} rounds)"
+        ),
+        &format!("generated {g:.2} µs, hand-written {h:.2} µs"),
+        g / h,
+        "<= 1.03",
+        g / h <= 1.03,
+    );
+
+    // b. Request building and response decoding, no I/O, interleaved in
+    // blocks too.
+    let offline = |which: &str, iterations: usize| {
+        let allocations_before = allocations();
+        let started = Instant::now();
+        runtime.block_on(async {
+            for _ in 0..iterations {
+                match which {
+                    "generated" => {
+                        // The method builds the whole request when called;
+                        // the future it returns is dropped unpolled.
+                        drop(std::hint::black_box(generated.send_message(TASK, &message)));
+                        let response = RawResponse::from_parts(answer(), 1 << 20);
+                        let decoded = SendMessageResponse::from_response(response)
+                            .await
+                            .expect("decode");
+                        std::hint::black_box(decoded);
+                    }
+                    _ => {
+                        std::hint::black_box(hand.request(TASK, &message).expect("request"));
+                        std::hint::black_box(decode(answer()).await.expect("decode"));
+                    }
+                }
+            }
+        });
+        (started.elapsed(), allocations() - allocations_before)
+    };
+    offline("generated", 10_000);
+    offline("hand-written", 10_000);
+    let (mut generated_offline, mut hand_offline) = (Vec::new(), Vec::new());
+    let (mut generated_allocs, mut hand_allocs) = (0, 0);
+    for _ in 0..ROUNDS {
+        let (mut g, mut h) = (Duration::ZERO, Duration::ZERO);
+        for _ in 0..OFFLINE_ITERATIONS / OFFLINE_BLOCK {
+            let (time, allocs) = offline("generated", OFFLINE_BLOCK);
+            (g, generated_allocs) = (g + time, allocs);
+            let (time, allocs) = offline("hand-written", OFFLINE_BLOCK);
+            (h, hand_allocs) = (h + time, allocs);
+        }
+        generated_offline.push(g.as_secs_f64() * 1e6 / OFFLINE_ITERATIONS as f64);
+        hand_offline.push(h.as_secs_f64() * 1e6 / OFFLINE_ITERATIONS as f64);
+    }
+    let per = |allocs: u64| allocs as f64 / OFFLINE_BLOCK as f64;
+    let (g, h) = (median(generated_offline), median(hand_offline));
+    report(
+        &format!(
+            "b. build + decode, no I/O ({OFFLINE_ITERATIONS} iterations a side, median of {ROUNDS} rounds)"
+        ),
+        &format!(
+            "generated {g:.3} µs ({:.1} allocations), hand-written {h:.3} µs ({:.1} allocations)",
+            per(generated_allocs),
+            per(hand_allocs)
+        ),
+        g / h,
+        "<= 1.05",
+        g / h <= 1.05,
+    );
+
+    // c. Throughput with 64 calls in flight.
+    let concurrent = |which: &str| {
+        let started = Instant::now();
+        runtime.block_on(async {
+            futures_util::stream::iter(0..CONCURRENT_CALLS)
+                .map(|_| async {
+                    match which {
+                        "generated" => generated
+                            .send_message(TASK, &message)
+                            .await
+                            .map_err(BoxError::from),
+                        _ => hand.send_message(TASK, &message).await,
+                    }
+                })
+                .buffer_unordered(IN_FLIGHT)
+                .for_each(|sent| async move {
+                    sent.expect("call");
+                })
+                .await;
+        });
+        CONCURRENT_CALLS as f64 / started.elapsed().as_secs_f64()
+    };
+    concurrent("generated");
+    concurrent("hand-written");
+    let (mut generated_rate, mut hand_rate) = (Vec::new(), Vec::new());
+    for round in 0..ROUNDS {
+        if round % 2 == 0 {
+            generated_rate.push(concurrent("generated"));
+            hand_rate.push(concurrent("hand-written"));
+        } else {
+            hand_rate.push(concurrent("hand-written"));
+            generated_rate.push(concurrent("generated"));
+        }
+    }
+    let (g, h) = (median(generated_rate), median(hand_rate));
+    report(
+        &format!(
+            "c. throughput, {IN_FLIGHT} in flight ({CONCURRENT_CALLS} calls, median of {ROUNDS} rounds)"
+        ),
+        &format!("generated {g:.0} calls/s, hand-written {h:.0} calls/s"),
+        g / h,
+        ">= 0.97",
+        g / h >= 0.97,
+    );
+}
+
+fn report(what: &str, figures: &str, ratio: f64, target: &str, met: bool) {
+    println!("{what}");
+    println!("   {figures}");
+    println!(
+        "   ratio {ratio:.3} (target {target}): {}\n",
+        if met { "met" } else { "MISSED" }
+    );
+}
