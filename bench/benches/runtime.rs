@@ -22,13 +22,15 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 const KEY: &str = "twill_sk_bench";
 const TASK: &str = "task-1";
 const SEQUENTIAL_CALLS: usize = 20_000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
+const PROFILE_CALLS: usize = 2_000;
 /// Calls per interleaved block.
 const BLOCK: usize = 500;
 const OFFLINE_ITERATIONS: usize = 100_000;
 const OFFLINE_BLOCK: usize = 1_000;
 const CONCURRENT_CALLS: usize = 20_000;
 const IN_FLIGHT: usize = 64;
+const CONCURRENT_BLOCK: usize = 2_000;
 
 /// RFC 3986 unreserved characters stay; everything else is escaped, as the
 /// generated code does.
@@ -133,6 +135,25 @@ fn main() {
     let message =
         SendMessageRequest::new("Use CSS variables for the theme colors instead of inline styles");
 
+    // `TWILL_BENCH_PROFILE=generated` (or `hand-written`) runs only that
+    // side's sequential calls, for an instruction count under callgrind:
+    // valgrind --tool=callgrind target/release/deps/runtime-*
+    if let Ok(side) = std::env::var("TWILL_BENCH_PROFILE") {
+        runtime.block_on(async {
+            for _ in 0..PROFILE_CALLS {
+                let sent = match side.as_str() {
+                    "generated" => generated
+                        .send_message(TASK, &message)
+                        .await
+                        .map_err(BoxError::from),
+                    _ => hand.send_message(TASK, &message).await,
+                };
+                sent.expect("call");
+            }
+        });
+        return;
+    }
+
     println!("twill-bench runtime: generated client vs hand-written reqwest, one run");
     println!("(client on this thread; the loopback server on its own thread)\n");
 
@@ -235,11 +256,11 @@ fn main() {
         g / h <= 1.05,
     );
 
-    // c. Throughput with 64 calls in flight.
-    let concurrent = |which: &str| {
+    // c. Throughput with 64 calls in flight, interleaved in blocks.
+    let concurrent = |which: &str, calls: usize| {
         let started = Instant::now();
         runtime.block_on(async {
-            futures_util::stream::iter(0..CONCURRENT_CALLS)
+            futures_util::stream::iter(0..calls)
                 .map(|_| async {
                     match which {
                         "generated" => generated
@@ -255,24 +276,24 @@ fn main() {
                 })
                 .await;
         });
-        CONCURRENT_CALLS as f64 / started.elapsed().as_secs_f64()
+        started.elapsed()
     };
-    concurrent("generated");
-    concurrent("hand-written");
+    concurrent("generated", 2_000);
+    concurrent("hand-written", 2_000);
     let (mut generated_rate, mut hand_rate) = (Vec::new(), Vec::new());
-    for round in 0..ROUNDS {
-        if round % 2 == 0 {
-            generated_rate.push(concurrent("generated"));
-            hand_rate.push(concurrent("hand-written"));
-        } else {
-            hand_rate.push(concurrent("hand-written"));
-            generated_rate.push(concurrent("generated"));
+    for _ in 0..ROUNDS {
+        let (mut g, mut h) = (Duration::ZERO, Duration::ZERO);
+        for _ in 0..CONCURRENT_CALLS / CONCURRENT_BLOCK {
+            g += concurrent("generated", CONCURRENT_BLOCK);
+            h += concurrent("hand-written", CONCURRENT_BLOCK);
         }
+        generated_rate.push(CONCURRENT_CALLS as f64 / g.as_secs_f64());
+        hand_rate.push(CONCURRENT_CALLS as f64 / h.as_secs_f64());
     }
     let (g, h) = (median(generated_rate), median(hand_rate));
     report(
         &format!(
-            "c. throughput, {IN_FLIGHT} in flight ({CONCURRENT_CALLS} calls, median of {ROUNDS} rounds)"
+            "c. throughput, {IN_FLIGHT} in flight ({CONCURRENT_CALLS} calls a side, median of {ROUNDS} rounds)"
         ),
         &format!("generated {g:.0} calls/s, hand-written {h:.0} calls/s"),
         g / h,

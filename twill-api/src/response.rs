@@ -84,14 +84,27 @@ impl RawResponse {
         {
             return Err(too_large());
         }
-        let mut body = BytesMut::new();
+        // Most bodies arrive as one chunk: keep it as is, without a copy.
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut total = 0;
         while let Some(chunk) = self.chunk().await? {
-            if body.len() + chunk.len() > self.limit {
+            total += chunk.len();
+            if total > limit {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            chunks.push(chunk);
         }
-        Ok(body.freeze())
+        Ok(match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.swap_remove(0),
+            _ => {
+                let mut body = BytesMut::with_capacity(total);
+                for chunk in chunks {
+                    body.extend_from_slice(&chunk);
+                }
+                body.freeze()
+            }
+        })
     }
 
     /// The next piece of the body as it arrives, or `None` at its end. Not
