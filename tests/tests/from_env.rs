@@ -26,14 +26,23 @@ fn from_env_follows_the_cookbook() {
 
     // An origin gets the API root appended; a full API root is kept.
     set("TWILL_BASE_URL", Some("http://127.0.0.1:8080"));
-    assert_eq!(Client::from_env().unwrap().base_url(), "http://127.0.0.1:8080/api/v1");
+    assert_eq!(
+        Client::from_env().unwrap().base_url(),
+        "http://127.0.0.1:8080/api/v1"
+    );
     set("TWILL_BASE_URL", Some("http://127.0.0.1:8080/api/v1/"));
-    assert_eq!(Client::from_env().unwrap().base_url(), "http://127.0.0.1:8080/api/v1");
+    assert_eq!(
+        Client::from_env().unwrap().base_url(),
+        "http://127.0.0.1:8080/api/v1"
+    );
     set("TWILL_BASE_URL", Some(""));
     assert_eq!(Client::from_env().unwrap().base_url(), DEFAULT_BASE_URL);
 
     set("TWILL_API_KEY", Some("bad key"));
-    assert!(matches!(Client::from_env(), Err(BuildError::InvalidApiKey(_))));
+    assert!(matches!(
+        Client::from_env(),
+        Err(BuildError::InvalidApiKey(_))
+    ));
     set("TWILL_API_KEY", None);
     set("TWILL_BASE_URL", None);
 }

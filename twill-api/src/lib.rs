@@ -54,6 +54,8 @@
 //! ```
 //!
 //! - **Methods**: `GET`, `POST`, `PUT`, `PATCH`, `DELETE`.
+//! - **Options** after a comma: `body = {}` sends an empty JSON object;
+//!   `idempotent` marks a POST or PATCH safe to retry like a GET.
 //! - **Path**: a string starting with `/`, relative to the base URL. A
 //!   `<camelCase>` segment is a placeholder bound to the snake_case argument
 //!   of the same name; its value is percent-encoded as exactly one segment
@@ -65,9 +67,11 @@
 //!   argument's in camelCase) or `#[header("Name")]`. Path, query and header
 //!   values implement [`ParamValue`]; `Option` query and header values are
 //!   left out when `None`.
-//! - **Return type**: `Result<T, E>`. `T: Deserialize` is decoded from the
-//!   success body; an empty body decodes as `null`, so `()` fits an empty
-//!   response. `E` is [`Error`] or your own type implementing
+//! - **Return type**: `Result<T, E>`. `T` implements [`FromResponse`]: any
+//!   `T: Deserialize` is decoded from the JSON success body (an empty body
+//!   decodes as `null`, so `()` fits an empty response), and
+//!   [`TeleportArchive`] and [`JobLogStream`] read raw bytes and server-sent
+//!   events. `E` is [`Error`] or your own type implementing
 //!   [`EndpointError`].
 //! - **Futures** are `Send`, so calls can be spawned on a multi-threaded
 //!   runtime.
@@ -88,8 +92,11 @@
 //! failure response that is not the API's format ([`Error::UnexpectedResponse`],
 //! such as a proxy's HTML page), a success body that does not decode
 //! ([`Error::Decode`]), a transport failure ([`Error::Transport`]) and an
-//! argument refused before sending ([`Error::InvalidInput`]). The API key
-//! never appears in any of them, nor in `Debug` output.
+//! argument refused before sending ([`Error::InvalidInput`]), a stream that
+//! broke ([`Error::Stream`]) and a body over the size limit
+//! ([`Error::ResponseTooLarge`]). Calls are retried where that cannot make
+//! the server act twice (see [`RetryPolicy`]). The API key never appears in
+//! any error, nor in `Debug` output or traces.
 
 #![deny(missing_docs)]
 

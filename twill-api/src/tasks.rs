@@ -19,6 +19,10 @@ use crate::{AsClient, Client, Paginated, endpoints, twill_endpoint};
 pub trait Tasks {
     /// `POST /tasks`: creates a task and starts its first job (201).
     ///
+    /// `request` needs only a `command`. Fails with 400 (`validation_error`,
+    /// with the fields at fault in [`ApiError::validation_issues`](crate::ApiError::validation_issues)),
+    /// 401, 429 and 500.
+    ///
     /// ```no_run
     /// use twill_api::prelude::*;
     /// use twill_api::{CreateTaskRequest, UserIntent};
@@ -38,13 +42,18 @@ pub trait Tasks {
     ) -> Result<CreateTaskResponse, Error>;
 
     /// `GET /tasks/<taskIdOrSlug>`: a task and its latest job, by id or slug.
+    ///
+    /// Fails with 401, 404 for an unknown task, 429 and 500.
     #[twill_endpoint(GET "/tasks/<taskIdOrSlug>")]
     async fn get_task(&self, task_id_or_slug: &str) -> Result<GetTaskResponse, Error>;
 
     /// `POST /tasks/<taskIdOrSlug>/messages`: sends a follow-up message.
     ///
     /// This cancels the task's job in flight, if any, and starts a new one:
-    /// it is not idempotent, so do not retry it blindly.
+    /// it is not idempotent, so the client retries it only where the server
+    /// certainly did not act (429, or no connection). Fails with 400 (an
+    /// empty message, an unknown intent), 401, 404 for an unknown task, 429
+    /// and 500.
     ///
     /// ```no_run
     /// use twill_api::prelude::*;

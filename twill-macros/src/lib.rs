@@ -4,11 +4,11 @@
 //!
 //! The macro works in three steps, each in its own module:
 //!
-//! 1. [`attr`], [`template`] and [`signature`] parse the attribute and the
+//! 1. `attr`, `template` and `signature` parse the attribute and the
 //!    trait method into a small IR that keeps the original tokens for spans;
-//! 2. [`validate`] cross-checks them (path placeholders against arguments,
+//! 2. `validate` cross-checks them (path placeholders against arguments,
 //!    argument roles against the HTTP method), collecting every error;
-//! 3. [`expand`] turns a valid IR into the method's default body and cannot fail.
+//! 3. `expand` turns a valid IR into the method's default body and cannot fail.
 //!
 //! When any step reports an error, the method is still emitted (without the
 //! macro's own argument markers) beside one `compile_error!` per problem, so a
