@@ -120,8 +120,11 @@ impl Error {
         matches!(self, Error::Transport(error) if error.is_timeout())
     }
 
-    /// How many attempts the call made before failing (1 without retries;
-    /// 0 when it was refused before sending).
+    /// How many attempts the call made: for [`Error::Api`],
+    /// [`Error::UnexpectedResponse`] and [`Error::Transport`], every attempt
+    /// including retries; 0 for [`Error::InvalidInput`], refused before
+    /// sending; 1 for the rest, which concern the body of the one response
+    /// that succeeded.
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(error) => error.attempts,
