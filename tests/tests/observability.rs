@@ -70,7 +70,7 @@ async fn calls_and_retries_are_traced_without_the_key() {
     assert!(output.contains("attempt=2"), "{output}");
     assert!(output.contains("latency_ms="), "{output}");
     assert!(output.contains("endpoint=\"send_message\""), "{output}");
-    // The request headers are traced, with the key marked sensitive.
+    // The built request is traced in full, with the key marked sensitive.
     assert!(output.contains("authorization"), "{output}");
     assert!(output.contains("Sensitive"), "{output}");
     assert!(

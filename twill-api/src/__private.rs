@@ -282,7 +282,7 @@ async fn attempt(
     loop {
         let request = prepared.attempt();
         // Header values marked sensitive (the key) print as `Sensitive`.
-        tracing::trace!(attempt, url = %request.url(), headers = ?request.headers(), "sending");
+        tracing::trace!(attempt, ?request, "sending");
         let sent = Instant::now();
         let result = client.http().execute(request).await;
         let latency_ms = sent.elapsed().as_millis() as u64;

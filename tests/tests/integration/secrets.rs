@@ -101,3 +101,40 @@ async fn transport_errors_do_not_show_the_key() {
     }
     assert_no_key(&text);
 }
+
+#[tokio::test]
+async fn stream_and_size_errors_do_not_show_the_key() {
+    let server = Recorder::start(
+        Canned::status(200)
+            .header("content-type", "text/event-stream")
+            .body("data: {\"type\":\"connected\"}\n\n"),
+    )
+    .await;
+    let mut logs = twill_api::Jobs::stream_job_logs(&server.client(), "j")
+        .await
+        .unwrap();
+    logs.next_event().await.unwrap().unwrap();
+    let ended = logs.next_event().await.unwrap().unwrap_err();
+    assert!(matches!(ended, twill_api::Error::Stream(_)), "{ended:?}");
+    assert_no_key(&format!("{ended} {ended:?}"));
+
+    let server = Recorder::start(Canned::json(
+        200,
+        json!({ "job": { "id": "x".repeat(100), "status": "PENDING" } }),
+    ))
+    .await;
+    let too_large = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(server.url())
+        .max_response_bytes(16)
+        .build()
+        .unwrap()
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(too_large, twill_api::Error::ResponseTooLarge(_)),
+        "{too_large:?}"
+    );
+    assert_no_key(&format!("{too_large} {too_large:?}"));
+}
