@@ -35,6 +35,13 @@ impl Fields {
         }
     }
 
+    /// Checks a body that must be `{}`, as the API's action endpoints want.
+    pub(crate) fn empty_object(headers: &HeaderMap, body: &[u8]) -> Result<(), Vec<Issue>> {
+        Fields::parse(headers, body)
+            .map_err(|issue| vec![issue])
+            .and_then(Fields::finish)
+    }
+
     fn issue(&mut self, field: &str, message: String) {
         self.issues.push(Issue::new(field, message));
     }

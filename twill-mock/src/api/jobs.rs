@@ -25,10 +25,7 @@ pub(crate) async fn cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(issues) = Fields::parse(&headers, &body)
-        .map_err(|issue| vec![issue])
-        .and_then(Fields::finish)
-    {
+    if let Err(issues) = Fields::empty_object(&headers, &body) {
         return reply::validation(&issues);
     }
     let now = state.clock.now();
