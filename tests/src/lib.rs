@@ -143,11 +143,7 @@ impl Recorder {
 
     /// A client for this server with [`TEST_KEY`].
     pub fn client(&self) -> twill_api::Client {
-        twill_api::Client::builder()
-            .api_key(TEST_KEY)
-            .base_url(self.url())
-            .build()
-            .expect("client")
+        client_at(self.url())
     }
 
     /// Every request received so far.
@@ -207,4 +203,24 @@ pub fn mock_client(server: &twill_mock::MockServer) -> twill_api::Client {
         .base_url(server.url())
         .build()
         .expect("client")
+}
+
+/// A client with [`TEST_KEY`] and the default settings for the API root `url`.
+pub fn client_at(url: impl Into<String>) -> twill_api::Client {
+    twill_api::Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(url)
+        .build()
+        .expect("client")
+}
+
+/// The API root of a loopback port that nothing listens on: connecting to
+/// it is refused.
+pub async fn closed_port_url() -> String {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local address");
+    drop(listener);
+    format!("http://{addr}/api/v1")
 }

@@ -9,7 +9,7 @@ use twill_api::{
     ApiError, ApiErrorCode, Client, EXCERPT_LIMIT, Error, JobStatus, RetryPolicy,
     SendMessageRequest, StatusCode, UnexpectedResponse,
 };
-use twill_tests::{Canned, Recorder};
+use twill_tests::{Canned, Recorder, client_at, closed_port_url};
 
 /// One attempt, whatever the answer: these tests are about decoding it.
 async fn send_with_reply(reply: Canned) -> Result<twill_api::SendMessageResponse, Error> {
@@ -219,14 +219,8 @@ async fn unknown_enum_values_do_not_fail_the_response() {
 
 #[tokio::test]
 async fn refused_connection_is_a_transport_error() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let client = Client::builder()
-        .api_key("k")
-        .base_url(format!("http://{addr}/api/v1"))
-        .build()
-        .unwrap();
+    let url = closed_port_url().await;
+    let client = client_at(url);
     let error = client.get_task("t").await.unwrap_err();
     let Error::Transport(transport) = &error else {
         panic!("expected Error::Transport, got {error:?}");

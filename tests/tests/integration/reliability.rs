@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use twill_api::prelude::*;
 use twill_api::{Client, Error, RetryPolicy, SendMessageRequest, twill_endpoint};
-use twill_tests::{Canned, Recorder};
+use twill_tests::{Canned, Recorder, client_at, closed_port_url};
 
 fn job_reply() -> Canned {
     Canned::json(200, json!({ "job": { "id": "j", "status": "PENDING" } }))
@@ -104,13 +104,7 @@ async fn resetting_server() -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn send_message_is_not_resent_after_a_reset_once_the_body_was_sent() {
     let (url, requests) = resetting_server().await;
-    let client = fast_retries(
-        Client::builder()
-            .api_key("k")
-            .base_url(url)
-            .build()
-            .unwrap(),
-    );
+    let client = fast_retries(client_at(url));
     let error = client
         .send_message("t", &SendMessageRequest::new("hi"))
         .await
@@ -123,13 +117,7 @@ async fn send_message_is_not_resent_after_a_reset_once_the_body_was_sent() {
 #[tokio::test]
 async fn a_get_is_retried_after_a_reset() {
     let (url, requests) = resetting_server().await;
-    let client = fast_retries(
-        Client::builder()
-            .api_key("k")
-            .base_url(url)
-            .build()
-            .unwrap(),
-    );
+    let client = fast_retries(client_at(url));
     let error = client.get_task("t").await.unwrap_err();
     assert_eq!(requests.load(Ordering::SeqCst), 3);
     assert_eq!(error.attempts(), 3);
@@ -189,16 +177,8 @@ async fn a_retry_after_beyond_the_cap_is_returned_not_waited() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_for_a_post_and_counted() {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let client = fast_retries(
-        Client::builder()
-            .api_key("k")
-            .base_url(format!("http://{addr}/api/v1"))
-            .build()
-            .unwrap(),
-    );
+    let url = closed_port_url().await;
+    let client = fast_retries(client_at(url));
     let error = client
         .send_message("t", &SendMessageRequest::new("hi"))
         .await

@@ -3,7 +3,7 @@
 use serde_json::json;
 use twill_api::prelude::*;
 use twill_api::{BuildError, Client, SendMessageRequest};
-use twill_tests::{Canned, Recorder, TEST_KEY};
+use twill_tests::{Canned, Recorder, TEST_KEY, client_at, closed_port_url};
 
 fn assert_no_key(text: &str) {
     assert!(!text.contains(TEST_KEY), "the API key leaked into: {text}");
@@ -82,14 +82,7 @@ async fn errors_of_every_kind_do_not_show_the_key() {
 
 #[tokio::test]
 async fn transport_errors_do_not_show_the_key() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let error = Client::builder()
-        .api_key(TEST_KEY)
-        .base_url(format!("http://{addr}/api/v1"))
-        .build()
-        .unwrap()
+    let error = client_at(closed_port_url().await)
         .get_task("t")
         .await
         .unwrap_err();

@@ -8,6 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use twill_api::prelude::*;
 use twill_api::{Client, Error, JobLogEvent, JobOutcome, StreamError};
+use twill_tests::client_at;
 
 /// Serves one HTTP/1.1 response whose body is `body`, written byte by byte.
 async fn trickle_server(body: &'static str) -> String {
@@ -33,11 +34,7 @@ async fn trickle_server(body: &'static str) -> String {
 }
 
 fn client(url: String) -> Client {
-    Client::builder()
-        .api_key("k")
-        .base_url(url)
-        .build()
-        .unwrap()
+    client_at(url)
 }
 
 #[tokio::test]
