@@ -6,33 +6,10 @@
 //! cargo bench -p twill-bench --bench build
 //! ```
 //!
-//! The expansion is timed by compiling the macro's own source into this
-//! binary (`proc_macro2` then runs on its fallback, not the compiler's
-//! bridge); the rebuilds run `cargo build` on generated crates under
-//! `target/twill-bench-build`.
-
-// The macro's modules, as they are: the bench calls `expand::endpoint`.
-#[allow(dead_code, unused_imports)]
-#[path = "../../twill-macros/src/attr.rs"]
-mod attr;
-#[allow(dead_code, unused_imports)]
-#[path = "../../twill-macros/src/errors.rs"]
-mod errors;
-#[allow(dead_code, unused_imports)]
-#[path = "../../twill-macros/src/expand.rs"]
-mod expand;
-#[allow(dead_code, unused_imports)]
-#[path = "../../twill-macros/src/signature.rs"]
-mod signature;
-#[allow(dead_code, unused_imports)]
-#[path = "../../twill-macros/src/suggest.rs"]
-mod suggest;
-#[allow(dead_code, unused_imports)]
-#[path = "../../twill-macros/src/template.rs"]
-mod template;
-#[allow(dead_code, unused_imports)]
-#[path = "../../twill-macros/src/validate.rs"]
-mod validate;
+//! The expansion is timed by calling the macro's library, `twill-macros-impl`,
+//! in this binary (`proc_macro2` then runs on its fallback, not the
+//! compiler's bridge); the rebuilds run `cargo build` on generated crates
+//! under `target/twill-bench-build`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -92,7 +69,7 @@ fn expansion() {
     let inputs: Vec<(TokenStream, TokenStream)> = (0..ENDPOINTS).map(endpoint_tokens).collect();
     // Warm up, and check that every input expands without error.
     for (attr, method) in &inputs {
-        let out = expand::endpoint(attr.clone(), method.clone()).to_string();
+        let out = twill_macros_impl::endpoint(attr.clone(), method.clone()).to_string();
         assert!(!out.contains("compile_error"), "{out}");
     }
     let rounds = 20;
@@ -100,7 +77,7 @@ fn expansion() {
     for _ in 0..rounds {
         let started = Instant::now();
         for (attr, method) in &inputs {
-            std::hint::black_box(expand::endpoint(attr.clone(), method.clone()));
+            std::hint::black_box(twill_macros_impl::endpoint(attr.clone(), method.clone()));
         }
         per_endpoint.push(started.elapsed().as_secs_f64() * 1e3 / ENDPOINTS as f64);
     }

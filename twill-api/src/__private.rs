@@ -161,7 +161,7 @@ impl<'a> Call<'a> {
     {
         let client = self.client;
         let endpoint = self.endpoint;
-        let request = self.into_request(T::ACCEPT, T::STREAMING);
+        let request = self.into_request(T::ACCEPT);
         async move {
             match execute(client, endpoint, request?).await? {
                 Outcome::Success(response) => {
@@ -179,7 +179,7 @@ impl<'a> Call<'a> {
         self
     }
 
-    fn into_request(self, accept: &'static str, streaming: bool) -> Result<Prepared, Error> {
+    fn into_request(self, accept: &'static str) -> Result<Prepared, Error> {
         if let Some(error) = self.error {
             return Err(Error::InvalidInput(error));
         }
@@ -213,7 +213,11 @@ impl<'a> Call<'a> {
             // A stream lasts as long as the job it follows, so the call
             // timeout would cut it short; its reader bounds the wait
             // between events.
-            timeout: if streaming { None } else { client.timeout() },
+            timeout: if self.endpoint.is_streaming() {
+                None
+            } else {
+                client.timeout()
+            },
         })
     }
 }

@@ -8,14 +8,15 @@ use crate::{Client, endpoints, twill_endpoint};
 /// The account endpoints. [`Client`] implements this trait.
 #[endpoints]
 pub trait Account {
-    /// `GET /auth/me`: who the API key belongs to. Fails with 401 for a bad
-    /// key, which makes it a cheap check of one.
+    /// Who the API key belongs to.
+    ///
+    /// Fails with 401 for a bad key, which makes it a cheap check of one.
     ///
     /// Documented only by Twill's cookbook; every field is optional.
     #[twill_endpoint(GET "/auth/me")]
     async fn me(&self) -> Result<Me, Error>;
 
-    /// `GET /repositories`: the repositories the workspace can work on.
+    /// The repositories the workspace can work on.
     ///
     /// Documented only by Twill's cookbook. Fails with 401.
     #[twill_endpoint(GET "/repositories")]

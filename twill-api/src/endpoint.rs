@@ -51,26 +51,53 @@ impl fmt::Display for HttpMethod {
     }
 }
 
-/// One declared endpoint, as written in its `#[twill_endpoint]` attribute.
+/// One declared endpoint, as data: everything its `#[twill_endpoint]`
+/// declaration says, from the one model the macro builds of it. The value
+/// a method hands to the client on each call is the one its trait lists in
+/// `ENDPOINTS` (with `#[endpoints]`), so the two cannot disagree.
+///
+/// Built by the macro in a constant, without allocating; the constructors
+/// are public so that tests and tools can describe endpoints too.
 ///
 /// ```
-/// use twill_api::{Endpoint, HttpMethod};
+/// use twill_api::{Endpoint, HttpMethod, Param, ParamRole};
 ///
-/// let endpoint = Endpoint::new("send_message", HttpMethod::Post, "/tasks/<taskIdOrSlug>/messages");
+/// const SEND_MESSAGE: Endpoint =
+///     Endpoint::new("send_message", HttpMethod::Post, "/tasks/<taskIdOrSlug>/messages")
+///         .in_trait("Tasks")
+///         .with_summary("Sends a follow-up message.")
+///         .with_params(&[
+///             Param::path("task_id_or_slug", "taskIdOrSlug", "&str"),
+///             Param::body("request", "&SendMessageRequest"),
+///         ])
+///         .with_success_type("SendMessageResponse", false);
+///
+/// let endpoint = SEND_MESSAGE;
 /// assert_eq!(endpoint.to_string(), "POST /tasks/<taskIdOrSlug>/messages");
+/// assert_eq!(endpoint.params()[0].role(), ParamRole::Path);
+/// assert_eq!(endpoint.body_type(), Some("&SendMessageRequest"));
+/// assert!(!endpoint.is_idempotent());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
+    trait_name: Option<&'static str>,
     name: &'static str,
     method: HttpMethod,
     path: &'static str,
     idempotent: bool,
+    streaming: bool,
+    summary: &'static str,
+    params: &'static [Param],
+    empty_object_body: bool,
+    success_type: &'static str,
 }
 
 impl Endpoint {
-    /// Describes an endpoint; the macro calls this in a `const` block.
+    /// An endpoint with its name, method and path template, no parameters,
+    /// and idempotent exactly when the method is GET, PUT or DELETE.
     pub const fn new(name: &'static str, method: HttpMethod, path: &'static str) -> Self {
         Endpoint {
+            trait_name: None,
             name,
             method,
             path,
@@ -78,6 +105,11 @@ impl Endpoint {
                 method,
                 HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete
             ),
+            streaming: false,
+            summary: "",
+            params: &[],
+            empty_object_body: false,
+            success_type: "",
         }
     }
 
@@ -88,11 +120,55 @@ impl Endpoint {
         self
     }
 
+    /// Names the trait that declares the endpoint.
+    pub const fn in_trait(mut self, name: &'static str) -> Self {
+        self.trait_name = Some(name);
+        self
+    }
+
+    /// Sets the one-line summary.
+    pub const fn with_summary(mut self, summary: &'static str) -> Self {
+        self.summary = summary;
+        self
+    }
+
+    /// Sets the parameters, in declaration order.
+    pub const fn with_params(mut self, params: &'static [Param]) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Marks the body as an empty JSON object (the attribute's `body = {}`).
+    pub const fn with_empty_object_body(mut self) -> Self {
+        self.empty_object_body = true;
+        self
+    }
+
+    /// Sets the success type, as written, and whether the response is read
+    /// as a stream (its [`FromResponse::STREAMING`](crate::FromResponse::STREAMING)).
+    pub const fn with_success_type(mut self, type_text: &'static str, streaming: bool) -> Self {
+        self.success_type = type_text;
+        self.streaming = streaming;
+        self
+    }
+
     /// Whether sending the request twice has the effect of sending it once:
     /// GET, PUT and DELETE, and endpoints declared `idempotent`. Only these
     /// are retried after the server may have acted.
     pub const fn is_idempotent(&self) -> bool {
         self.idempotent
+    }
+
+    /// Whether the response is consumed as it arrives, for as long as it
+    /// lasts (the job log stream); the call timeout does not apply to it.
+    pub const fn is_streaming(&self) -> bool {
+        self.streaming
+    }
+
+    /// The trait that declares the endpoint, when the trait has
+    /// `#[endpoints]` (an attribute on a method alone cannot see its trait).
+    pub const fn trait_name(&self) -> Option<&'static str> {
+        self.trait_name
     }
 
     /// The Rust method's name, such as `"send_message"`.
@@ -109,10 +185,160 @@ impl Endpoint {
     pub const fn path(&self) -> &'static str {
         self.path
     }
+
+    /// The first paragraph of the method's doc comment, on one line; empty
+    /// when it has none.
+    pub const fn summary(&self) -> &'static str {
+        self.summary
+    }
+
+    /// The arguments after `&self`, in declaration order.
+    pub const fn params(&self) -> &'static [Param] {
+        self.params
+    }
+
+    /// Whether the body is an empty JSON object (`body = {}`).
+    pub const fn sends_empty_object(&self) -> bool {
+        self.empty_object_body
+    }
+
+    /// The Rust type of the `#[body]` argument, as written, if there is one.
+    pub const fn body_type(&self) -> Option<&'static str> {
+        let mut index = 0;
+        while index < self.params.len() {
+            if matches!(self.params[index].role, ParamRole::Body) {
+                return Some(self.params[index].rust_type);
+            }
+            index += 1;
+        }
+        None
+    }
+
+    /// The success type `T` of the method's `Result<T, E>`, as written.
+    pub const fn success_type(&self) -> &'static str {
+        self.success_type
+    }
 }
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+/// How an argument is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ParamRole {
+    /// Fills the path placeholder of its name, as one percent-encoded
+    /// segment.
+    Path,
+    /// `name=value` in the query string (`#[query]`).
+    Query,
+    /// A request header (`#[header("Name")]`).
+    Header,
+    /// The JSON request body (`#[body]`).
+    Body,
+}
+
+/// One argument of an endpoint method, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Param {
+    name: &'static str,
+    wire_name: Option<&'static str>,
+    role: ParamRole,
+    optional: bool,
+    rust_type: &'static str,
+}
+
+impl Param {
+    /// An argument that fills the placeholder `<wire_name>`.
+    pub const fn path(
+        name: &'static str,
+        wire_name: &'static str,
+        rust_type: &'static str,
+    ) -> Self {
+        Param {
+            name,
+            wire_name: Some(wire_name),
+            role: ParamRole::Path,
+            optional: false,
+            rust_type,
+        }
+    }
+
+    /// A `#[query]` argument sent as `wire_name=value`; `optional` when its
+    /// type is an `Option`, left out when `None`.
+    pub const fn query(
+        name: &'static str,
+        wire_name: &'static str,
+        rust_type: &'static str,
+        optional: bool,
+    ) -> Self {
+        Param::named(ParamRole::Query, name, wire_name, rust_type, optional)
+    }
+
+    /// A `#[header]` argument sent as the header `wire_name` (lower case);
+    /// `optional` when its type is an `Option`, left out when `None`.
+    pub const fn header(
+        name: &'static str,
+        wire_name: &'static str,
+        rust_type: &'static str,
+        optional: bool,
+    ) -> Self {
+        Param::named(ParamRole::Header, name, wire_name, rust_type, optional)
+    }
+
+    const fn named(
+        role: ParamRole,
+        name: &'static str,
+        wire_name: &'static str,
+        rust_type: &'static str,
+        optional: bool,
+    ) -> Self {
+        Param {
+            name,
+            wire_name: Some(wire_name),
+            role,
+            optional,
+            rust_type,
+        }
+    }
+
+    /// The `#[body]` argument.
+    pub const fn body(name: &'static str, rust_type: &'static str) -> Self {
+        Param {
+            name,
+            wire_name: None,
+            role: ParamRole::Body,
+            optional: false,
+            rust_type,
+        }
+    }
+
+    /// The Rust argument's name, without `r#`.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The placeholder, query or header name on the wire; `None` for the
+    /// body, which has no name.
+    pub const fn wire_name(&self) -> Option<&'static str> {
+        self.wire_name
+    }
+
+    /// How the argument is sent.
+    pub const fn role(&self) -> ParamRole {
+        self.role
+    }
+
+    /// Whether the argument may be left out: a query or header argument of
+    /// type `Option<..>` (read from the type as written).
+    pub const fn is_optional(&self) -> bool {
+        self.optional
+    }
+
+    /// The argument's Rust type as written, such as `"Option<u32>"`.
+    pub const fn rust_type(&self) -> &'static str {
+        self.rust_type
     }
 }

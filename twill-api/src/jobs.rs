@@ -8,9 +8,8 @@ use crate::{Client, endpoints, twill_endpoint};
 /// The job endpoints. [`Client`] implements this trait.
 #[endpoints]
 pub trait Jobs {
-    /// `GET /jobs/<jobId>/logs/stream` (`Accept: text/event-stream`): the
-    /// job's log events as server-sent events, history first, until it
-    /// completes.
+    /// The job's log events as server-sent events (`Accept:
+    /// text/event-stream`), history first, until it completes.
     ///
     /// The call returns once the response head arrives; the events follow
     /// on the [`JobLogStream`]. Fails with 401, or 404 for an unknown job.
@@ -33,7 +32,7 @@ pub trait Jobs {
     #[twill_endpoint(GET "/jobs/<jobId>/logs/stream")]
     async fn stream_job_logs(&self, job_id: &str) -> Result<JobLogStream, Error>;
 
-    /// `POST /jobs/<jobId>/cancel` (body `{}`): cancels a job in flight.
+    /// Cancels a job in flight.
     ///
     /// The response is undocumented: it is decoded leniently into an
     /// [`Acknowledgement`]. Fails with 404 for an unknown job.

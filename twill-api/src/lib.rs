@@ -126,7 +126,7 @@ pub use client::{
     AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use endpoint::{Endpoint, HttpMethod};
+pub use endpoint::{Endpoint, HttpMethod, Param, ParamRole};
 pub use error::{
     ApiError, ApiErrorCode, DecodeError, EXCERPT_LIMIT, EndpointError, Error, ErrorResponse,
     InputProblem, InvalidInput, ResponseTooLarge, Result, StreamError, TransportError,
@@ -147,8 +147,31 @@ pub use tasks::{
     GetTaskResponse, Job, JobPage, PullRequest, SendMessageRequest, SendMessageResponse,
     TaskDetail, TaskId, TaskListItem, TaskPage, TaskRef, Tasks, TeleportArchive,
 };
-/// `#[endpoints]` on a trait adds `const ENDPOINTS: &'static [Endpoint]`,
-/// the name, method and path template of each `#[twill_endpoint]` method.
+/// `#[endpoints]` on a trait expands each of its `#[twill_endpoint]`
+/// methods and adds `const ENDPOINTS: &'static [Endpoint]`: the full
+/// metadata of each (trait, name, method, path template, idempotency,
+/// streaming, summary, parameters and types), in declaration order. Each
+/// method hands its own entry of `ENDPOINTS` to the client, so the list and
+/// the calls cannot disagree.
+///
+/// ```
+/// use twill_api::{Error, ParamRole, endpoints, twill_endpoint};
+///
+/// #[endpoints]
+/// trait Labels {
+///     /// Adds a label, safely repeatable.
+///     #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/labels", idempotent)]
+///     async fn add_label(&self, task_id_or_slug: &str, #[query] name: &str) -> Result<(), Error>;
+/// }
+///
+/// impl Labels for twill_api::Client {}
+///
+/// let [add] = <twill_api::Client as Labels>::ENDPOINTS else { unreachable!() };
+/// assert_eq!(add.trait_name(), Some("Labels"));
+/// assert!(add.is_idempotent());
+/// assert_eq!(add.summary(), "Adds a label, safely repeatable.");
+/// assert_eq!(add.params()[1].role(), ParamRole::Query);
+/// ```
 pub use twill_macros::endpoints;
 /// The `#[twill_endpoint(METHOD "path")]` attribute; see the [crate docs](crate#declaring-an-endpoint).
 pub use twill_macros::twill_endpoint;
@@ -165,7 +188,7 @@ pub mod prelude {
 }
 
 /// Every endpoint `twill-api` declares, grouped by trait in the order of the
-/// API reference: name, HTTP method and path template, from the
+/// API reference, with the metadata of each (see [`Endpoint`]), from the
 /// declarations themselves.
 ///
 /// ```

@@ -13,33 +13,36 @@ use crate::{Client, endpoints, twill_endpoint};
 /// decoded leniently.
 #[endpoints]
 pub trait ScheduledTasks {
-    /// `GET /scheduled-tasks`: every scheduled task of the workspace.
+    /// Every scheduled task of the workspace.
     ///
     /// Undocumented response, read as `{scheduledTasks: [...]}`; a missing
     /// list reads as empty.
     #[twill_endpoint(GET "/scheduled-tasks")]
     async fn list_scheduled_tasks(&self) -> Result<ScheduledTaskList, Error>;
 
-    /// `POST /scheduled-tasks`: creates a scheduled task. Fails with 400 on
-    /// an invalid cron expression or a title over 200 characters, and 403
-    /// without a paid plan.
+    /// Creates a scheduled task.
+    ///
+    /// Fails with 400 on an invalid cron expression or a title over 200
+    /// characters, and 403 without a paid plan.
     #[twill_endpoint(POST "/scheduled-tasks")]
     async fn create_scheduled_task(
         &self,
         #[body] request: &CreateScheduledTaskRequest,
     ) -> Result<ScheduledTaskResponse, Error>;
 
-    /// `GET /scheduled-tasks/<scheduledTaskId>`. Fails with 404 for an
-    /// unknown id.
+    /// One scheduled task.
+    ///
+    /// Fails with 404 for an unknown id.
     #[twill_endpoint(GET "/scheduled-tasks/<scheduledTaskId>")]
     async fn get_scheduled_task(
         &self,
         scheduled_task_id: &str,
     ) -> Result<ScheduledTaskResponse, Error>;
 
-    /// `PATCH /scheduled-tasks/<scheduledTaskId>`: changes the fields set in
-    /// `request`; [`UpdateScheduledTaskRequest::clear_agent_provider_id`]
-    /// sends `null` to clear the agent. Fails with 400 or 404.
+    /// Updates the fields of a scheduled task that `request` sets.
+    ///
+    /// [`UpdateScheduledTaskRequest::clear_agent_provider_id`] sends `null`
+    /// to clear the agent. Fails with 400 or 404.
     #[twill_endpoint(PATCH "/scheduled-tasks/<scheduledTaskId>")]
     async fn update_scheduled_task(
         &self,
@@ -47,22 +50,25 @@ pub trait ScheduledTasks {
         #[body] request: &UpdateScheduledTaskRequest,
     ) -> Result<ScheduledTaskResponse, Error>;
 
-    /// `DELETE /scheduled-tasks/<scheduledTaskId>`: deletes it (`{success:
-    /// true}`). Fails with 404.
+    /// Deletes a scheduled task.
+    ///
+    /// The API answers `{success: true}`. Fails with 404.
     #[twill_endpoint(DELETE "/scheduled-tasks/<scheduledTaskId>")]
     async fn delete_scheduled_task(
         &self,
         scheduled_task_id: &str,
     ) -> Result<Acknowledgement, Error>;
 
-    /// `POST /scheduled-tasks/<scheduledTaskId>/pause` (body `{}`): stops
-    /// the schedule until resumed. Undocumented response, decoded leniently.
+    /// Stops the schedule until resumed.
+    ///
+    /// Undocumented response, decoded leniently.
     #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/pause", body = {})]
     async fn pause_scheduled_task(&self, scheduled_task_id: &str)
     -> Result<Acknowledgement, Error>;
 
-    /// `POST /scheduled-tasks/<scheduledTaskId>/resume` (body `{}`): restarts
-    /// the schedule. Undocumented response, decoded leniently.
+    /// Restarts a paused schedule.
+    ///
+    /// Undocumented response, decoded leniently.
     #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/resume", body = {})]
     async fn resume_scheduled_task(
         &self,

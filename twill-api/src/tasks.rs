@@ -17,7 +17,7 @@ use crate::{AsClient, Client, Paginated, endpoints, twill_endpoint};
 /// other variants for what is not an API answer.
 #[endpoints]
 pub trait Tasks {
-    /// `POST /tasks`: creates a task and starts its first job (201).
+    /// Creates a task and starts its first job (201).
     ///
     /// `request` needs only a `command`. Fails with 400 (`validation_error`,
     /// with the fields at fault in [`ApiError::validation_issues`](crate::ApiError::validation_issues)),
@@ -41,13 +41,13 @@ pub trait Tasks {
         #[body] request: &CreateTaskRequest,
     ) -> Result<CreateTaskResponse, Error>;
 
-    /// `GET /tasks/<taskIdOrSlug>`: a task and its latest job, by id or slug.
+    /// A task and its latest job, by id or slug.
     ///
     /// Fails with 401, 404 for an unknown task, 429 and 500.
     #[twill_endpoint(GET "/tasks/<taskIdOrSlug>")]
     async fn get_task(&self, task_id_or_slug: &str) -> Result<GetTaskResponse, Error>;
 
-    /// `POST /tasks/<taskIdOrSlug>/messages`: sends a follow-up message.
+    /// Sends a follow-up message to a task.
     ///
     /// This cancels the task's job in flight, if any, and starts a new one:
     /// it is not idempotent, so the client retries it only where the server
@@ -74,7 +74,7 @@ pub trait Tasks {
         #[body] request: &SendMessageRequest,
     ) -> Result<SendMessageResponse, Error>;
 
-    /// `GET /tasks?limit&cursor`: one page of the workspace's tasks.
+    /// One page of the workspace's tasks.
     ///
     /// `limit` is 1 to 100 (the API's default is 20); `cursor` is the
     /// previous page's `next_cursor`. To walk every page, use
@@ -87,8 +87,9 @@ pub trait Tasks {
         #[query] cursor: Option<&str>,
     ) -> Result<TaskPage, Error>;
 
-    /// `GET /tasks/<taskIdOrSlug>/jobs?limit&cursor`: one page of a task's
-    /// jobs, in chronological order; the cursor walks to older jobs.
+    /// One page of a task's jobs, in chronological order.
+    ///
+    /// The cursor walks to older jobs.
     ///
     /// `limit` is 1 to 100 (the API's default is 30). To walk every page,
     /// use [`jobs_stream`](Tasks::jobs_stream). Fails with 404 for an
@@ -101,29 +102,32 @@ pub trait Tasks {
         #[query] cursor: Option<&str>,
     ) -> Result<JobPage, Error>;
 
-    /// `POST /tasks/<taskIdOrSlug>/approve-plan` (no body): approves the plan
-    /// of a planning job (its `plan_outcome` is `READY`) and starts the job
-    /// that carries it out. Fails with 400 when there is no plan to approve.
+    /// Approves the plan of a planning job and starts the job that carries
+    /// it out.
+    ///
+    /// The planning job's `plan_outcome` is `READY`. Fails with 400 when
+    /// there is no plan to approve.
     ///
     /// In the OpenAPI document; Twill's newest cookbook says it was removed,
     /// in which case the server answers 404.
     #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/approve-plan")]
     async fn approve_plan(&self, task_id_or_slug: &str) -> Result<ApprovePlanResponse, Error>;
 
-    /// `POST /tasks/<taskIdOrSlug>/cancel` (no body): cancels the task and
-    /// its job in flight. Fails with 404 for an unknown task.
+    /// Cancels a task and its job in flight.
+    ///
+    /// Fails with 404 for an unknown task.
     #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/cancel")]
     async fn cancel_task(&self, task_id_or_slug: &str) -> Result<CancelTaskResponse, Error>;
 
-    /// `POST /tasks/<taskIdOrSlug>/archive` (body `{}`): archives the task.
+    /// Archives a task.
     ///
     /// The response is undocumented: it is decoded leniently into an
     /// [`Acknowledgement`]. Fails with 404 for an unknown task.
     #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/archive", body = {})]
     async fn archive_task(&self, task_id_or_slug: &str) -> Result<Acknowledgement, Error>;
 
-    /// `GET /tasks/<taskIdOrSlug>/teleport/claude`: the task's Claude Code
-    /// session files as a tar archive, to continue the session locally.
+    /// The task's Claude Code session files as a tar archive, to continue
+    /// the session locally.
     ///
     /// Fails with 400 when the task has no Claude session, 404 for an
     /// unknown task and 409 when its sandbox is gone (Twill's cookbook).

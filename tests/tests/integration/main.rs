@@ -7,6 +7,7 @@ mod downstream;
 mod endpoint_table;
 mod errors;
 mod futures;
+mod metadata_matches_wire;
 mod mock;
 mod pagination;
 mod reliability;

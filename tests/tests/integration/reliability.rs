@@ -206,6 +206,41 @@ async fn an_endpoint_declared_idempotent_is_retried_like_a_get() {
     assert!(requests.iter().all(|r| r.method == "POST"));
 }
 
+/// A downstream trait listed with `#[endpoints]`: its metadata and its
+/// calls come from one model, so an `idempotent` POST is listed as
+/// idempotent and retried as one.
+#[twill_api::endpoints]
+trait ListedIdempotent {
+    /// Refreshes a thing; safe to repeat.
+    #[twill_endpoint(POST "/things/<id>/refresh", idempotent)]
+    async fn refresh_listed(&self, id: &str) -> twill_api::Result<()>;
+
+    /// Pokes a thing; not safe to repeat.
+    #[twill_endpoint(POST "/things/<id>/poke")]
+    async fn poke_listed(&self, id: &str) -> twill_api::Result<()>;
+}
+
+impl ListedIdempotent for Client {}
+
+#[tokio::test]
+async fn a_listed_idempotent_post_says_so_and_is_retried_after_a_lost_connection() {
+    let [refresh, poke] = <Client as ListedIdempotent>::ENDPOINTS else {
+        panic!("two endpoints");
+    };
+    assert!(refresh.is_idempotent());
+    assert!(!poke.is_idempotent());
+
+    let (url, requests) = resetting_server().await;
+    let client = fast_retries(client_at(url));
+    let error = client.refresh_listed("x").await.unwrap_err();
+    assert_eq!(requests.load(Ordering::SeqCst), 3, "{error:?}");
+    assert_eq!(error.attempts(), 3);
+
+    requests.store(0, Ordering::SeqCst);
+    let error = client.poke_listed("x").await.unwrap_err();
+    assert_eq!(requests.load(Ordering::SeqCst), 1, "{error:?}");
+}
+
 #[tokio::test]
 async fn a_stalled_body_times_out_within_the_bound() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

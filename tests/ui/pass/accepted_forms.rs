@@ -84,4 +84,23 @@ trait Listed {
 
 impl Listed for Client {}
 
-const _: () = assert!(<Client as Listed>::ENDPOINTS.len() == 3);
+// `ENDPOINTS` holds each method's full metadata, options included.
+const _: () = {
+    let endpoints = <Client as Listed>::ENDPOINTS;
+    assert!(endpoints.len() == 3);
+    assert!(endpoints[0].is_idempotent() && endpoints[0].sends_empty_object());
+    assert!(endpoints[1].is_streaming() && !endpoints[2].is_streaming());
+    assert!(endpoints[2].params().len() == 1);
+};
+
+/// The attribute through a renamed import, in a trait without `#[endpoints]`.
+mod renamed {
+    use twill_api::twill_endpoint as declare;
+
+    pub trait Renamed {
+        #[declare(GET "/things/<thingId>")]
+        async fn thing(&self, thing_id: &str) -> Result<(), twill_api::Error>;
+    }
+
+    impl Renamed for twill_api::Client {}
+}

@@ -74,6 +74,13 @@ pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
             }
             continue;
         }
+        if segment == "." || segment == ".." {
+            errors.push(error(format!(
+                "`{segment}` cannot be a path segment: URL parsing collapses dot segments, so \
+                 the request would go to another path than `{path}`"
+            )));
+            continue;
+        }
         if !segment.contains(['<', '>']) {
             // `?` and `#` were reported above, once for the whole path.
             let bad = segment
@@ -199,7 +206,7 @@ mod tests {
 
     fn parse_str(path: &str) -> syn::Result<PathTemplate> {
         let (template, errors) = parse(LitStr::new(path, proc_macro2::Span::call_site()));
-        errors.into_result().map(|()| template)
+        errors.finish(Ok(template))
     }
 
     fn shape(path: &str) -> Vec<String> {
@@ -245,6 +252,9 @@ mod tests {
         assert!(messages("/tasks?x=1")[0].contains("query"));
         assert!(messages("/a//b")[0].starts_with("empty segment"));
         assert!(messages("/a b")[0].starts_with("` ` is not allowed"));
+        assert!(messages("/tasks/./x")[0].starts_with("`.` cannot be a path segment"));
+        assert!(messages("/tasks/..")[0].starts_with("`..` cannot be a path segment"));
+        assert_eq!(shape("/v1.2/a..b"), ["/v1.2/a..b"]);
         // Every problem is reported, not just the first.
         assert_eq!(messages("/<>/<a b>/c d").len(), 3);
     }

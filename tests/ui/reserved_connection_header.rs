@@ -1,0 +1,8 @@
+use twill_api::{Error, twill_endpoint};
+
+trait Api {
+    #[twill_endpoint(GET "/tasks")]
+    async fn list(&self, #[header("Connection")] connection: &str) -> Result<(), Error>;
+}
+
+fn main() {}

@@ -1,0 +1,206 @@
+//! Turns a [`Model`] into code. Nothing here can fail: every check ran
+//! before.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, Generics, Meta, TraitItemFn, parse_quote};
+
+use crate::model::{Model, ParamRole, PathStep};
+use crate::text;
+
+/// The method with its default body, which hands `endpoint` (an expression
+/// of type `&'static twill_api::Endpoint`) to the client.
+pub(crate) fn method(func: &TraitItemFn, model: &Model, endpoint: TokenStream) -> TokenStream {
+    let attrs = with_doc_line(&func.attrs, &model.doc_line());
+    let sig = &func.sig;
+    let ident = &sig.ident;
+    let generics = &sig.generics;
+    let predicates = generics.where_clause.iter().flat_map(|w| &w.predicates);
+    let inputs = &sig.inputs;
+    let output = &model.output;
+
+    // Each call is spanned at its argument, so that a type that cannot be
+    // sent (say, a body that is not `Serialize`) is reported there.
+    let path = model.path.iter().map(|step| match step {
+        PathStep::Literal(text) => quote!(.literal(#text)),
+        PathStep::Segment { placeholder, param } => {
+            let arg = &model.params[*param].ident;
+            quote_spanned!(arg.span()=> .segment(#placeholder, &#arg))
+        }
+    });
+    let by_role = |role: ParamRole| {
+        model
+            .params
+            .iter()
+            .filter(move |param| param.role == role)
+            .map(move |param| {
+                let arg = &param.ident;
+                let name = param.wire_name.as_deref().unwrap_or_default();
+                match role {
+                    ParamRole::Query => quote_spanned!(arg.span()=> .query(#name, &#arg)),
+                    ParamRole::Header => quote_spanned!(arg.span()=> .header(#name, &#arg)),
+                    ParamRole::Body => quote_spanned!(arg.span()=> .json(&#arg)),
+                    ParamRole::Path => TokenStream::new(),
+                }
+            })
+    };
+    let queries = by_role(ParamRole::Query);
+    let headers = by_role(ParamRole::Header);
+    let body = by_role(ParamRole::Body);
+    let empty_object = model.empty_object_body.then(|| quote!(.empty_object()));
+    let send = quote_spanned!(output.span()=> .send());
+
+    quote! {
+        #(#attrs)*
+        fn #ident #generics (#inputs)
+            -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
+        where
+            #(#predicates,)*
+            Self: ::twill_api::AsClient,
+        {
+            ::twill_api::__private::Call::new(::twill_api::AsClient::as_client(self), #endpoint)
+            #(#path)*
+            #(#queries)*
+            #(#headers)*
+            #(#body)*
+            #empty_object
+            #send
+        }
+    }
+}
+
+/// The endpoint of a method in a trait without `#[endpoints]`, built in its
+/// body: a constant item, or an inline `const` block when the success type
+/// names the method's generics or `Self` (a constant item cannot see them).
+/// The item is preferred because rustc reports a failed bound on the
+/// method's error type a second time, at the attribute, when the body holds
+/// an inline `const` block.
+pub(crate) fn standalone_endpoint(model: &Model, generics: &Generics) -> TokenStream {
+    let value = endpoint_value(model);
+    let generic_names: Vec<String> = generics
+        .type_params()
+        .map(|param| param.ident.to_string())
+        .chain(generics.const_params().map(|param| param.ident.to_string()))
+        .chain(["Self".to_owned()])
+        .collect();
+    if text::first_ident_of(&model.success, &generic_names).is_some() {
+        quote!(const { &#value })
+    } else {
+        quote!({
+            const ENDPOINT: ::twill_api::Endpoint = #value;
+            &ENDPOINT
+        })
+    }
+}
+
+/// The `twill_api::Endpoint` value of the model, a constant expression.
+pub(crate) fn endpoint_value(model: &Model) -> TokenStream {
+    let name = &model.name;
+    let method = format_ident!("{}", model.method.variant());
+    let template = &model.template;
+    let summary = &model.summary;
+    let idempotent = model.declared_idempotent.then(|| quote!(.idempotent()));
+    let in_trait = model
+        .trait_name
+        .as_ref()
+        .map(|name| quote!(.in_trait(#name)));
+    let empty_object = model
+        .empty_object_body
+        .then(|| quote!(.with_empty_object_body()));
+    let params = model.params.iter().map(|param| {
+        let constructor = format_ident!("{}", param.role.constructor());
+        let name = param.ident.to_string();
+        let name = name.trim_start_matches("r#");
+        let ty = text::type_text(&param.ty);
+        let optional = param.optional;
+        match (param.role, &param.wire_name) {
+            (ParamRole::Body, _) | (_, None) => {
+                quote!(::twill_api::Param::#constructor(#name, #ty))
+            }
+            (ParamRole::Path, Some(wire)) => {
+                quote!(::twill_api::Param::#constructor(#name, #wire, #ty))
+            }
+            (_, Some(wire)) => {
+                quote!(::twill_api::Param::#constructor(#name, #wire, #ty, #optional))
+            }
+        }
+    });
+    // The parameters in a `const` block of their own: a borrow in a call's
+    // argument is not extended to `'static` by the enclosing block (it is
+    // only by a constant item), and the method's body holds the value in an
+    // inline `const` block.
+    let success_text = text::type_text(&model.success);
+    // Spanned at the user's success type, so that a type that cannot be
+    // decoded is reported there.
+    let success = text::static_lifetimes(&model.success);
+    let streaming = quote_spanned!(model.success.span()=>
+        <#success as ::twill_api::FromResponse>::STREAMING
+    );
+    quote! {
+        ::twill_api::Endpoint::new(#name, ::twill_api::HttpMethod::#method, #template)
+            #idempotent
+            #in_trait
+            .with_summary(#summary)
+            .with_params(const { &[#(#params),*] })
+            #empty_object
+            .with_success_type(#success_text, #streaming)
+    }
+}
+
+/// The method as declared, with a body that only type-checks: implementors
+/// of the trait and callers of the method then compile as they would with a
+/// correct declaration, and the only errors are the declaration's own. The
+/// body never runs, since the crate does not compile.
+pub(crate) fn placeholder(func: &TraitItemFn) -> TokenStream {
+    let attrs = &func.attrs;
+    let sig = &func.sig;
+    quote! {
+        #(#attrs)*
+        #[allow(unreachable_code, unused_variables)]
+        #sig {
+            ::core::panic!("this `#[twill_endpoint]` declaration has errors")
+        }
+    }
+}
+
+/// The attributes with `line` as a paragraph of its own after the doc
+/// comment's first paragraph (its summary), or as the whole doc comment
+/// when there is none.
+fn with_doc_line(attrs: &[Attribute], line: &str) -> Vec<Attribute> {
+    let is_doc =
+        |attr: &Attribute| matches!(&attr.meta, Meta::NameValue(doc) if doc.path.is_ident("doc"));
+    let is_blank = |attr: &Attribute| match &attr.meta {
+        Meta::NameValue(doc) => match &doc.value {
+            Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) => text.value().trim().is_empty(),
+            _ => false,
+        },
+        _ => false,
+    };
+    let line = format!(" {line}");
+    let mut out = Vec::with_capacity(attrs.len() + 2);
+    let mut inserted = false;
+    let mut in_summary = false;
+    for attr in attrs {
+        if !inserted && is_doc(attr) {
+            if is_blank(attr) && in_summary {
+                out.push(parse_quote!(#[doc = ""]));
+                out.push(parse_quote!(#[doc = #line]));
+                inserted = true;
+            } else if !is_blank(attr) {
+                in_summary = true;
+            }
+        }
+        out.push(attr.clone());
+    }
+    if !inserted {
+        if in_summary {
+            out.push(parse_quote!(#[doc = ""]));
+        }
+        out.push(parse_quote!(#[doc = #line]));
+    }
+    out
+}

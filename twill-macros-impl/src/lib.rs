@@ -1,0 +1,106 @@
+//! The logic of `twill-api`'s `#[twill_endpoint]` and `#[endpoints]`
+//! attributes, as a plain library: `twill-macros` is only the compiler's
+//! entry point, so everything here is unit-tested without a compiler.
+//!
+//! One declaration, one model. A declaration goes through three steps, each
+//! in its own module:
+//!
+//! 1. **Parse** (`attr`, `template`, `signature`): the attribute and the
+//!    trait method are read into a small IR that keeps the original tokens
+//!    for spans. Each part is read on its own (`syn::Result` per part), so
+//!    that one mistake does not hide the others.
+//! 2. **Check** (`check`): the parts are cross-checked (placeholders
+//!    against arguments, roles against the HTTP method), each rule a named
+//!    function, every error collected; the result is the `model::Model`, or
+//!    every mistake at once.
+//! 3. **Expand** (`expand`): the model becomes the method's default body,
+//!    its `twill_api::Endpoint` value and the `METHOD /path` line of its
+//!    documentation. This step cannot fail.
+//!
+//! `#[endpoints]` on a trait (`trait_walk`) runs the same steps on each of
+//! its `#[twill_endpoint]` methods, and puts their `Endpoint` values in the
+//! trait's `ENDPOINTS` constant, which the bodies index: the metadata and
+//! what the call does come from one model, built once.
+//!
+//! On a mistake, the method is still emitted (without the macro's argument
+//! markers) beside one `compile_error!` per problem, so that a typo in one
+//! declaration does not cascade into errors in the code that uses it.
+
+#![forbid(unsafe_code)]
+
+mod attr;
+mod check;
+mod errors;
+mod expand;
+mod model;
+mod signature;
+mod suggest;
+mod template;
+mod text;
+mod trait_walk;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{Error, TraitItemFn};
+
+use crate::model::Model;
+
+const NOT_A_TRAIT_METHOD: &str = "`#[twill_endpoint]` goes on a method declaration in a trait, \
+                                  such as `async fn get_task(&self, task_id_or_slug: &str) -> \
+                                  Result<GetTaskResponse, Error>;`";
+
+/// `#[twill_endpoint(args)]` on `item`, a trait method declaration: the
+/// method with its default body, or the method beside its errors.
+pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut func: TraitItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => {
+            let error = Error::new(Span::call_site(), NOT_A_TRAIT_METHOD).into_compile_error();
+            return quote!(#item #error);
+        }
+    };
+    match model_of(args, &mut func, None) {
+        Ok(model) => {
+            let endpoint = expand::standalone_endpoint(&model, &func.sig.generics);
+            expand::method(&func, &model, endpoint)
+        }
+        Err(error) => {
+            let placeholder = expand::placeholder(&func);
+            let errors = errors::compile_errors(error);
+            quote!(#placeholder #errors)
+        }
+    }
+}
+
+/// `#[endpoints]` on `item`, a trait: each `#[twill_endpoint]` method
+/// expanded, and `const ENDPOINTS` added.
+pub fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
+    trait_walk::endpoints(args, item)
+}
+
+/// Parses and checks one declaration. Removes the macro's argument markers
+/// from `func`, so that it can be emitted as is beside errors.
+pub(crate) fn model_of(
+    args: TokenStream,
+    func: &mut TraitItemFn,
+    trait_name: Option<String>,
+) -> syn::Result<Model> {
+    if let Some(block) = &func.default {
+        return Err(Error::new(
+            block.brace_token.span.open(),
+            format!("{NOT_A_TRAIT_METHOD}, without a body: the macro writes the body"),
+        ));
+    }
+    let attr = attr::parse(args);
+    let sig = signature::parse(func);
+    let context = check::Context {
+        trait_name,
+        ident: &func.sig.ident,
+        attrs: &func.attrs,
+        generics: &func.sig.generics,
+    };
+    check::model(attr, sig, &context)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,111 @@
+//! The endpoint model: one declaration, parsed and checked once. Every
+//! output is generated from it: the method body, the `twill_api::Endpoint`
+//! value (and so the `ENDPOINTS` entry), and the `METHOD /path` line of the
+//! method's documentation.
+
+use syn::{Ident, Type};
+
+use crate::attr::HttpMethod;
+
+/// A declaration that passed every check.
+pub(crate) struct Model {
+    /// The trait it is declared in, when the trait has `#[endpoints]` (a
+    /// method attribute alone cannot see its trait).
+    pub(crate) trait_name: Option<String>,
+    /// The method's name without `r#`.
+    pub(crate) name: String,
+    pub(crate) method: HttpMethod,
+    /// The path template as written.
+    pub(crate) template: String,
+    /// The path in order: literal text and placeholders.
+    pub(crate) path: Vec<PathStep>,
+    /// Every argument after `&self`, in declaration order.
+    pub(crate) params: Vec<Param>,
+    /// `body = {}`.
+    pub(crate) empty_object_body: bool,
+    /// Declared `idempotent` (a POST or PATCH marked safe to repeat).
+    pub(crate) declared_idempotent: bool,
+    /// The first paragraph of the method's doc comment, on one line.
+    pub(crate) summary: String,
+    /// `Result<T, E>` as written.
+    pub(crate) output: Type,
+    /// `T`.
+    pub(crate) success: Type,
+}
+
+pub(crate) enum PathStep {
+    /// Text sent as written, slashes included.
+    Literal(String),
+    /// A placeholder, filled by `params[param]`.
+    Segment { placeholder: String, param: usize },
+}
+
+pub(crate) struct Param {
+    pub(crate) ident: Ident,
+    pub(crate) ty: Type,
+    pub(crate) role: ParamRole,
+    /// The placeholder, query or header name; `None` for the body.
+    pub(crate) wire_name: Option<String>,
+    /// A query or header argument of type `Option<..>`, left out when
+    /// `None`.
+    pub(crate) optional: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ParamRole {
+    Path,
+    Query,
+    Header,
+    Body,
+}
+
+impl ParamRole {
+    /// The `twill_api::Param` constructor for the role.
+    pub(crate) fn constructor(self) -> &'static str {
+        match self {
+            ParamRole::Path => "path",
+            ParamRole::Query => "query",
+            ParamRole::Header => "header",
+            ParamRole::Body => "body",
+        }
+    }
+}
+
+impl Model {
+    /// The line the method's documentation gets: `` `GET /tasks?limit&cursor` ``,
+    /// the query names after `?`, and the headers it sends.
+    pub(crate) fn doc_line(&self) -> String {
+        let mut line = format!("`{} {}", self.method.as_str(), self.template);
+        let mut queries = self.wire_names(ParamRole::Query);
+        if let Some(first) = queries.next() {
+            line.push('?');
+            line.push_str(first);
+            for name in queries {
+                line.push('&');
+                line.push_str(name);
+            }
+        }
+        line.push('`');
+        let headers: Vec<String> = self
+            .wire_names(ParamRole::Header)
+            .map(|name| format!("`{name}`"))
+            .collect();
+        if !headers.is_empty() {
+            line.push_str(&format!(", header {}", headers.join(", ")));
+        }
+        if self.empty_object_body {
+            line.push_str(", body `{}`");
+        }
+        if self.declared_idempotent {
+            line.push_str(" (idempotent: retried like a GET)");
+        }
+        line
+    }
+
+    fn wire_names(&self, role: ParamRole) -> impl Iterator<Item = &str> {
+        self.params
+            .iter()
+            .filter(move |param| param.role == role)
+            .filter_map(|param| param.wire_name.as_deref())
+    }
+}
