@@ -156,7 +156,7 @@ fn arguments_have_one_role(
     let mut params = Vec::new();
     for arg in args {
         let name = name_of(arg);
-        let (role, wire_name) = match &arg.marker {
+        let role = match &arg.marker {
             Marker::Invalid => {
                 errors.push(silent());
                 continue;
@@ -168,7 +168,7 @@ fn arguments_have_one_role(
                         .find(|placeholder| placeholder.argument == name)
                 });
                 match placeholder {
-                    Some(placeholder) => (ParamRole::Path, Some(placeholder.name.clone())),
+                    Some(placeholder) => ParamRole::Path(placeholder.name.clone()),
                     None if complete.is_none() => {
                         errors.push(silent());
                         continue;
@@ -193,16 +193,16 @@ fn arguments_have_one_role(
                     }
                 }
             }
-            Marker::Role(Role::Body(_)) => (ParamRole::Body, None),
-            Marker::Role(Role::Query(wire)) => (ParamRole::Query, Some(wire.clone())),
-            Marker::Role(Role::Header(wire)) => (ParamRole::Header, Some(wire.clone())),
+            Marker::Role(Role::Body(_)) => ParamRole::Body,
+            Marker::Role(Role::Query(name)) => ParamRole::Query(name.clone()),
+            Marker::Role(Role::Header(name)) => ParamRole::Header(name.clone()),
         };
         params.push(Param {
             ident: arg.ident.clone(),
             ty: arg.ty.clone(),
-            optional: matches!(role, ParamRole::Query | ParamRole::Header) && is_option(&arg.ty),
+            optional: matches!(role, ParamRole::Query(_) | ParamRole::Header(_))
+                && is_option(&arg.ty),
             role,
-            wire_name,
         });
     }
     errors.finish(Ok(params))

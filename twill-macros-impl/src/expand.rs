@@ -29,25 +29,22 @@ pub(crate) fn method(func: &TraitItemFn, model: &Model, endpoint: TokenStream) -
             quote_spanned!(arg.span()=> .segment(#placeholder, &#arg))
         }
     });
-    let by_role = |role: ParamRole| {
-        model
-            .params
-            .iter()
-            .filter(move |param| param.role == role)
-            .map(move |param| {
-                let arg = &param.ident;
-                let name = param.wire_name.as_deref().unwrap_or_default();
-                match role {
-                    ParamRole::Query => quote_spanned!(arg.span()=> .query(#name, &#arg)),
-                    ParamRole::Header => quote_spanned!(arg.span()=> .header(#name, &#arg)),
-                    ParamRole::Body => quote_spanned!(arg.span()=> .json(&#arg)),
-                    ParamRole::Path => TokenStream::new(),
-                }
-            })
-    };
-    let queries = by_role(ParamRole::Query);
-    let headers = by_role(ParamRole::Header);
-    let body = by_role(ParamRole::Body);
+    // The runtime sends queries, then headers, then the body, whatever the
+    // order of the arguments.
+    let (mut queries, mut headers, mut body) = (Vec::new(), Vec::new(), Vec::new());
+    for param in &model.params {
+        let arg = &param.ident;
+        match &param.role {
+            ParamRole::Path(_) => {}
+            ParamRole::Query(name) => {
+                queries.push(quote_spanned!(arg.span()=> .query(#name, &#arg)));
+            }
+            ParamRole::Header(name) => {
+                headers.push(quote_spanned!(arg.span()=> .header(#name, &#arg)));
+            }
+            ParamRole::Body => body.push(quote_spanned!(arg.span()=> .json(&#arg))),
+        }
+    }
     let empty_object = model.empty_object_body.then(|| quote!(.empty_object()));
     let send = quote_spanned!(output.span()=> .send());
 
@@ -109,21 +106,19 @@ pub(crate) fn endpoint_value(model: &Model) -> TokenStream {
         .empty_object_body
         .then(|| quote!(.with_empty_object_body()));
     let params = model.params.iter().map(|param| {
-        let constructor = format_ident!("{}", param.role.constructor());
         let name = param.ident.to_string();
         let name = name.trim_start_matches("r#");
         let ty = text::type_text(&param.ty);
         let optional = param.optional;
-        match (param.role, &param.wire_name) {
-            (ParamRole::Body, _) | (_, None) => {
-                quote!(::twill_api::Param::#constructor(#name, #ty))
+        match &param.role {
+            ParamRole::Path(wire) => quote!(::twill_api::Param::path(#name, #wire, #ty)),
+            ParamRole::Query(wire) => {
+                quote!(::twill_api::Param::query(#name, #wire, #ty, #optional))
             }
-            (ParamRole::Path, Some(wire)) => {
-                quote!(::twill_api::Param::#constructor(#name, #wire, #ty))
+            ParamRole::Header(wire) => {
+                quote!(::twill_api::Param::header(#name, #wire, #ty, #optional))
             }
-            (_, Some(wire)) => {
-                quote!(::twill_api::Param::#constructor(#name, #wire, #ty, #optional))
-            }
+            ParamRole::Body => quote!(::twill_api::Param::body(#name, #ty)),
         }
     });
     // The parameters in a `const` block of their own: a borrow in a call's

@@ -44,31 +44,22 @@ pub(crate) struct Param {
     pub(crate) ident: Ident,
     pub(crate) ty: Type,
     pub(crate) role: ParamRole,
-    /// The placeholder, query or header name; `None` for the body.
-    pub(crate) wire_name: Option<String>,
     /// A query or header argument of type `Option<..>`, left out when
     /// `None`.
     pub(crate) optional: bool,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+/// How an argument is sent, with its name on the wire.
+#[derive(Clone, PartialEq, Eq, Debug)]
 pub(crate) enum ParamRole {
-    Path,
-    Query,
-    Header,
+    /// Fills the placeholder of this name.
+    Path(String),
+    /// `name=value` in the query.
+    Query(String),
+    /// The header of this (lower-case) name.
+    Header(String),
+    /// The JSON body, which has no name.
     Body,
-}
-
-impl ParamRole {
-    /// The `twill_api::Param` constructor for the role.
-    pub(crate) fn constructor(self) -> &'static str {
-        match self {
-            ParamRole::Path => "path",
-            ParamRole::Query => "query",
-            ParamRole::Header => "header",
-            ParamRole::Body => "body",
-        }
-    }
 }
 
 impl Model {
@@ -76,7 +67,10 @@ impl Model {
     /// the query names after `?`, and the headers it sends.
     pub(crate) fn doc_line(&self) -> String {
         let mut line = format!("`{} {}", self.method.as_str(), self.template);
-        let mut queries = self.wire_names(ParamRole::Query);
+        let mut queries = self.params.iter().filter_map(|param| match &param.role {
+            ParamRole::Query(name) => Some(name),
+            _ => None,
+        });
         if let Some(first) = queries.next() {
             line.push('?');
             line.push_str(first);
@@ -87,8 +81,12 @@ impl Model {
         }
         line.push('`');
         let headers: Vec<String> = self
-            .wire_names(ParamRole::Header)
-            .map(|name| format!("`{name}`"))
+            .params
+            .iter()
+            .filter_map(|param| match &param.role {
+                ParamRole::Header(name) => Some(format!("`{name}`")),
+                _ => None,
+            })
             .collect();
         if !headers.is_empty() {
             line.push_str(&format!(", header {}", headers.join(", ")));
@@ -100,12 +98,5 @@ impl Model {
             line.push_str(" (idempotent: retried like a GET)");
         }
         line
-    }
-
-    fn wire_names(&self, role: ParamRole) -> impl Iterator<Item = &str> {
-        self.params
-            .iter()
-            .filter(move |param| param.role == role)
-            .filter_map(|param| param.wire_name.as_deref())
     }
 }

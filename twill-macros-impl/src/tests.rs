@@ -68,49 +68,38 @@ fn the_model_keeps_every_parameter_in_order() {
         .map(|p| {
             (
                 p.ident.to_string(),
-                p.role,
-                p.wire_name.clone(),
+                p.role.clone(),
                 p.optional,
                 crate::text::type_text(&p.ty),
             )
         })
         .collect();
-    let some = |s: &str| Some(s.to_owned());
+    let role = |role: fn(String) -> ParamRole, name: &str| role(name.to_owned());
     assert_eq!(
         params,
         [
             (
                 "dry_run".into(),
-                ParamRole::Query,
-                some("dryRun"),
+                role(ParamRole::Query, "dryRun"),
                 true,
                 "Option<bool>".into()
             ),
             (
                 "task_id_or_slug".into(),
-                ParamRole::Path,
-                some("taskIdOrSlug"),
+                role(ParamRole::Path, "taskIdOrSlug"),
                 false,
                 "&str".into()
             ),
-            (
-                "label".into(),
-                ParamRole::Body,
-                None,
-                false,
-                "&NewLabel".into()
-            ),
+            ("label".into(), ParamRole::Body, false, "&NewLabel".into()),
             (
                 "request_id".into(),
-                ParamRole::Header,
-                some("x-request-id"),
+                role(ParamRole::Header, "x-request-id"),
                 false,
                 "&str".into()
             ),
             (
                 "r#type".into(),
-                ParamRole::Query,
-                some("n"),
+                role(ParamRole::Query, "n"),
                 false,
                 "u32".into()
             ),
