@@ -218,6 +218,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<usize>,
+    follow_redirects: bool,
 }
 
 impl ClientBuilder {
@@ -271,6 +272,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Follows up to 10 redirects. Off by default: the API never redirects,
+    /// and following one re-sends a POST and its body to another URL (307,
+    /// 308) or turns it into a GET whose answer is decoded as the POST's
+    /// (301, 302, 303). Without it, a redirect ends the call with
+    /// [`Error::UnexpectedResponse`](crate::Error::UnexpectedResponse),
+    /// whose `location` says where it pointed. Applies to the HTTP client
+    /// `twill-api` builds, not to one passed to [`http_client`](Self::http_client).
+    pub fn follow_redirects(mut self) -> Self {
+        self.follow_redirects = true;
+        self
+    }
+
     /// Checks the configuration and builds the client. No I/O happens here.
     pub fn build(self) -> Result<Client, BuildError> {
         let key = self.api_key.ok_or(BuildError::MissingApiKey)?;
@@ -279,7 +292,7 @@ impl ClientBuilder {
         let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let http = match self.http {
             Some(http) => http,
-            None => default_http()?,
+            None => default_http(self.follow_redirects)?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -342,7 +355,7 @@ fn base_url(raw: &str) -> Result<String, BuildError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-fn default_http() -> Result<reqwest::Client, BuildError> {
+fn default_http(follow_redirects: bool) -> Result<reqwest::Client, BuildError> {
     #[cfg(feature = "rustls")]
     {
         // reqwest is built without a crypto provider so that aws-lc (a
@@ -352,7 +365,13 @@ fn default_http() -> Result<reqwest::Client, BuildError> {
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
     }
+    let redirects = if follow_redirects {
+        reqwest::redirect::Policy::limited(10)
+    } else {
+        reqwest::redirect::Policy::none()
+    };
     reqwest::Client::builder()
+        .redirect(redirects)
         .build()
         .map_err(|error| BuildError::Http(error.to_string()))
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
 use serde::Deserialize;
 
 use crate::enums::open_enum;
@@ -158,6 +158,12 @@ impl Error {
                 body_len: response.body.len(),
                 excerpt: excerpt(&response.body),
                 retry_after,
+                location: response
+                    .status
+                    .is_redirection()
+                    .then(|| response.headers.get(LOCATION))
+                    .flatten()
+                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
                 attempts: response.attempts,
             })),
         }
@@ -277,6 +283,11 @@ pub struct UnexpectedResponse {
     pub excerpt: String,
     /// The `Retry-After` delay, if the response had one.
     pub retry_after: Option<Duration>,
+    /// Where a redirect (3xx) pointed, from its `Location` header: redirects
+    /// are not followed unless
+    /// [`ClientBuilder::follow_redirects`](crate::ClientBuilder::follow_redirects)
+    /// asks.
+    pub location: Option<String>,
     /// How many attempts the call made; this answer came to the last.
     pub attempts: u32,
 }
@@ -293,6 +304,10 @@ impl fmt::Display for UnexpectedResponse {
             f.write_str("empty body")?;
         } else {
             write!(f, "{} bytes: {:?}", self.body_len, self.excerpt)?;
+        }
+        if let Some(location) = &self.location {
+            // Quoted and escaped: the header is the server's text.
+            write!(f, ", redirect to {location:?} (not followed)")?;
         }
         write_attempts(f, self.attempts)
     }

@@ -10,7 +10,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use twill_api::prelude::*;
 use twill_api::{Client, Error, RetryPolicy, SendMessageRequest, twill_endpoint};
-use twill_tests::{Canned, Recorder, client_at, closed_port_url};
+use twill_tests::{Canned, Recorder, TEST_KEY, client_at, closed_port_url};
 
 fn job_reply() -> Canned {
     Canned::json(200, json!({ "job": { "id": "j", "status": "PENDING" } }))
@@ -297,4 +297,52 @@ async fn a_success_body_over_the_limit_is_refused() {
     };
     assert_eq!(too_large.limit, 1024);
     assert_eq!(too_large.status.as_u16(), 200);
+}
+
+/// The API never redirects. Following one would re-send a POST and its body
+/// to another URL (307, 308) or turn it into a GET whose answer is decoded
+/// as the POST's (301, 302, 303): a redirect ends the call instead.
+#[tokio::test]
+async fn a_redirect_is_not_followed_by_default() {
+    for status in [301, 302, 303, 307, 308] {
+        let server = Recorder::replying([
+            Canned::status(status).header("location", "/elsewhere"),
+            job_reply(),
+        ])
+        .await;
+        let error = server
+            .client()
+            .send_message("t", &SendMessageRequest::new("hi"))
+            .await
+            .unwrap_err();
+        let Error::UnexpectedResponse(unexpected) = &error else {
+            panic!("{status}: {error:?}");
+        };
+        assert_eq!(unexpected.status.as_u16(), status);
+        assert_eq!(unexpected.location.as_deref(), Some("/elsewhere"));
+        assert!(
+            error.to_string().contains("redirect to \"/elsewhere\""),
+            "{error}"
+        );
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1, "{status}: {requests:?}");
+    }
+}
+
+#[tokio::test]
+async fn redirects_are_followed_when_the_builder_asks() {
+    let server = Recorder::replying([
+        Canned::status(307).header("location", "/api/v1/tasks/moved"),
+        task_reply(),
+    ])
+    .await;
+    let client = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(server.url())
+        .follow_redirects()
+        .build()
+        .unwrap();
+    client.get_task("t").await.unwrap();
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    assert_eq!(targets, ["/api/v1/tasks/t", "/api/v1/tasks/moved"]);
 }
