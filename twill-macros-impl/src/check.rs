@@ -313,7 +313,7 @@ fn listed_success_type_is_not_generic(success: &Type, generics: &Generics, error
         .map(|param| param.ident.to_string())
         .chain(generics.const_params().map(|param| param.ident.to_string()))
         .collect();
-    if let Some((name, span)) = text::first_ident_of(success, &own) {
+    if let Some((name, span)) = text::scan(success).first_of(&own) {
         errors.push(Error::new(
             span,
             format!(

@@ -1,13 +1,13 @@
 //! Turns a [`Model`] into code. Nothing here can fail: every check ran
 //! before.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Generics, Meta, TraitItemFn, parse_quote};
+use syn::{Attribute, Expr, Generics, Meta, TraitItemFn};
 
 use crate::model::{Model, ParamRole, PathStep};
-use crate::text;
+use crate::text::{self, TypeScan};
 
 /// The method with its default body, which hands `endpoint` (an expression
 /// of type `&'static twill_api::Endpoint`) to the client.
@@ -49,7 +49,7 @@ pub(crate) fn method(func: &TraitItemFn, model: &Model, endpoint: TokenStream) -
     let send = quote_spanned!(output.span()=> .send());
 
     quote! {
-        #(#attrs)*
+        #attrs
         fn #ident #generics (#inputs)
             -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
         where
@@ -74,17 +74,18 @@ pub(crate) fn method(func: &TraitItemFn, model: &Model, endpoint: TokenStream) -
 /// method's error type a second time, at the attribute, when the body holds
 /// an inline `const` block.
 pub(crate) fn standalone_endpoint(model: &Model, generics: &Generics) -> TokenStream {
-    let value = endpoint_value(model, Nesting::ConstItem);
+    let success = text::scan(&model.success);
     let generic_names: Vec<String> = generics
         .type_params()
         .map(|param| param.ident.to_string())
         .chain(generics.const_params().map(|param| param.ident.to_string()))
         .chain(["Self".to_owned()])
         .collect();
-    if text::first_ident_of(&model.success, &generic_names).is_some() {
-        let value = endpoint_value(model, Nesting::InlineConst);
+    if success.first_of(&generic_names).is_some() {
+        let value = endpoint_value(model, Nesting::InlineConst, &success);
         quote!(const { &#value })
     } else {
+        let value = endpoint_value(model, Nesting::ConstItem, &success);
         quote!({
             const ENDPOINT: ::twill_api::Endpoint = #value;
             &ENDPOINT
@@ -104,19 +105,11 @@ pub(crate) enum Nesting {
 }
 
 /// The `twill_api::Endpoint` value of the model, a constant expression.
-pub(crate) fn endpoint_value(model: &Model, nesting: Nesting) -> TokenStream {
+pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan) -> TokenStream {
     let name = &model.name;
-    let method = format_ident!("{}", model.method.variant());
+    let method = Ident::new(model.method.variant(), Span::call_site());
     let template = &model.template;
     let summary = &model.summary;
-    let idempotent = model.declared_idempotent.then(|| quote!(.idempotent()));
-    let in_trait = model
-        .trait_name
-        .as_ref()
-        .map(|name| quote!(.in_trait(#name)));
-    let empty_object = model
-        .empty_object_body
-        .then(|| quote!(.with_empty_object_body()));
     let params = model.params.iter().map(|param| {
         let name = param.ident.to_string();
         let name = name.trim_start_matches("r#");
@@ -140,13 +133,21 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting) -> TokenStream {
         Nesting::ConstItem => params,
         Nesting::InlineConst => quote!(const { #params }),
     };
-    let success_text = text::type_text(&model.success);
+    let success_text = &success.text;
     // Spanned at the user's success type, so that a type that cannot be
     // decoded is reported there.
-    let success = text::static_lifetimes(&model.success);
+    let success = success.static_tokens();
     let streaming = quote_spanned!(model.success.span()=>
         <#success as ::twill_api::FromResponse>::STREAMING
     );
+    let idempotent = model.declared_idempotent.then(|| quote!(.idempotent()));
+    let in_trait = model
+        .trait_name
+        .as_ref()
+        .map(|name| quote!(.in_trait(#name)));
+    let empty_object = model
+        .empty_object_body
+        .then(|| quote!(.with_empty_object_body()));
     quote! {
         ::twill_api::Endpoint::new(#name, ::twill_api::HttpMethod::#method, #template)
             #idempotent
@@ -176,8 +177,9 @@ pub(crate) fn placeholder(func: &TraitItemFn) -> TokenStream {
 
 /// The attributes with `line` as a paragraph of its own after the doc
 /// comment's first paragraph (its summary), or as the whole doc comment
-/// when there is none.
-fn with_doc_line(attrs: &[Attribute], line: &str) -> Vec<Attribute> {
+/// when there is none. Written as tokens, not parsed: parsing costs each
+/// method more than the rest of its doc handling.
+fn with_doc_line(attrs: &[Attribute], line: &str) -> TokenStream {
     let is_doc =
         |attr: &Attribute| matches!(&attr.meta, Meta::NameValue(doc) if doc.path.is_ident("doc"));
     let is_blank = |attr: &Attribute| match &attr.meta {
@@ -191,26 +193,25 @@ fn with_doc_line(attrs: &[Attribute], line: &str) -> Vec<Attribute> {
         _ => false,
     };
     let line = format!(" {line}");
-    let mut out = Vec::with_capacity(attrs.len() + 2);
+    let mut out = TokenStream::new();
     let mut inserted = false;
     let mut in_summary = false;
     for attr in attrs {
         if !inserted && is_doc(attr) {
             if is_blank(attr) && in_summary {
-                out.push(parse_quote!(#[doc = ""]));
-                out.push(parse_quote!(#[doc = #line]));
+                out.extend(quote!(#[doc = ""] #[doc = #line]));
                 inserted = true;
             } else if !is_blank(attr) {
                 in_summary = true;
             }
         }
-        out.push(attr.clone());
+        attr.to_tokens(&mut out);
     }
     if !inserted {
         if in_summary {
-            out.push(parse_quote!(#[doc = ""]));
+            out.extend(quote!(#[doc = ""]));
         }
-        out.push(parse_quote!(#[doc = #line]));
+        out.extend(quote!(#[doc = #line]));
     }
     out
 }

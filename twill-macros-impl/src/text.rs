@@ -9,12 +9,57 @@ use syn::Type;
 /// `Result<Vec<Job>, Error>`, whatever the spacing of the source. The
 /// tokens' own `to_string` spaces every token (`Option < & str >`).
 pub(crate) fn type_text(ty: &Type) -> String {
-    let mut out = String::new();
-    write_tokens(ty.to_token_stream(), &mut out);
-    out
+    scan(ty).text
 }
 
-fn write_tokens(tokens: TokenStream, out: &mut String) {
+/// What one walk over a type's tokens tells: each token crosses the
+/// compiler's bridge, which in a dev build is the macro's main cost, so
+/// the type is walked once for all of it.
+pub(crate) struct TypeScan {
+    /// The type as a person writes it (see [`type_text`]).
+    pub(crate) text: String,
+    /// Its identifiers, lifetimes' names left out.
+    pub(crate) idents: Vec<(String, Span)>,
+    /// Whether it names a lifetime.
+    pub(crate) has_lifetime: bool,
+    /// Its tokens.
+    pub(crate) tokens: TokenStream,
+}
+
+pub(crate) fn scan(ty: &Type) -> TypeScan {
+    let tokens = ty.to_token_stream();
+    let mut scan = TypeScan {
+        text: String::new(),
+        idents: Vec::new(),
+        has_lifetime: false,
+        tokens: TokenStream::new(),
+    };
+    write_tokens(tokens.clone(), &mut scan);
+    scan.tokens = tokens;
+    scan
+}
+
+impl TypeScan {
+    /// The first of `names` among the identifiers, with its span.
+    pub(crate) fn first_of(&self, names: &[String]) -> Option<(String, Span)> {
+        self.idents
+            .iter()
+            .find(|(name, _)| names.contains(name))
+            .cloned()
+    }
+
+    /// The tokens with every lifetime made `'static` (see
+    /// [`rewrite_lifetimes`]).
+    pub(crate) fn static_tokens(&self) -> TokenStream {
+        if self.has_lifetime {
+            rewrite_lifetimes(self.tokens.clone())
+        } else {
+            self.tokens.clone()
+        }
+    }
+}
+
+fn write_tokens(tokens: TokenStream, scan: &mut TypeScan) {
     // Whether the last token written ends a word: an identifier, a literal,
     // a lifetime's name or a closing group. Two words need a space between.
     let mut after_word = false;
@@ -28,16 +73,18 @@ fn write_tokens(tokens: TokenStream, out: &mut String) {
         match token {
             TokenTree::Ident(ident) => {
                 if after_word {
-                    out.push(' ');
+                    scan.text.push(' ');
                 }
-                out.push_str(&ident.to_string());
+                let name = ident.to_string();
+                scan.text.push_str(&name);
+                scan.idents.push((name, ident.span()));
                 after_word = true;
             }
             TokenTree::Literal(literal) => {
                 if after_word {
-                    out.push(' ');
+                    scan.text.push(' ');
                 }
-                out.push_str(&literal.to_string());
+                scan.text.push_str(&literal.to_string());
                 after_word = true;
             }
             TokenTree::Group(group) => {
@@ -48,11 +95,11 @@ fn write_tokens(tokens: TokenStream, out: &mut String) {
                     Delimiter::None => ("", ""),
                 };
                 if after_keyword {
-                    out.push(' ');
+                    scan.text.push(' ');
                 }
-                out.push_str(open);
-                write_tokens(group.stream(), out);
-                out.push_str(close);
+                scan.text.push_str(open);
+                write_tokens(group.stream(), scan);
+                scan.text.push_str(close);
                 after_word = true;
             }
             TokenTree::Punct(punct) => {
@@ -62,21 +109,22 @@ fn write_tokens(tokens: TokenStream, out: &mut String) {
                     // when a word follows (`&'a str`).
                     '\'' => {
                         if after_word {
-                            out.push(' ');
+                            scan.text.push(' ');
                         }
-                        out.push('\'');
+                        scan.text.push('\'');
+                        scan.has_lifetime = true;
                         if let Some(TokenTree::Ident(name)) = tokens.next() {
-                            out.push_str(&name.to_string());
+                            scan.text.push_str(&name.to_string());
                         }
                         after_word = true;
                         after_keyword = false;
                         continue;
                     }
-                    ',' | ';' => out.push_str(&format!("{c} ")),
-                    '+' | '=' => out.push_str(&format!(" {c} ")),
-                    '-' if punct.spacing() == Spacing::Joint => out.push_str(" -"),
-                    '>' if out.ends_with(" -") => out.push_str("> "),
-                    _ => out.push(c),
+                    ',' | ';' => scan.text.push_str(&format!("{c} ")),
+                    '+' | '=' => scan.text.push_str(&format!(" {c} ")),
+                    '-' if punct.spacing() == Spacing::Joint => scan.text.push_str(" -"),
+                    '>' if scan.text.ends_with(" -") => scan.text.push_str("> "),
+                    _ => scan.text.push(c),
                 }
                 after_word = false;
             }
@@ -85,13 +133,9 @@ fn write_tokens(tokens: TokenStream, out: &mut String) {
     }
 }
 
-/// The type with every lifetime made `'static`: the metadata is a
+/// The tokens with every lifetime made `'static`: the metadata is a
 /// constant, where the method's lifetimes are not in scope, and whether a
 /// type streams does not depend on them.
-pub(crate) fn static_lifetimes(ty: &Type) -> TokenStream {
-    rewrite_lifetimes(ty.to_token_stream())
-}
-
 fn rewrite_lifetimes(tokens: TokenStream) -> TokenStream {
     let mut out = Vec::new();
     let mut tokens = tokens.into_iter().peekable();
@@ -113,36 +157,6 @@ fn rewrite_lifetimes(tokens: TokenStream) -> TokenStream {
         }
     }
     out.into_iter().collect()
-}
-
-/// The first identifier in `ty` that is one of `names` (a lifetime's name
-/// is not one), with its span.
-pub(crate) fn first_ident_of(ty: &Type, names: &[String]) -> Option<(String, Span)> {
-    fn find(tokens: TokenStream, names: &[String]) -> Option<(String, Span)> {
-        let mut after_quote = false;
-        for token in tokens {
-            match &token {
-                TokenTree::Ident(ident) if !after_quote => {
-                    let name = ident.to_string();
-                    if names.contains(&name) {
-                        return Some((name, ident.span()));
-                    }
-                }
-                TokenTree::Group(group) => {
-                    if let Some(found) = find(group.stream(), names) {
-                        return Some(found);
-                    }
-                }
-                _ => {}
-            }
-            after_quote = matches!(&token, TokenTree::Punct(punct) if punct.as_char() == '\'');
-        }
-        None
-    }
-    if names.is_empty() {
-        return None;
-    }
-    find(ty.to_token_stream(), names)
 }
 
 #[cfg(test)]
@@ -177,7 +191,7 @@ mod tests {
     fn lifetimes_become_static() {
         let ty: Type = syn::parse_str("Foo<'a, Cow<'_, str>>").expect("a type");
         assert_eq!(
-            static_lifetimes(&ty).to_string(),
+            scan(&ty).static_tokens().to_string(),
             "Foo < 'static , Cow < 'static , str > >"
         );
     }
@@ -187,10 +201,15 @@ mod tests {
         let ty: Type = syn::parse_str("Vec<Page<T>>").expect("a type");
         let names = ["T".to_owned()];
         assert_eq!(
-            first_ident_of(&ty, &names).map(|(n, _)| n),
+            scan(&ty).first_of(&names).map(|(n, _)| n),
             Some("T".to_owned())
         );
         let ty: Type = syn::parse_str("Vec<Thing>").expect("a type");
-        assert!(first_ident_of(&ty, &names).is_none());
+        assert!(scan(&ty).first_of(&names).is_none());
+        let ty: Type = syn::parse_str("&'T str").expect("a type");
+        assert!(
+            scan(&ty).first_of(&names).is_none(),
+            "a lifetime's name is not a type"
+        );
     }
 }

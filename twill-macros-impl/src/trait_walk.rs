@@ -67,7 +67,12 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
             const { &<Self as #trait_ident #ty_generics>::ENDPOINTS[#index] }
         };
         let expanded = crate::model_of(args, func, Some(trait_name.clone())).map(|model| {
-            entries.push(expand::endpoint_value(&model, expand::Nesting::ConstItem));
+            let success = crate::text::scan(&model.success);
+            entries.push(expand::endpoint_value(
+                &model,
+                expand::Nesting::ConstItem,
+                &success,
+            ));
             expand::method(func, &model, endpoint)
         });
         *item = TraitItem::Verbatim(match expanded {
