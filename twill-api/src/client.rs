@@ -118,6 +118,13 @@ impl Client {
         self.with(|inner| inner.timeout = Some(timeout))
     }
 
+    /// A client like this one whose calls have no timeout of `twill-api`'s
+    /// (see [`ClientBuilder::no_timeout`] for a client given with
+    /// [`ClientBuilder::http_client`]).
+    pub fn with_no_timeout(&self) -> Client {
+        self.with(|inner| inner.timeout = None)
+    }
+
     /// A client like this one whose calls follow `policy`; for example
     /// [`RetryPolicy::none`] for one call that must not wait.
     pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
@@ -260,13 +267,22 @@ impl ClientBuilder {
     }
 
     /// Calls wait as long as the server takes.
+    ///
+    /// `twill-api` sets its timeout on each request, which overrides the
+    /// HTTP client's own; with none set, a `reqwest::Client` given to
+    /// [`http_client`](Self::http_client) applies its own timeout, if it was
+    /// built with one, to every call, the job log stream included. Build
+    /// that client without a timeout to let calls and streams run
+    /// unbounded.
     pub fn no_timeout(mut self) -> Self {
         self.timeout = Some(None);
         self
     }
 
     /// Sends requests through this `reqwest::Client` (its pool, proxy and
-    /// TLS settings) instead of one built by `twill-api`.
+    /// TLS settings) instead of one built by `twill-api`. Its own timeout
+    /// applies where `twill-api` sets none (see [`no_timeout`](Self::no_timeout)),
+    /// and its redirect policy replaces `twill-api`'s (which follows none).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self

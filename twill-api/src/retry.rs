@@ -36,9 +36,9 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// Three attempts within 30 s, backing off from 250 ms up to 5 s, and
+    /// Three attempts, backing off from 250 ms up to 5 s within 30 s, and
     /// waiting out a `Retry-After` of up to 60 s (the API's limit is per
-    /// minute).
+    /// minute) whatever that budget.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 3,
@@ -63,8 +63,11 @@ impl RetryPolicy {
         self
     }
 
-    /// No retry starts once this much time has passed since the first
-    /// attempt, and no wait would end past it.
+    /// The time budget of the client's own backoff: no backoff wait starts
+    /// or would end past this much time since the first attempt. A wait the
+    /// server asks for with `Retry-After` is bounded by
+    /// [`max_retry_after`](Self::max_retry_after) instead, since the server
+    /// said when to come back (a per-minute limit answers up to 60 s).
     #[must_use]
     pub fn max_elapsed(mut self, budget: Duration) -> Self {
         self.max_elapsed = budget;
@@ -80,9 +83,9 @@ impl RetryPolicy {
         self
     }
 
-    /// The longest `Retry-After` waited out; a longer one ends the call with
-    /// its error, whose [`retry_after`](crate::Error::retry_after) says when
-    /// to come back.
+    /// The longest `Retry-After` waited out, whatever the time budget; a
+    /// longer one ends the call with its error, whose
+    /// [`retry_after`](crate::Error::retry_after) says when to come back.
     #[must_use]
     pub fn max_retry_after(mut self, cap: Duration) -> Self {
         self.max_retry_after = cap;
@@ -100,18 +103,21 @@ impl RetryPolicy {
         if attempt >= self.max_attempts {
             return None;
         }
-        let delay = match retry_after {
-            Some(wait) if wait > self.max_retry_after => return None,
-            Some(wait) => wait,
+        let doubled = self
+            .initial_backoff
+            .saturating_mul(1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX));
+        let ceiling = doubled.min(self.max_backoff);
+        match retry_after {
+            Some(wait) if wait > self.max_retry_after => None,
+            // The server's wait, whatever the budget; never shorter than the
+            // backoff's floor, so that a repeated `Retry-After: 0` does not
+            // hammer it.
+            Some(wait) => Some(wait.max(ceiling / 2)),
             None => {
-                let doubled = self
-                    .initial_backoff
-                    .saturating_mul(1u32.checked_shl(attempt - 1).unwrap_or(u32::MAX));
-                let ceiling = doubled.min(self.max_backoff);
-                ceiling / 2 + ceiling.mul_f64(jitter() / 2.0)
+                let delay = ceiling / 2 + ceiling.mul_f64(jitter() / 2.0);
+                (elapsed.saturating_add(delay) <= self.max_elapsed).then_some(delay)
             }
-        };
-        (elapsed.saturating_add(delay) <= self.max_elapsed).then_some(delay)
+        }
     }
 }
 
@@ -192,17 +198,30 @@ mod tests {
     }
 
     #[test]
-    fn the_time_budget_is_respected() {
-        let policy = RetryPolicy::default().max_elapsed(Duration::from_secs(10));
+    fn the_time_budget_bounds_backoff_not_retry_after() {
+        let policy = RetryPolicy::default()
+            .max_elapsed(Duration::from_secs(10))
+            .backoff(Duration::from_secs(2), Duration::from_secs(2));
+        assert_eq!(policy.delay(1, Duration::from_secs(9), None), None);
+        assert!(policy.delay(1, Duration::from_secs(7), None).is_some());
+        // The server asked: 31 s is waited out past a 10 s budget.
         assert_eq!(
-            policy.delay(1, Duration::from_secs(8), Some(Duration::from_secs(3))),
-            None
+            policy.delay(1, Duration::from_secs(8), Some(Duration::from_secs(31))),
+            Some(Duration::from_secs(31))
         );
-        assert!(
-            policy
-                .delay(1, Duration::from_secs(8), Some(Duration::from_secs(2)))
-                .is_some()
-        );
+    }
+
+    #[test]
+    fn a_zero_retry_after_still_waits_the_backoff_floor() {
+        let policy = RetryPolicy::default()
+            .max_attempts(10)
+            .backoff(Duration::from_millis(200), Duration::from_secs(5));
+        for (attempt, floor) in [(1, 100), (2, 200), (3, 400)] {
+            assert_eq!(
+                policy.delay(attempt, Duration::ZERO, Some(Duration::ZERO)),
+                Some(Duration::from_millis(floor))
+            );
+        }
     }
 
     #[test]
