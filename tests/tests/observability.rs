@@ -28,6 +28,19 @@ impl Write for Captured {
     }
 }
 
+const HEADER_SECRET: &str = "upstream-t0ken-value";
+
+trait WithToken {
+    #[twill_api::twill_endpoint(GET "/tasks/<taskIdOrSlug>")]
+    async fn tokened(
+        &self,
+        task_id_or_slug: &str,
+        #[header("X-Upstream-Token")] token: &str,
+    ) -> twill_api::Result<()>;
+}
+
+impl WithToken for twill_api::Client {}
+
 #[tokio::test]
 async fn calls_and_retries_are_traced_without_the_key() {
     let captured = Captured::default();
@@ -57,7 +70,20 @@ async fn calls_and_retries_are_traced_without_the_key() {
         .await
         .unwrap_err();
 
+    client
+        .with_retry_policy(RetryPolicy::none())
+        .tokened("t", HEADER_SECRET)
+        .await
+        .unwrap_err();
+
     let output = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    // A declared header may carry a token of its own: its value is marked
+    // sensitive too.
+    assert!(output.contains("x-upstream-token"), "{output}");
+    assert!(
+        !output.contains(HEADER_SECRET),
+        "a header argument leaked into the trace:\n{output}"
+    );
     assert!(output.contains("twill_api::call"), "{output}");
     assert!(output.contains("endpoint=\"get_task\""), "{output}");
     assert!(output.contains("method=\"GET\""), "{output}");

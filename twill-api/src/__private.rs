@@ -121,7 +121,10 @@ impl<'a> Call<'a> {
             return self.refuse(name, InputProblem::Format);
         }
         match HeaderValue::try_from(text) {
-            Ok(value) => {
+            Ok(mut value) => {
+                // A declared header may carry a credential of its own: keep
+                // it out of traces, as the key is.
+                value.set_sensitive(true);
                 self.headers.push((HeaderName::from_static(name), value));
                 self
             }

@@ -79,10 +79,16 @@ pub enum StreamError {
     /// The event stream itself is malformed (invalid UTF-8, for one).
     #[error("the event stream is malformed: {0}")]
     Malformed(String),
-    /// A list endpoint returned the cursor it was given: following it would
-    /// loop forever.
+    /// A list endpoint returned a cursor already followed in this walk
+    /// (the one it was given, or an earlier one): following it would loop
+    /// forever.
     #[error("the server returned the cursor {0:?} again; stopping rather than looping")]
     RepeatedCursor(String),
+    /// A list endpoint returned this many empty pages in a row, each with a
+    /// new cursor: a walk that finds nothing for so long is stopped rather
+    /// than left to send requests without end.
+    #[error("{0} empty pages in a row; stopping rather than following cursors without end")]
+    EmptyPages(u32),
 }
 
 impl Error {
@@ -125,6 +131,11 @@ impl Error {
     /// including retries; 0 for [`Error::InvalidInput`], refused before
     /// sending; 1 for the rest, which concern the body of the one response
     /// that succeeded.
+    ///
+    /// A retried call's final answer may reflect what a lost attempt did:
+    /// a DELETE retried after its connection dropped can find its target
+    /// already gone, and returns that `404` with `attempts() > 1`. Treat
+    /// such a 404 as done if the deletion is what you wanted.
     pub fn attempts(&self) -> u32 {
         match self {
             Error::Api(error) => error.attempts,
@@ -143,7 +154,7 @@ impl Error {
             Ok(Envelope { error }) => Error::Api(Box::new(ApiError {
                 status: response.status,
                 code: error.code,
-                message: error.message,
+                message: excerpt(error.message.as_bytes()),
                 details: error.details,
                 retry_after,
                 attempts: response.attempts,
@@ -246,10 +257,17 @@ impl fmt::Display for ApiError {
             "Twill API error {} ({}): {}",
             self.status.as_u16(),
             self.code,
-            self.message
+            self.message.escape_debug()
         )?;
+        // The server's text is escaped: a newline or an ANSI escape in it
+        // must not forge log lines or recolour a terminal.
         for issue in self.validation_issues() {
-            write!(f, "; {}: {}", issue.field, issue.message)?;
+            write!(
+                f,
+                "; {}: {}",
+                issue.field.escape_debug(),
+                issue.message.escape_debug()
+            )?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Following `nextCursor` through the pages of a list endpoint.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -15,7 +15,10 @@ use crate::error::{Error, StreamError};
 /// the stream is polled (nothing is fetched before the first poll).
 ///
 /// It ends after the page whose `nextCursor` is null, or right after the
-/// first error. Iterate with [`next`](Paginated::next), or with any
+/// first error. A cursor seen before in the walk, or ten empty pages in a
+/// row, end it with [`StreamError::RepeatedCursor`] or
+/// [`StreamError::EmptyPages`]: a server that cycles cannot make it send
+/// requests without end. Iterate with [`next`](Paginated::next), or with any
 /// `Stream` combinator.
 #[must_use = "a stream does nothing until polled"]
 pub struct Paginated<'a, T> {
@@ -35,6 +38,8 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
             fetch,
             buffer: VecDeque::new(),
             cursor: Cursor::First,
+            seen: HashSet::new(),
+            empty_pages: 0,
         };
         let inner = futures_util::stream::unfold(state, |mut state| async move {
             loop {
@@ -43,25 +48,34 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
                 }
                 let cursor = match std::mem::replace(&mut state.cursor, Cursor::Done) {
                     Cursor::Done => return None,
-                    Cursor::Repeated(cursor) => {
-                        return Some((
-                            Err(Error::Stream(StreamError::RepeatedCursor(cursor))),
-                            state,
-                        ));
-                    }
+                    Cursor::Stop(error) => return Some((Err(Error::Stream(error)), state)),
                     Cursor::First => None,
                     Cursor::Next(cursor) => Some(cursor),
                 };
-                match (state.fetch)(cursor.clone()).await {
+                if let Some(cursor) = &cursor {
+                    state.seen.insert(cursor.clone());
+                }
+                match (state.fetch)(cursor).await {
                     Ok((items, next)) => {
+                        state.empty_pages = if items.is_empty() {
+                            state.empty_pages + 1
+                        } else {
+                            0
+                        };
                         state.buffer = items.into();
+                        // A server that hands back a cursor already followed
+                        // (`a, b, a, b`), or only empty pages, would make
+                        // this loop forever: yield the page, then stop with
+                        // an error.
                         state.cursor = match next {
-                            // A server that hands back the cursor it was
-                            // given would make this loop forever: yield the
-                            // page, then stop with an error.
-                            Some(next) if cursor.as_ref() == Some(&next) => Cursor::Repeated(next),
-                            Some(next) => Cursor::Next(next),
                             None => Cursor::Done,
+                            Some(next) if state.seen.contains(&next) => {
+                                Cursor::Stop(StreamError::RepeatedCursor(next))
+                            }
+                            Some(_) if state.empty_pages >= MAX_EMPTY_PAGES => {
+                                Cursor::Stop(StreamError::EmptyPages(state.empty_pages))
+                            }
+                            Some(next) => Cursor::Next(next),
                         };
                     }
                     Err(error) => return Some((Err(error), state)),
@@ -80,16 +94,25 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
     }
 }
 
+/// Empty pages in a row after which a walk stops: a page may be empty
+/// while the server filters, but not this many times in a row.
+const MAX_EMPTY_PAGES: u32 = 10;
+
 struct State<F, T> {
     fetch: F,
     buffer: VecDeque<T>,
     cursor: Cursor,
+    /// Every cursor followed so far in this walk.
+    seen: HashSet<String>,
+    /// Empty pages in a row.
+    empty_pages: u32,
 }
 
 enum Cursor {
     First,
     Next(String),
-    Repeated(String),
+    /// End with this error once the buffered page is yielded.
+    Stop(StreamError),
     Done,
 }
 

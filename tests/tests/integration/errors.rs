@@ -250,3 +250,35 @@ async fn a_server_that_never_answers_times_out() {
     assert!(error.is_timeout(), "{error:?}");
     silent.abort();
 }
+
+/// The server's message reaches logs through `Display`: a newline or an
+/// ANSI escape in it must not forge a log line or recolour a terminal, and
+/// it is kept to the 2 KiB the README promises.
+#[tokio::test]
+async fn an_api_message_is_escaped_and_bounded() {
+    let (error, api) = api_error(Canned::json(
+        400,
+        json!({ "error": {
+            "code": "validation_error",
+            "message": "bad\nFORGED LINE \u{1b}[31mred",
+            "details": { "issues": [{ "field": "a\nb", "message": "c\rd" }] },
+        } }),
+    ))
+    .await;
+    let shown = error.to_string();
+    assert!(!shown.contains(['\n', '\r', '\u{1b}']), "{shown:?}");
+    assert!(shown.contains(r"bad\nFORGED LINE \u{1b}[31mred"), "{shown}");
+    assert!(shown.contains(r"a\nb: c\rd"), "{shown}");
+    assert_eq!(
+        api.message, "bad\nFORGED LINE \u{1b}[31mred",
+        "kept as sent"
+    );
+
+    let (_, api) = api_error(Canned::json(
+        400,
+        envelope("validation_error", &"x".repeat(10_000)),
+    ))
+    .await;
+    assert!(api.message.len() <= twill_api::EXCERPT_LIMIT + '…'.len_utf8());
+    assert!(api.message.ends_with('…'));
+}

@@ -88,3 +88,40 @@ async fn a_repeated_cursor_stops_instead_of_looping() {
     );
     assert!(stream.next().await.is_none());
 }
+
+/// Cursors alternating `a, b, a, b` on empty pages: only an immediately
+/// repeated cursor was caught before, so one `next()` sent requests without
+/// end.
+#[tokio::test]
+async fn alternating_cursors_stop_at_the_first_one_seen_again() {
+    let server = Recorder::replying([
+        page(&[], Some("a")),
+        page(&[], Some("b")),
+        page(&[], Some("a")),
+        page(&[], Some("b")),
+    ])
+    .await;
+    let client = server.client();
+    let mut stream = client.tasks_stream(None);
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(&error, Error::Stream(StreamError::RepeatedCursor(c)) if c == "a"),
+        "{error:?}"
+    );
+    assert!(stream.next().await.is_none());
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn ten_empty_pages_in_a_row_stop_the_walk() {
+    let pages = (0..50).map(|i| page(&[], Some(&format!("c{i}"))));
+    let server = Recorder::replying(pages).await;
+    let client = server.client();
+    let mut stream = client.tasks_stream(None);
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(&error, Error::Stream(StreamError::EmptyPages(10))),
+        "{error:?}"
+    );
+    assert_eq!(server.requests().len(), 10);
+}

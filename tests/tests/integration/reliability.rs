@@ -134,30 +134,68 @@ async fn a_get_is_retried_on_503_then_succeeds() {
     assert!(requests.iter().all(|r| r.target == "/api/v1/tasks/t"));
 }
 
-#[tokio::test]
-async fn a_429_with_retry_after_is_waited_out_even_for_a_post() {
-    let server = Recorder::replying([
-        Canned::json(
-            429,
-            json!({ "error": { "code": "rate_limited", "message": "slow down" } }),
-        )
-        .header("retry-after", "1"),
-        job_reply(),
-    ])
-    .await;
-    let started = Instant::now();
-    let sent = server
-        .client()
+fn rate_limited(retry_after: &str) -> Canned {
+    Canned::json(
+        429,
+        json!({ "error": { "code": "rate_limited", "message": "slow down" } }),
+    )
+    .header("retry-after", retry_after)
+}
+
+/// Sends a message through a 429 with `Retry-After: seconds` on the paused
+/// clock, with the default policy (its backoff budget is 30 s), and returns
+/// how long the call took.
+async fn send_through_retry_after(retry_after: &str) -> Duration {
+    let server = Recorder::replying([rate_limited(retry_after), job_reply()]).await;
+    // No call timeout: on the paused clock it could fire while the
+    // loopback server is still answering.
+    let client = server.client().with_no_timeout();
+    let started = tokio::time::Instant::now();
+    let sent = client
         .send_message("t", &SendMessageRequest::new("hi"))
         .await
         .unwrap();
     assert_eq!(sent.job.id, "j");
+    assert_eq!(server.requests().len(), 2);
+    started.elapsed()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_with_retry_after_is_waited_out_even_for_a_post() {
+    assert!(send_through_retry_after("1").await >= Duration::from_secs(1));
+}
+
+/// A per-minute limit answers up to 60 s: over the 30 s backoff budget,
+/// which bounds the client's own waits, not the server's.
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_beyond_the_backoff_budget_is_waited_out() {
+    for seconds in [31, 60] {
+        let took = send_through_retry_after(&seconds.to_string()).await;
+        assert!(took >= Duration::from_secs(seconds), "{seconds}: {took:?}");
+        assert!(
+            took < Duration::from_secs(seconds + 5),
+            "{seconds}: {took:?}"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_repeated_zero_retry_after_does_not_hammer() {
+    let server = Recorder::start(rate_limited("0")).await;
+    let client = server.client().with_no_timeout().with_retry_policy(
+        RetryPolicy::default()
+            .max_attempts(4)
+            .backoff(Duration::from_millis(200), Duration::from_secs(5)),
+    );
+    let started = tokio::time::Instant::now();
+    let error = client.get_task("t").await.unwrap_err();
+    assert_eq!(error.attempts(), 4);
+    // The backoff floors: 100 + 200 + 400 ms.
     assert!(
-        started.elapsed() >= Duration::from_secs(1),
+        started.elapsed() >= Duration::from_millis(700),
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(server.requests().len(), 2);
 }
 
 #[tokio::test]
@@ -345,4 +383,84 @@ async fn redirects_are_followed_when_the_builder_asks() {
     client.get_task("t").await.unwrap();
     let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
     assert_eq!(targets, ["/api/v1/tasks/t", "/api/v1/tasks/moved"]);
+}
+
+/// A server that accepts connections and never answers.
+async fn silent_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    format!("http://{addr}/api/v1")
+}
+
+/// The documented rule: `no_timeout` turns off `twill-api`'s timeout only;
+/// a `reqwest::Client` given with `http_client` keeps its own.
+#[tokio::test(start_paused = true)]
+async fn no_timeout_leaves_the_given_http_clients_own_timeout() {
+    let http = twill_api::reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(silent_server().await)
+        .http_client(http)
+        .no_timeout()
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let error = client.get_task("t").await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(5) && took < Duration::from_secs(6),
+        "{took:?}"
+    );
+}
+
+/// A server that reads each request and answers with the next of
+/// `replies`: `None` resets the connection without an answer.
+async fn scripted_server(replies: Vec<Option<&'static str>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        for reply in replies {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 8192];
+            let _ = socket.read(&mut buf).await;
+            match reply {
+                Some(response) => {
+                    let _ = socket.write_all(response.as_bytes()).await;
+                    let _ = socket.shutdown().await;
+                }
+                None => {
+                    let _ = socket.set_zero_linger();
+                }
+            }
+        }
+    });
+    format!("http://{addr}/api/v1")
+}
+
+/// The documented behaviour: a DELETE retried after a lost connection may
+/// find its target already deleted by the lost attempt. The 404 is
+/// returned as it is, with `attempts() > 1` to tell the two apart.
+#[tokio::test]
+async fn a_retried_delete_that_finds_nothing_says_it_was_retried() {
+    let not_found = "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n\
+                     content-length: 50\r\nconnection: close\r\n\r\n\
+                     {\"error\":{\"code\":\"not_found\",\"message\":\"missing\"}}";
+    let url = scripted_server(vec![None, Some(not_found)]).await;
+    let client = fast_retries(client_at(url));
+    let error = client.delete_scheduled_task("s-1").await.unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(error.attempts(), 2);
 }

@@ -131,3 +131,20 @@ async fn stream_and_size_errors_do_not_show_the_key() {
     );
     assert_no_key(&format!("{too_large} {too_large:?}"));
 }
+
+#[tokio::test]
+async fn mock_server_and_builder_debug_redact_the_key() {
+    const MOCK_KEY: &str = "twill_sk_mock_k3y-v4lue";
+    let builder = twill_mock::MockServer::builder().api_key(MOCK_KEY);
+    let shown = format!("{builder:?}");
+    assert!(
+        !shown.contains(MOCK_KEY) && shown.contains("redacted"),
+        "{shown}"
+    );
+    let server = builder.start().await.unwrap();
+    let shown = format!("{server:?} {server:#?}");
+    assert!(
+        !shown.contains(MOCK_KEY) && shown.contains("127.0.0.1"),
+        "{shown}"
+    );
+}
