@@ -168,7 +168,8 @@ impl<'a> Call<'a> {
         async move {
             match execute(client, endpoint, request?).await? {
                 Outcome::Success(response) => {
-                    let response = RawResponse::new(response, client.max_response_bytes());
+                    let response = RawResponse::new(response, client.max_response_bytes())
+                        .with_event_limit(client.max_event_bytes());
                     T::from_response(response).await.map_err(E::from)
                 }
                 Outcome::Failure(response) => Err(E::from_response(response)),

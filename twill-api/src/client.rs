@@ -20,6 +20,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// answer, and room for a teleport archive.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
+/// The default largest job log event, in bytes: far above any real event (a
+/// trace chunk is a few KiB), low enough that an endless `data:` line ends
+/// the stream instead of filling memory.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
+
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// A Twill API client: a base URL, an API key and an HTTP connection pool.
@@ -58,6 +63,7 @@ struct Inner {
     timeout: Option<Duration>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+    max_event_bytes: usize,
 }
 
 impl Client {
@@ -140,6 +146,7 @@ impl Client {
             timeout: self.inner.timeout,
             retry: self.inner.retry.clone(),
             max_response_bytes: self.inner.max_response_bytes,
+            max_event_bytes: self.inner.max_event_bytes,
         };
         change(&mut inner);
         Client {
@@ -149,6 +156,10 @@ impl Client {
 
     pub(crate) fn max_response_bytes(&self) -> usize {
         self.inner.max_response_bytes
+    }
+
+    pub(crate) fn max_event_bytes(&self) -> usize {
+        self.inner.max_event_bytes
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -225,6 +236,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<usize>,
+    max_event_bytes: Option<usize>,
     follow_redirects: bool,
 }
 
@@ -255,6 +267,15 @@ impl ClientBuilder {
     /// with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
     pub fn max_response_bytes(mut self, limit: usize) -> Self {
         self.max_response_bytes = Some(limit);
+        self
+    }
+
+    /// The largest job log event accepted, in bytes
+    /// ([`DEFAULT_MAX_EVENT_BYTES`] unless set): the bytes of the event being
+    /// assembled are counted as they arrive, and past the limit the stream
+    /// ends with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    pub fn max_event_bytes(mut self, limit: usize) -> Self {
+        self.max_event_bytes = Some(limit);
         self
     }
 
@@ -321,6 +342,7 @@ impl ClientBuilder {
                 max_response_bytes: self
                     .max_response_bytes
                     .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                max_event_bytes: self.max_event_bytes.unwrap_or(DEFAULT_MAX_EVENT_BYTES),
             }),
         })
     }

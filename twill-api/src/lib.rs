@@ -123,8 +123,8 @@ pub mod __private;
 
 pub use account::{Account, Me, Repository, RepositoryList};
 pub use client::{
-    AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
+    AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_EVENT_BYTES,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
 pub use endpoint::{Endpoint, HttpMethod, Param, ParamRole};
 pub use error::{

@@ -11,7 +11,7 @@ use serde_json::Value;
 use sse_stream::{Sse, SseByteStream};
 
 use crate::enums::open_enum;
-use crate::error::{Error, StreamError, excerpt};
+use crate::error::{Error, ResponseTooLarge, StreamError, excerpt};
 use crate::response::{FromResponse, RawResponse};
 
 open_enum! {
@@ -209,6 +209,11 @@ impl FromResponse for JobLogStream {
     const STREAMING: bool = true;
 
     async fn from_response(response: RawResponse) -> Result<Self, Error> {
+        let too_large = ResponseTooLarge {
+            status: response.status(),
+            limit: response.event_limit(),
+        };
+        let mut event_size = EventSize::new(response.event_limit());
         let bytes = futures_util::stream::unfold(Some(response), |response| async move {
             let mut response = response?;
             match response.chunk().await {
@@ -216,8 +221,70 @@ impl FromResponse for JobLogStream {
                 Ok(None) => None,
                 Err(error) => Some((Err(error), None)),
             }
+        })
+        .flat_map(move |chunk| {
+            // The bytes before the overflow still reach the parser, so the
+            // events complete before it are not lost.
+            let items = match chunk {
+                Ok(chunk) => match event_size.overflow_at(&chunk) {
+                    Some(at) => vec![
+                        Ok(chunk.slice(..at)),
+                        Err(Error::ResponseTooLarge(too_large.clone())),
+                    ],
+                    None => vec![Ok(chunk)],
+                },
+                Err(error) => vec![Err(error)],
+            };
+            futures_util::stream::iter(items)
         });
         Ok(JobLogStream::from_byte_stream(bytes))
+    }
+}
+
+/// Counts the bytes of the server-sent event being assembled, across
+/// chunks: an event ends at an empty line (`\n`, `\r\n` or `\r` line ends).
+/// Without it, one endless `data:` line would be buffered whole.
+struct EventSize {
+    limit: usize,
+    event: usize,
+    line: usize,
+    after_cr: bool,
+}
+
+impl EventSize {
+    fn new(limit: usize) -> Self {
+        EventSize {
+            limit,
+            event: 0,
+            line: 0,
+            after_cr: false,
+        }
+    }
+
+    /// Where in `chunk` the event being assembled goes over the limit, if
+    /// it does.
+    fn overflow_at(&mut self, chunk: &[u8]) -> Option<usize> {
+        for (at, &byte) in chunk.iter().enumerate() {
+            match byte {
+                b'\n' if self.after_cr => self.after_cr = false,
+                b'\n' | b'\r' => {
+                    if self.line == 0 {
+                        self.event = 0;
+                    }
+                    self.line = 0;
+                    self.after_cr = byte == b'\r';
+                }
+                _ => {
+                    self.after_cr = false;
+                    self.line += 1;
+                    self.event += 1;
+                    if self.event > self.limit {
+                        return Some(at);
+                    }
+                }
+            }
+        }
+        None
     }
 }
 
@@ -323,6 +390,26 @@ mod tests {
             events[0].as_ref().unwrap_err().contains("not valid JSON"),
             "{events:?}"
         );
+    }
+
+    #[test]
+    fn event_size_counts_across_chunks_and_resets_at_blank_lines() {
+        let mut size = EventSize::new(10);
+        assert_eq!(size.overflow_at(b"data: 1234"), None);
+        assert_eq!(size.overflow_at(b"56"), Some(0), "11 bytes in one event");
+        for ending in ["\n\n", "\r\n\r\n", "\r\r"] {
+            let mut size = EventSize::new(10);
+            assert_eq!(size.overflow_at(b"data: 12"), None);
+            assert_eq!(size.overflow_at(ending.as_bytes()), None);
+            assert_eq!(
+                size.overflow_at(b"data: 1234"),
+                None,
+                "{ending:?} ends the event"
+            );
+        }
+        // A line end alone does not end the event.
+        let mut size = EventSize::new(10);
+        assert_eq!(size.overflow_at(b"data: 12\r\ndata:"), Some(12));
     }
 
     #[test]

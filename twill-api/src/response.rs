@@ -47,11 +47,27 @@ impl<T: DeserializeOwned> FromResponse for T {
 pub struct RawResponse {
     inner: reqwest::Response,
     limit: usize,
+    event_limit: usize,
 }
 
 impl RawResponse {
     pub(crate) fn new(inner: reqwest::Response, limit: usize) -> Self {
-        RawResponse { inner, limit }
+        RawResponse {
+            inner,
+            limit,
+            event_limit: crate::DEFAULT_MAX_EVENT_BYTES,
+        }
+    }
+
+    /// Sets the largest server-sent event accepted, in bytes.
+    pub(crate) fn with_event_limit(mut self, event_limit: usize) -> Self {
+        self.event_limit = event_limit;
+        self
+    }
+
+    /// The largest server-sent event accepted, in bytes.
+    pub(crate) fn event_limit(&self) -> usize {
+        self.event_limit
     }
 
     /// A response with a size limit, for testing [`FromResponse`]

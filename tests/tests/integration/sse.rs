@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use twill_api::prelude::*;
 use twill_api::{Client, Error, JobLogEvent, JobOutcome, StreamError};
-use twill_tests::client_at;
+use twill_tests::{Canned, Recorder, client_at};
 
 /// Serves one HTTP/1.1 response whose body is `body`, written byte by byte.
 async fn trickle_server(body: &'static str) -> String {
@@ -86,5 +86,37 @@ async fn hanging_up_before_complete_is_a_typed_error() {
         matches!(error, Error::Stream(StreamError::EndedEarly)),
         "{error:?}"
     );
+    assert!(logs.next_event().await.is_none());
+}
+
+/// One event can be any size: its bytes are counted as they arrive, and an
+/// endless `data:` line ends the stream at the limit instead of being
+/// buffered whole.
+#[tokio::test]
+async fn an_event_over_the_limit_ends_the_stream() {
+    let mut body = b"data: {\"type\":\"connected\"}\n\ndata: \"".to_vec();
+    body.extend(std::iter::repeat_n(b'x', 4096));
+    let server = Recorder::start(
+        Canned::status(200)
+            .header("content-type", "text/event-stream")
+            .body(body),
+    )
+    .await;
+    let client = twill_api::Client::builder()
+        .api_key(twill_tests::TEST_KEY)
+        .base_url(server.url())
+        .max_event_bytes(1024)
+        .build()
+        .unwrap();
+    let mut logs = client.stream_job_logs("job-1").await.unwrap();
+    assert_eq!(
+        logs.next_event().await.unwrap().unwrap(),
+        twill_api::JobLogEvent::Connected
+    );
+    let error = logs.next_event().await.unwrap().unwrap_err();
+    let twill_api::Error::ResponseTooLarge(too_large) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(too_large.limit, 1024);
     assert!(logs.next_event().await.is_none());
 }
