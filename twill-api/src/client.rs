@@ -394,11 +394,11 @@ fn base_url(raw: &str) -> Result<String, BuildError> {
 }
 
 fn default_http(follow_redirects: bool) -> Result<reqwest::Client, BuildError> {
-    #[cfg(feature = "rustls")]
+    #[cfg(feature = "rustls-ring")]
     {
-        // reqwest is built without a crypto provider so that aws-lc (a
-        // cmake build) stays out; *ring* becomes the process default unless
-        // the application installed another one first.
+        // reqwest is built without a crypto provider of its own; *ring*
+        // becomes the process default unless the application installed
+        // another one first.
         if rustls::crypto::CryptoProvider::get_default().is_none() {
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
