@@ -224,3 +224,80 @@ pub async fn closed_port_url() -> String {
     drop(listener);
     format!("http://{addr}/api/v1")
 }
+
+/// One step of a [`RawServer`]'s reply.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// Writes these bytes.
+    Write(&'static str),
+    /// Waits (on tokio's clock, so a paused test clock skips it).
+    Wait(std::time::Duration),
+    /// Keeps the connection open without writing, for ever.
+    Stall,
+    /// Resets the connection (RST, not a clean close).
+    Reset,
+}
+
+/// A loopback server that reads each connection's request and plays the
+/// next scripted reply, byte for byte (the last one repeats); a reply that
+/// ends without `Stall` or `Reset` closes the connection. For what an HTTP
+/// framework will not send: bodies cut short, stalls, endless streams.
+pub struct RawServer {
+    url: String,
+    connections: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl RawServer {
+    /// Starts the server on a free loopback port.
+    pub async fn start(replies: Vec<Vec<Step>>) -> RawServer {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("local address");
+        let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let index = counter.fetch_add(1, Ordering::SeqCst);
+                let steps = replies[index.min(replies.len() - 1)].clone();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 8192];
+                    let _ = socket.read(&mut buf).await;
+                    for step in steps {
+                        match step {
+                            Step::Write(bytes) => {
+                                let _ = socket.write_all(bytes.as_bytes()).await;
+                            }
+                            Step::Wait(delay) => tokio::time::sleep(delay).await,
+                            Step::Stall => {
+                                std::future::pending::<()>().await;
+                            }
+                            Step::Reset => {
+                                let _ = socket.set_zero_linger();
+                                return;
+                            }
+                        }
+                    }
+                    let _ = socket.shutdown().await;
+                });
+            }
+        });
+        RawServer {
+            url: format!("http://{addr}/api/v1"),
+            connections,
+        }
+    }
+
+    /// The API root to point a client at.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// How many connections were accepted so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}

@@ -21,10 +21,11 @@ use serde::Serialize;
 
 use crate::error::retry_after;
 use crate::error::{
-    EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, TransportError,
+    EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, ResponseTooLarge,
+    TransportCause, TransportError,
 };
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
-use crate::response::{FromResponse, RawResponse};
+use crate::response::{BodyFailure, FromResponse, Limits, RawResponse, read_body};
 use crate::retry::{Failure, is_retryable};
 use crate::{Client, Endpoint};
 
@@ -167,11 +168,7 @@ impl<'a> Call<'a> {
         let request = self.into_request(T::ACCEPT);
         async move {
             match execute(client, endpoint, request?).await? {
-                Outcome::Success(response) => {
-                    let response = RawResponse::new(response, client.max_response_bytes())
-                        .with_event_limit(client.max_event_bytes());
-                    T::from_response(response).await.map_err(E::from)
-                }
+                Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
                 Outcome::Failure(response) => Err(E::from_response(response)),
             }
         }
@@ -209,19 +206,19 @@ impl<'a> Call<'a> {
             // Some proxies refuse a POST without a length (411).
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
+        // A stream lasts as long as the job it follows, so the HTTP
+        // client's timeout, which covers the whole body, would cut it
+        // short: the call timeout bounds its head here instead, and its
+        // reader the silence between events.
+        let streaming = self.endpoint.is_streaming();
         Ok(Prepared {
             method: self.endpoint.method().to_reqwest(),
             url,
             headers,
             body: self.body,
-            // A stream lasts as long as the job it follows, so the call
-            // timeout would cut it short; its reader bounds the wait
-            // between events.
-            timeout: if self.endpoint.is_streaming() {
-                None
-            } else {
-                client.timeout()
-            },
+            timeout: client.timeout().filter(|_| !streaming),
+            head_timeout: client.timeout().filter(|_| streaming),
+            limits: client.limits(),
         })
     }
 }
@@ -237,7 +234,11 @@ struct Prepared {
     url: Url,
     headers: HeaderMap,
     body: Option<Vec<u8>>,
+    /// The HTTP client's timeout for each attempt, body included.
     timeout: Option<Duration>,
+    /// A streaming call's timeout for each attempt's head and failure body.
+    head_timeout: Option<Duration>,
+    limits: Limits,
 }
 
 impl Prepared {
@@ -255,7 +256,8 @@ impl Prepared {
 const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 enum Outcome {
-    Success(reqwest::Response),
+    /// A success, its body read unless the call streams.
+    Success(RawResponse),
     Failure(ErrorResponse),
 }
 
@@ -276,10 +278,31 @@ async fn execute(
         attempts = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
     );
-    attempt(client, endpoint, request).instrument(span).await
+    with_retries(client, endpoint, request)
+        .instrument(span)
+        .await
 }
 
-async fn attempt(
+/// How one attempt ended.
+enum Ended {
+    /// Done, whatever the retry policy: a success (read), or a success too
+    /// large to read.
+    Done(Result<RawResponse, Error>),
+    /// A failure status; its body is read only if it is the last attempt.
+    Refused(reqwest::Response, Option<Deadline>),
+    /// No answer, or a success whose body failed partway.
+    Failed(TransportError),
+}
+
+/// When a streaming call's attempt must have its head, and the timeout
+/// that set it (for the error).
+#[derive(Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    timeout: Duration,
+}
+
+async fn with_retries(
     client: &Client,
     endpoint: &'static Endpoint,
     prepared: Prepared,
@@ -288,77 +311,155 @@ async fn attempt(
     let started = Instant::now();
     let mut attempt = 1;
     loop {
-        let request = prepared.attempt();
-        // Header values marked sensitive (the key) print as `Sensitive`.
-        tracing::trace!(attempt, ?request, "sending");
-        let sent = Instant::now();
-        let result = client.http().execute(request).await;
-        let latency_ms = sent.elapsed().as_millis() as u64;
-
-        let (retryable, retry_after) = match &result {
-            Ok(response) if response.status().is_success() => {
-                let status = response.status().as_u16();
-                tracing::debug!(attempt, status, latency_ms, "answered");
-                record(attempt, Some(status), started);
-                return result
-                    .map(Outcome::Success)
-                    .map_err(|error| Error::Transport(TransportError::new(error, attempt)));
-            }
-            Ok(response) => {
-                let status = response.status();
-                tracing::debug!(attempt, status = status.as_u16(), latency_ms, "failed");
-                (
-                    is_retryable(Failure::Status(status), endpoint.is_idempotent()),
-                    retry_after(response.headers()),
-                )
-            }
-            Err(error) => {
-                tracing::debug!(attempt, latency_ms, error = %error, "failed");
-                (
-                    is_retryable(Failure::Transport(error), endpoint.is_idempotent()),
-                    None,
-                )
-            }
+        let ended = try_once(client, endpoint, &prepared, attempt).await;
+        let (retryable, retry_after) = match &ended {
+            Ended::Done(_) => (false, None),
+            Ended::Refused(response, _) => (
+                is_retryable(Failure::Status(response.status()), endpoint.is_idempotent()),
+                retry_after(response.headers()),
+            ),
+            Ended::Failed(error) => (
+                is_retryable(Failure::Transport(error), endpoint.is_idempotent()),
+                None,
+            ),
         };
-        let delay = retryable
-            .then(|| policy.delay(attempt, started.elapsed(), retry_after))
-            .flatten();
-        if let Some(delay) = delay {
+        if retryable && let Some(delay) = policy.delay(attempt, started.elapsed(), retry_after) {
             tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-            drop(result);
+            drop(ended);
             tokio::time::sleep(delay).await;
             attempt += 1;
             continue;
         }
-
-        let transport = |error| Error::Transport(TransportError::new(error, attempt));
-        let mut response = match result {
-            Ok(response) => response,
-            Err(error) => {
-                record(attempt, None, started);
-                return Err(transport(error));
-            }
-        };
-        let status = response.status();
-        record(attempt, Some(status.as_u16()), started);
-        let headers = std::mem::take(response.headers_mut());
-        let mut body = Vec::new();
-        while body.len() < ERROR_BODY_LIMIT {
-            match response.chunk().await.map_err(transport)? {
-                Some(chunk) => body.extend_from_slice(&chunk),
-                None => break,
-            }
-        }
-        body.truncate(ERROR_BODY_LIMIT);
-        return Ok(Outcome::Failure(ErrorResponse {
-            status,
-            headers,
-            body: body.into(),
-            attempts: attempt,
-        }));
+        return finish(ended, &prepared.method, attempt, started).await;
     }
 }
 
+/// Sends one attempt and, for a success that does not stream, reads its
+/// body, so that a body cut short is retried like a lost connection.
+async fn try_once(
+    client: &Client,
+    endpoint: &'static Endpoint,
+    prepared: &Prepared,
+    attempt: u32,
+) -> Ended {
+    let request = prepared.attempt();
+    // Header values marked sensitive (the key) print as `Sensitive`.
+    tracing::trace!(attempt, ?request, "sending");
+    let sent = Instant::now();
+    let deadline = prepared.head_timeout.map(|timeout| Deadline {
+        at: tokio::time::Instant::now() + timeout,
+        timeout,
+    });
+    let result = within(deadline, client.http().execute(request)).await;
+    let latency_ms = sent.elapsed().as_millis() as u64;
+    let method = &prepared.method;
+    let mut response = match result {
+        Ok(response) => response,
+        Err(cause) => {
+            let error = TransportError::new(cause, method, None, attempt);
+            tracing::debug!(attempt, latency_ms, %error, "failed");
+            return Ended::Failed(error);
+        }
+    };
+    let status = response.status();
+    if !status.is_success() {
+        tracing::debug!(attempt, status = status.as_u16(), latency_ms, "failed");
+        return Ended::Refused(response, deadline);
+    }
+    tracing::debug!(attempt, status = status.as_u16(), latency_ms, "answered");
+    let limits = prepared.limits;
+    if endpoint.is_streaming() {
+        return Ended::Done(Ok(RawResponse::unread(
+            response,
+            method.clone(),
+            attempt,
+            limits,
+        )));
+    }
+    let headers = std::mem::take(response.headers_mut());
+    let read = match read_body(&mut response, limits.body).await {
+        Ok(body) => RawResponse::read(status, headers, body, method.clone(), attempt, limits),
+        Err(BodyFailure::TooLarge) => {
+            return Ended::Done(Err(Error::ResponseTooLarge(ResponseTooLarge {
+                status,
+                limit: limits.body,
+                method: method.clone(),
+                attempts: attempt,
+            })));
+        }
+        Err(BodyFailure::Http(error)) => {
+            let error =
+                TransportError::new(TransportCause::Http(error), method, Some(status), attempt);
+            tracing::debug!(attempt, status = status.as_u16(), %error, "body failed");
+            return Ended::Failed(error);
+        }
+    };
+    Ended::Done(Ok(read))
+}
+
+/// Awaits `future` until `deadline`, if there is one.
+async fn within<T>(
+    deadline: Option<Deadline>,
+    future: impl Future<Output = Result<T, reqwest::Error>>,
+) -> Result<T, TransportCause> {
+    match deadline {
+        None => future.await.map_err(TransportCause::Http),
+        Some(Deadline { at, timeout }) => match tokio::time::timeout_at(at, future).await {
+            Ok(result) => result.map_err(TransportCause::Http),
+            Err(_) => Err(TransportCause::NoAnswer(timeout)),
+        },
+    }
+}
+
+/// The call's result from its last attempt: a failure body is read here.
+async fn finish(
+    ended: Ended,
+    method: &reqwest::Method,
+    attempts: u32,
+    started: Instant,
+) -> Result<Outcome, Error> {
+    let (mut response, deadline) = match ended {
+        Ended::Done(result) => {
+            let status = match &result {
+                Ok(response) => response.status(),
+                Err(error) => error.status().unwrap_or_default(),
+            };
+            record(attempts, Some(status.as_u16()), started);
+            return result.map(Outcome::Success);
+        }
+        Ended::Failed(error) => {
+            record(
+                attempts,
+                error.status().map(|status| status.as_u16()),
+                started,
+            );
+            return Err(Error::Transport(error));
+        }
+        Ended::Refused(response, deadline) => (response, deadline),
+    };
+    let status = response.status();
+    record(attempts, Some(status.as_u16()), started);
+    let headers = std::mem::take(response.headers_mut());
+    let mut body = Vec::new();
+    while body.len() < ERROR_BODY_LIMIT {
+        match within(deadline, response.chunk()).await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => break,
+            Err(cause) => {
+                let error = TransportError::new(cause, method, Some(status), attempts);
+                return Err(Error::Transport(error));
+            }
+        }
+    }
+    body.truncate(ERROR_BODY_LIMIT);
+    Ok(Outcome::Failure(ErrorResponse {
+        status,
+        headers,
+        body: body.into(),
+        method: method.clone(),
+        attempts,
+    }))
+}
 /// Completes the call's span.
 fn record(attempts: u32, status: Option<u16>, started: Instant) {
     let span = tracing::Span::current();

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::response::Limits;
 use crate::retry::RetryPolicy;
 
 use reqwest::Url;
@@ -15,6 +16,17 @@ pub const DEFAULT_BASE_URL: &str = "https://twill.ai/api/v1";
 
 /// How long a call may take, connection to last body byte, unless configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long connecting (TCP and TLS) may take, unless configured: part of
+/// the call timeout, and shorter, so that an unreachable host fails fast
+/// and a GET is retried within the call's budget.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a job log stream may send nothing, not even a keep-alive,
+/// before it ends with a timeout error, unless configured. An agent can
+/// think silently for a while; a connection silent this long is most likely
+/// dead behind a proxy.
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// The largest success body accepted unless configured: far above any JSON
 /// answer, and room for a teleport archive.
@@ -62,8 +74,7 @@ struct Inner {
     user_agent: HeaderValue,
     timeout: Option<Duration>,
     retry: RetryPolicy,
-    max_response_bytes: usize,
-    max_event_bytes: usize,
+    limits: Limits,
 }
 
 impl Client {
@@ -145,8 +156,7 @@ impl Client {
             user_agent: self.inner.user_agent.clone(),
             timeout: self.inner.timeout,
             retry: self.inner.retry.clone(),
-            max_response_bytes: self.inner.max_response_bytes,
-            max_event_bytes: self.inner.max_event_bytes,
+            limits: self.inner.limits,
         };
         change(&mut inner);
         Client {
@@ -154,12 +164,8 @@ impl Client {
         }
     }
 
-    pub(crate) fn max_response_bytes(&self) -> usize {
-        self.inner.max_response_bytes
-    }
-
-    pub(crate) fn max_event_bytes(&self) -> usize {
-        self.inner.max_event_bytes
+    pub(crate) fn limits(&self) -> Limits {
+        self.inner.limits
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -191,7 +197,7 @@ impl fmt::Debug for Client {
             .field("api_key", &"<redacted>")
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
-            .field("max_response_bytes", &self.inner.max_response_bytes)
+            .field("limits", &self.inner.limits)
             .finish_non_exhaustive()
     }
 }
@@ -237,6 +243,8 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<usize>,
     max_event_bytes: Option<usize>,
+    stream_idle_timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
     follow_redirects: bool,
 }
 
@@ -279,9 +287,29 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest a job log stream may send nothing, not even a
+    /// keep-alive ([`DEFAULT_STREAM_IDLE_TIMEOUT`] unless set): a silent
+    /// stream then ends with a [`Transport`](crate::Error::Transport) error
+    /// whose `is_timeout()` is true.
+    pub fn stream_idle_timeout(mut self, idle: Duration) -> Self {
+        self.stream_idle_timeout = Some(idle);
+        self
+    }
+
+    /// The longest connecting (TCP and TLS) may take
+    /// ([`DEFAULT_CONNECT_TIMEOUT`] unless set). Applies to the HTTP client
+    /// `twill-api` builds, not to one passed to
+    /// [`http_client`](Self::http_client).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
     /// The longest one attempt of a call may take, from connecting to the
     /// last body byte ([`DEFAULT_TIMEOUT`] unless set). A timed-out GET is
-    /// retried; a POST is not.
+    /// retried; a POST is not. For the job log stream it bounds connecting,
+    /// the response head and a failure body; the events are bounded by
+    /// [`stream_idle_timeout`](Self::stream_idle_timeout) instead.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(Some(timeout));
         self
@@ -329,7 +357,10 @@ impl ClientBuilder {
         let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let http = match self.http {
             Some(http) => http,
-            None => default_http(self.follow_redirects)?,
+            None => default_http(
+                self.follow_redirects,
+                self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            )?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -339,10 +370,15 @@ impl ClientBuilder {
                 user_agent: HeaderValue::from_static(USER_AGENT),
                 timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
                 retry: self.retry.unwrap_or_default(),
-                max_response_bytes: self
-                    .max_response_bytes
-                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
-                max_event_bytes: self.max_event_bytes.unwrap_or(DEFAULT_MAX_EVENT_BYTES),
+                limits: Limits {
+                    body: self
+                        .max_response_bytes
+                        .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                    event: self.max_event_bytes.unwrap_or(DEFAULT_MAX_EVENT_BYTES),
+                    idle: self
+                        .stream_idle_timeout
+                        .unwrap_or(DEFAULT_STREAM_IDLE_TIMEOUT),
+                },
             }),
         })
     }
@@ -393,7 +429,10 @@ fn base_url(raw: &str) -> Result<String, BuildError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-fn default_http(follow_redirects: bool) -> Result<reqwest::Client, BuildError> {
+fn default_http(
+    follow_redirects: bool,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, BuildError> {
     #[cfg(feature = "rustls-ring")]
     {
         // reqwest is built without a crypto provider of its own; *ring*
@@ -410,6 +449,7 @@ fn default_http(follow_redirects: bool) -> Result<reqwest::Client, BuildError> {
     };
     reqwest::Client::builder()
         .redirect(redirects)
+        .connect_timeout(connect_timeout)
         .build()
         .map_err(|error| BuildError::Http(error.to_string()))
 }

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::enums::open_enum;
@@ -58,6 +58,10 @@ pub struct ResponseTooLarge {
     pub status: StatusCode,
     /// The limit that was exceeded, in bytes.
     pub limit: usize,
+    /// The method of the request answered.
+    pub method: Method,
+    /// How many attempts the call made; this answer came to the last.
+    pub attempts: u32,
 }
 
 /// Why a stream stopped before it was done.
@@ -98,7 +102,7 @@ impl Error {
             Error::Api(error) => Some(error.status),
             Error::UnexpectedResponse(error) => Some(error.status),
             Error::Decode(error) => Some(error.status),
-            Error::Transport(error) => error.source.status(),
+            Error::Transport(error) => error.status,
             Error::ResponseTooLarge(error) => Some(error.status),
             Error::InvalidInput(_) | Error::Stream(_) => None,
         }
@@ -126,11 +130,10 @@ impl Error {
         matches!(self, Error::Transport(error) if error.is_timeout())
     }
 
-    /// How many attempts the call made: for [`Error::Api`],
-    /// [`Error::UnexpectedResponse`] and [`Error::Transport`], every attempt
-    /// including retries; 0 for [`Error::InvalidInput`], refused before
-    /// sending; 1 for the rest, which concern the body of the one response
-    /// that succeeded.
+    /// How many attempts the call made, retries included; 0 for
+    /// [`Error::InvalidInput`], refused before sending, and 1 for
+    /// [`Error::Stream`], which concerns the events or pages of a stream
+    /// rather than one request.
     ///
     /// A retried call's final answer may reflect what a lost attempt did:
     /// a DELETE retried after its connection dropped can find its target
@@ -141,8 +144,50 @@ impl Error {
             Error::Api(error) => error.attempts,
             Error::UnexpectedResponse(error) => error.attempts,
             Error::Transport(error) => error.attempts,
+            Error::Decode(error) => error.attempts,
+            Error::ResponseTooLarge(error) => error.attempts,
             Error::InvalidInput(_) => 0,
-            Error::Decode(_) | Error::Stream(_) | Error::ResponseTooLarge(_) => 1,
+            Error::Stream(_) => 1,
+        }
+    }
+
+    /// Whether the server may have acted on the request, so that sending it
+    /// again could act twice: ask before retrying a failed call yourself.
+    ///
+    /// False when nothing was sent (an invalid argument, a connection that
+    /// could not be made), when the server refused with a 4xx, and for GET
+    /// requests, which do not act. True for any other method whose request
+    /// was written: its answer was lost or cut short, was a 5xx or a
+    /// redirect, or was a success whose body then failed or did not decode.
+    /// [`Error::Stream`] is false: the streams read here (job logs, pages)
+    /// come from GET requests.
+    ///
+    /// For a POST or PATCH (`send_message`, `create_task`) true means "check
+    /// before sending again"; for PUT and DELETE a second send is harmless.
+    ///
+    /// ```
+    /// use twill_api::{Error, ErrorResponse, Method, StatusCode};
+    ///
+    /// let mut refused = ErrorResponse::new(StatusCode::TOO_MANY_REQUESTS, Default::default(), "".into());
+    /// refused.method = Method::POST;
+    /// assert!(!Error::from_response(refused).may_have_acted());
+    ///
+    /// let mut failed = ErrorResponse::new(StatusCode::BAD_GATEWAY, Default::default(), "".into());
+    /// failed.method = Method::POST;
+    /// assert!(Error::from_response(failed).may_have_acted());
+    /// ```
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            Error::Api(error) => may_have_acted(&error.method, Some(error.status), true),
+            Error::UnexpectedResponse(error) => {
+                may_have_acted(&error.method, Some(error.status), true)
+            }
+            Error::Decode(error) => may_have_acted(&error.method, Some(error.status), true),
+            Error::ResponseTooLarge(error) => {
+                may_have_acted(&error.method, Some(error.status), true)
+            }
+            Error::Transport(error) => error.may_have_acted,
+            Error::InvalidInput(_) | Error::Stream(_) => false,
         }
     }
 
@@ -157,6 +202,7 @@ impl Error {
                 message: excerpt(error.message.as_bytes()),
                 details: error.details,
                 retry_after,
+                method: response.method,
                 attempts: response.attempts,
             })),
             Err(_) => Error::UnexpectedResponse(Box::new(UnexpectedResponse {
@@ -175,6 +221,7 @@ impl Error {
                     .then(|| response.headers.get(LOCATION))
                     .flatten()
                     .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
+                method: response.method,
                 attempts: response.attempts,
             })),
         }
@@ -227,6 +274,8 @@ pub struct ApiError {
     pub details: Option<serde_json::Value>,
     /// The `Retry-After` delay, on 429 and 503 responses that carry one.
     pub retry_after: Option<Duration>,
+    /// The method of the request answered.
+    pub method: Method,
     /// How many attempts the call made; this answer came to the last.
     pub attempts: u32,
 }
@@ -306,6 +355,8 @@ pub struct UnexpectedResponse {
     /// [`ClientBuilder::follow_redirects`](crate::ClientBuilder::follow_redirects)
     /// asks.
     pub location: Option<String>,
+    /// The method of the request answered.
+    pub method: Method,
     /// How many attempts the call made; this answer came to the last.
     pub attempts: u32,
 }
@@ -343,6 +394,10 @@ pub struct DecodeError {
     pub excerpt: String,
     /// What serde found wrong.
     pub source: serde_json::Error,
+    /// The method of the request answered.
+    pub method: Method,
+    /// How many attempts the call made; this answer came to the last.
+    pub attempts: u32,
 }
 
 impl fmt::Display for DecodeError {
@@ -363,22 +418,57 @@ impl std::error::Error for DecodeError {
     }
 }
 
-/// The request did not complete.
-#[derive(Debug, thiserror::Error)]
+/// The request did not complete, or its answer was cut short.
+#[derive(Debug)]
 pub struct TransportError {
-    #[source]
-    source: reqwest::Error,
+    cause: TransportCause,
+    /// The status of the response whose body failed, if the head arrived.
+    status: Option<StatusCode>,
     attempts: u32,
+    may_have_acted: bool,
+}
+
+#[derive(Debug)]
+pub(crate) enum TransportCause {
+    /// What the HTTP client reported.
+    Http(reqwest::Error),
+    /// No response head (or failure body) within the call timeout: a
+    /// streaming call, which the HTTP client's own timeout would cut short.
+    NoAnswer(Duration),
+    /// A stream sent nothing, not even a keep-alive, for this long.
+    Silent(Duration),
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.is_timeout() {
-            write!(f, "request to Twill timed out: {}", self.source)?;
+        let verb = if self.is_timeout() {
+            "timed out"
         } else {
-            write!(f, "request to Twill failed: {}", self.source)?;
+            "failed"
+        };
+        match self.status {
+            None => write!(f, "request to Twill {verb}")?,
+            Some(status) => write!(
+                f,
+                "reading the HTTP {} response from Twill {verb}",
+                status.as_u16()
+            )?,
+        }
+        match &self.cause {
+            TransportCause::Http(source) => write!(f, ": {source}")?,
+            TransportCause::NoAnswer(limit) => write!(f, ": no answer within {limit:?}")?,
+            TransportCause::Silent(limit) => write!(f, ": nothing arrived for {limit:?}")?,
         }
         write_attempts(f, self.attempts)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            TransportCause::Http(source) => Some(source),
+            TransportCause::NoAnswer(_) | TransportCause::Silent(_) => None,
+        }
     }
 }
 
@@ -390,24 +480,65 @@ fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
     Ok(())
 }
 
+/// Whether a request may have been acted on: it was written, is not a GET
+/// or HEAD, and was not refused with a 4xx.
+fn may_have_acted(method: &Method, status: Option<StatusCode>, written: bool) -> bool {
+    let refused = status.is_some_and(|status| status.is_client_error());
+    written && !refused && !matches!(*method, Method::GET | Method::HEAD)
+}
+
 impl TransportError {
-    pub(crate) fn new(source: reqwest::Error, attempts: u32) -> Self {
-        TransportError {
+    /// A failure of attempt number `attempts` of a `method` request;
+    /// `status` is the response's, when its head had arrived.
+    pub(crate) fn new(
+        cause: TransportCause,
+        method: &Method,
+        status: Option<StatusCode>,
+        attempts: u32,
+    ) -> Self {
+        let cause = match cause {
             // The URL holds nothing secret, but callers log errors; keep
             // them short and free of query values.
-            source: source.without_url(),
+            TransportCause::Http(source) => TransportCause::Http(source.without_url()),
+            other => other,
+        };
+        let written = status.is_some()
+            || !matches!(&cause, TransportCause::Http(source) if source.is_connect());
+        TransportError {
+            may_have_acted: may_have_acted(method, status, written),
+            cause,
+            status,
             attempts,
         }
     }
 
-    /// Whether the call ran out of time.
+    /// Whether the call ran out of time: the call timeout, or a stream's
+    /// idle timeout.
     pub fn is_timeout(&self) -> bool {
-        self.source.is_timeout()
+        match &self.cause {
+            TransportCause::Http(source) => source.is_timeout(),
+            TransportCause::NoAnswer(_) | TransportCause::Silent(_) => true,
+        }
     }
 
-    /// Whether the connection could not be made.
+    /// The status of the response whose body failed, if its head arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// Whether the connection could not be made, so nothing was sent.
     pub fn is_connect(&self) -> bool {
-        self.source.is_connect()
+        matches!(&self.cause, TransportCause::Http(source) if source.is_connect())
+    }
+
+    /// Whether the response head had arrived: the failure cut its body short.
+    pub(crate) fn after_head(&self) -> bool {
+        self.status.is_some()
+    }
+
+    /// Whether the HTTP client failed while sending the request.
+    pub(crate) fn is_request(&self) -> bool {
+        matches!(&self.cause, TransportCause::Http(source) if source.is_request())
     }
 }
 
@@ -467,6 +598,8 @@ pub struct ErrorResponse {
     pub headers: HeaderMap,
     /// The body (at most 64 KiB of it).
     pub body: bytes::Bytes,
+    /// The method of the request answered.
+    pub method: Method,
     /// How many attempts the call made; this answer came to the last.
     pub attempts: u32,
 }
@@ -514,12 +647,15 @@ pub trait EndpointError: From<Error> {
 impl EndpointError for Error {}
 
 impl ErrorResponse {
-    /// A response from its parts, as received in one attempt.
+    /// A response from its parts, as received in one attempt of a POST:
+    /// the method that makes [`Error::may_have_acted`] most careful. Set
+    /// `method` if the request was another.
     pub fn new(status: StatusCode, headers: HeaderMap, body: bytes::Bytes) -> Self {
         ErrorResponse {
             status,
             headers,
             body,
+            method: Method::POST,
             attempts: 1,
         }
     }

@@ -123,8 +123,9 @@ pub mod __private;
 
 pub use account::{Account, Me, Repository, RepositoryList};
 pub use client::{
-    AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_EVENT_BYTES,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+    AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 pub use endpoint::{Endpoint, HttpMethod, Param, ParamRole};
 pub use error::{
@@ -178,9 +179,9 @@ pub use twill_macros::twill_endpoint;
 pub use types::{Acknowledgement, FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
 
 /// The HTTP client crate this one is built on, for
-/// [`ClientBuilder::http_client`] and [`StatusCode`].
+/// [`ClientBuilder::http_client`], [`StatusCode`] and [`Method`].
 pub use reqwest;
-pub use reqwest::StatusCode;
+pub use reqwest::{Method, StatusCode};
 
 /// The endpoint traits, to bring their methods into scope.
 pub mod prelude {

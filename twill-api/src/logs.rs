@@ -11,7 +11,7 @@ use serde_json::Value;
 use sse_stream::{Sse, SseByteStream};
 
 use crate::enums::open_enum;
-use crate::error::{Error, ResponseTooLarge, StreamError, excerpt};
+use crate::error::{Error, StreamError, TransportCause, excerpt};
 use crate::response::{FromResponse, RawResponse};
 
 open_enum! {
@@ -128,8 +128,10 @@ impl JobLogEvent {
 /// [`StreamError::EndedEarly`](crate::StreamError::EndedEarly); a malformed
 /// event or a broken connection yields its error; in every case the stream
 /// then ends. Comments and keep-alives are skipped, and an event split across
-/// reads is decoded whole. The client's call timeout does not apply: wrap
-/// [`next_event`](JobLogStream::next_event) in a timeout to bound the wait.
+/// reads is decoded whole. The client's call timeout bounds only the opening
+/// of the stream; a stream that sends nothing, not even a keep-alive, for
+/// [`stream_idle_timeout`](crate::ClientBuilder::stream_idle_timeout) ends
+/// with a timeout error.
 #[must_use = "a stream does nothing until polled"]
 pub struct JobLogStream {
     events: Pin<Box<dyn Stream<Item = Result<JobLogEvent, Error>> + Send>>,
@@ -209,17 +211,17 @@ impl FromResponse for JobLogStream {
     const STREAMING: bool = true;
 
     async fn from_response(response: RawResponse) -> Result<Self, Error> {
-        let too_large = ResponseTooLarge {
-            status: response.status(),
-            limit: response.event_limit(),
-        };
+        let too_large = response.too_large(response.event_limit());
         let mut event_size = EventSize::new(response.event_limit());
-        let bytes = futures_util::stream::unfold(Some(response), |response| async move {
+        let idle = response.idle_timeout();
+        let bytes = futures_util::stream::unfold(Some(response), move |response| async move {
             let mut response = response?;
-            match response.chunk().await {
-                Ok(Some(chunk)) => Some((Ok(chunk), Some(response))),
-                Ok(None) => None,
-                Err(error) => Some((Err(error), None)),
+            // Keep-alives count: silence is measured in bytes, not events.
+            match tokio::time::timeout(idle, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => Some((Ok(chunk), Some(response))),
+                Ok(Ok(None)) => None,
+                Ok(Err(error)) => Some((Err(error), None)),
+                Err(_) => Some((Err(response.transport(TransportCause::Silent(idle))), None)),
             }
         })
         .flat_map(move |chunk| {

@@ -1,13 +1,15 @@
 //! How a success response becomes the value an endpoint returns.
 
+use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeError, Error, ResponseTooLarge, TransportError, excerpt};
+use crate::error::{DecodeError, Error, ResponseTooLarge, TransportCause, TransportError, excerpt};
 
 /// A type an endpoint can return on success.
 ///
@@ -25,8 +27,12 @@ pub trait FromResponse: Sized {
     /// The `Accept` header of the request.
     const ACCEPT: &'static str = "application/json";
 
-    /// Whether the body is consumed as it arrives, for as long as it lasts:
-    /// the client's call timeout does not apply to such a call.
+    /// Whether the body is consumed as it arrives, for as long as it lasts.
+    /// The call timeout then bounds only the opening (connecting, the head,
+    /// a refusal's body), and the body reaches
+    /// [`from_response`](Self::from_response) unread. Otherwise the body is
+    /// read whole before `from_response`, within the call timeout and its
+    /// retries.
     const STREAMING: bool = false;
 
     /// Builds the value from a success (2xx) response.
@@ -34,122 +40,248 @@ pub trait FromResponse: Sized {
 }
 
 impl<T: DeserializeOwned> FromResponse for T {
-    async fn from_response(response: RawResponse) -> Result<Self, Error> {
-        let status = response.status();
-        let body = response.bytes().await?;
-        decode_json(status, &body)
+    async fn from_response(mut response: RawResponse) -> Result<Self, Error> {
+        let body = response.take_bytes().await?;
+        response.decode_json(&body)
     }
 }
 
 /// A success response before it is decoded, for [`FromResponse`]
 /// implementations.
-#[derive(Debug)]
+///
+/// The body of a call that does not stream has already been read, within
+/// the call's timeout and retries; a streaming call's arrives as it is
+/// read.
 pub struct RawResponse {
-    inner: reqwest::Response,
-    limit: usize,
-    event_limit: usize,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Body,
+    method: Method,
+    attempts: u32,
+    limits: Limits,
+}
+
+enum Body {
+    /// Read whole; `None` once handed out.
+    Read(Option<Bytes>),
+    /// Still arriving.
+    Unread(reqwest::Response),
+}
+
+/// What a client accepts of a success response.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The largest body read whole, in bytes.
+    pub(crate) body: usize,
+    /// The largest server-sent event, in bytes.
+    pub(crate) event: usize,
+    /// The longest a stream may send nothing.
+    pub(crate) idle: Duration,
+}
+
+impl Limits {
+    fn with_body(body: usize) -> Self {
+        Limits {
+            body,
+            event: crate::DEFAULT_MAX_EVENT_BYTES,
+            idle: crate::DEFAULT_STREAM_IDLE_TIMEOUT,
+        }
+    }
 }
 
 impl RawResponse {
-    pub(crate) fn new(inner: reqwest::Response, limit: usize) -> Self {
+    /// A response whose body is still to be read.
+    pub(crate) fn unread(
+        mut inner: reqwest::Response,
+        method: Method,
+        attempts: u32,
+        limits: Limits,
+    ) -> Self {
         RawResponse {
-            inner,
-            limit,
-            event_limit: crate::DEFAULT_MAX_EVENT_BYTES,
+            status: inner.status(),
+            headers: std::mem::take(inner.headers_mut()),
+            body: Body::Unread(inner),
+            method,
+            attempts,
+            limits,
         }
     }
 
-    /// Sets the largest server-sent event accepted, in bytes.
-    pub(crate) fn with_event_limit(mut self, event_limit: usize) -> Self {
-        self.event_limit = event_limit;
-        self
-    }
-
-    /// The largest server-sent event accepted, in bytes.
-    pub(crate) fn event_limit(&self) -> usize {
-        self.event_limit
+    /// A response whose body was read whole.
+    pub(crate) fn read(
+        status: StatusCode,
+        headers: HeaderMap,
+        body: Bytes,
+        method: Method,
+        attempts: u32,
+        limits: Limits,
+    ) -> Self {
+        RawResponse {
+            status,
+            headers,
+            body: Body::Read(Some(body)),
+            method,
+            attempts,
+            limits,
+        }
     }
 
     /// A response with a size limit, for testing [`FromResponse`]
     /// implementations without a server (`reqwest::Response` converts from
-    /// an `http::Response`).
+    /// an `http::Response`). It stands for the answer to a GET's first
+    /// attempt.
     pub fn from_parts(response: reqwest::Response, limit: usize) -> Self {
-        RawResponse::new(response, limit)
+        RawResponse::unread(response, Method::GET, 1, Limits::with_body(limit))
     }
 
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
-        self.inner.status()
+        self.status
     }
 
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
-        self.inner.headers()
+        &self.headers
     }
 
     /// The whole body; [`Error::ResponseTooLarge`] beyond the client's
     /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes),
     /// checked against `Content-Length` before reading and while reading.
     pub async fn bytes(mut self) -> Result<Bytes, Error> {
-        let (status, limit) = (self.status(), self.limit);
-        let too_large = || Error::ResponseTooLarge(ResponseTooLarge { status, limit });
-        if self
-            .inner
-            .content_length()
-            .is_some_and(|length| length > self.limit as u64)
-        {
-            return Err(too_large());
-        }
-        // Most bodies arrive as one chunk: keep it as is, without a copy.
-        let mut chunks: Vec<Bytes> = Vec::new();
-        let mut total = 0;
-        while let Some(chunk) = self.chunk().await? {
-            total += chunk.len();
-            if total > limit {
-                return Err(too_large());
-            }
-            chunks.push(chunk);
-        }
-        Ok(match chunks.len() {
-            0 => Bytes::new(),
-            1 => chunks.swap_remove(0),
-            _ => {
-                let mut body = BytesMut::with_capacity(total);
-                for chunk in chunks {
-                    body.extend_from_slice(&chunk);
+        self.take_bytes().await
+    }
+
+    /// [`bytes`](Self::bytes), keeping the head for the errors of decoding.
+    async fn take_bytes(&mut self) -> Result<Bytes, Error> {
+        match &mut self.body {
+            Body::Read(body) => Ok(body.take().unwrap_or_default()),
+            Body::Unread(inner) => match read_body(inner, self.limits.body).await {
+                Ok(body) => Ok(body),
+                Err(BodyFailure::TooLarge) => {
+                    Err(Error::ResponseTooLarge(self.too_large(self.limits.body)))
                 }
-                body.freeze()
-            }
-        })
+                Err(BodyFailure::Http(error)) => Err(self.transport(TransportCause::Http(error))),
+            },
+        }
     }
 
     /// The next piece of the body as it arrives, or `None` at its end. Not
     /// bounded by the size limit: for streams, which hold one event at a
     /// time.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
-        self.inner
-            .chunk()
-            .await
-            .map_err(|error| Error::Transport(TransportError::new(error, 1)))
+        match &mut self.body {
+            Body::Read(body) => Ok(body.take().filter(|body| !body.is_empty())),
+            Body::Unread(inner) => match inner.chunk().await {
+                Ok(chunk) => Ok(chunk),
+                Err(error) => Err(self.transport(TransportCause::Http(error))),
+            },
+        }
+    }
+
+    /// The largest server-sent event accepted, in bytes.
+    pub(crate) fn event_limit(&self) -> usize {
+        self.limits.event
+    }
+
+    /// The longest a stream may send nothing.
+    pub(crate) fn idle_timeout(&self) -> Duration {
+        self.limits.idle
+    }
+
+    /// The error for a body or event over `limit` bytes.
+    pub(crate) fn too_large(&self, limit: usize) -> ResponseTooLarge {
+        ResponseTooLarge {
+            status: self.status,
+            limit,
+            method: self.method.clone(),
+            attempts: self.attempts,
+        }
+    }
+
+    /// The error for a body that failed or stalled partway.
+    pub(crate) fn transport(&self, cause: TransportCause) -> Error {
+        Error::Transport(TransportError::new(
+            cause,
+            &self.method,
+            Some(self.status),
+            self.attempts,
+        ))
+    }
+
+    /// Decodes a JSON body read from this response; an empty body decodes
+    /// as `null`, so `()` and `Option<T>` accept it.
+    pub(crate) fn decode_json<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T, Error> {
+        let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            body
+        };
+        serde_json::from_slice(json).map_err(|source| {
+            Error::Decode(Box::new(DecodeError {
+                status: self.status,
+                excerpt: excerpt(body),
+                source,
+                method: self.method.clone(),
+                attempts: self.attempts,
+            }))
+        })
     }
 }
 
-/// Decodes a JSON success body; an empty body decodes as `null`, so `()`
-/// and `Option<T>` accept it.
-pub(crate) fn decode_json<T: DeserializeOwned>(
-    status: StatusCode,
-    body: &[u8],
-) -> Result<T, Error> {
-    let json: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        body
-    };
-    serde_json::from_slice(json).map_err(|source| {
-        Error::Decode(Box::new(DecodeError {
-            status,
-            excerpt: excerpt(body),
-            source,
-        }))
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = match &self.body {
+            Body::Read(Some(body)) => format!("{} bytes read", body.len()),
+            Body::Read(None) => "taken".to_owned(),
+            Body::Unread(_) => "unread".to_owned(),
+        };
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &body)
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a body could not be read whole.
+pub(crate) enum BodyFailure {
+    /// Over the limit, by its `Content-Length` or as it arrived.
+    TooLarge,
+    /// The connection failed or timed out partway.
+    Http(reqwest::Error),
+}
+
+/// Reads a whole body of at most `limit` bytes.
+pub(crate) async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<Bytes, BodyFailure> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyFailure::TooLarge);
+    }
+    // Most bodies arrive as one chunk: keep it as is, without a copy.
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut total = 0;
+    while let Some(chunk) = response.chunk().await.map_err(BodyFailure::Http)? {
+        total += chunk.len();
+        if total > limit {
+            return Err(BodyFailure::TooLarge);
+        }
+        chunks.push(chunk);
+    }
+    Ok(match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.swap_remove(0),
+        _ => {
+            let mut body = BytesMut::with_capacity(total);
+            for chunk in chunks {
+                body.extend_from_slice(&chunk);
+            }
+            body.freeze()
+        }
     })
 }

@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::error::TransportError;
+
 /// How a client retries failed calls; see [`ClientBuilder::retry`](crate::ClientBuilder::retry).
 ///
 /// ```
@@ -123,8 +125,10 @@ impl RetryPolicy {
 
 /// What went wrong with one attempt, as far as retrying is concerned.
 pub(crate) enum Failure<'a> {
+    /// A failure status.
     Status(StatusCode),
-    Transport(&'a reqwest::Error),
+    /// No answer, or a success whose body failed partway.
+    Transport(&'a TransportError),
 }
 
 /// Whether the failure may be retried without risking a second action.
@@ -143,7 +147,10 @@ pub(crate) fn is_retryable(failure: Failure<'_>, idempotent: bool) -> bool {
         }
         // No connection, so nothing was written.
         Failure::Transport(error) if error.is_connect() => true,
-        Failure::Transport(error) => idempotent && (error.is_timeout() || error.is_request()),
+        // Lost after the request was written: the server may have acted.
+        Failure::Transport(error) => {
+            idempotent && (error.is_timeout() || error.is_request() || error.after_head())
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! the workspace links once.
 
 mod all_endpoints_wire;
+mod cut_short;
 mod downstream;
 mod endpoint_table;
 mod errors;
