@@ -29,13 +29,17 @@
 //! - lists are paginated with opaque cursors; scheduled tasks are created,
 //!   read, updated (`null` clears a field), deleted, paused and resumed, with
 //!   cron validation; the log stream replays the documented event sequence;
-//!   teleport serves a small real tar archive.
+//!   teleport serves a small real tar archive;
+//! - [`Faults`] switch on what a real deployment does on a bad day: jobs
+//!   that fail or are cancelled, `error` events, stalled bodies and streams,
+//!   slow streams, cursors that need percent-encoding.
 
 #![deny(missing_docs)]
 
 mod api;
 mod clock;
 mod cron;
+mod faults;
 mod reply;
 mod store;
 mod tar;
@@ -51,6 +55,8 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::store::Timing;
+
+pub use crate::faults::{Faults, JobEnd};
 
 /// The API key a server accepts unless told otherwise.
 pub const DEFAULT_API_KEY: &str = "twill-mock-key";
@@ -92,6 +98,7 @@ impl MockServer {
                 running: Duration::from_millis(400),
             },
             rate_limit: Some(DEFAULT_RATE_LIMIT),
+            faults: Faults::none(),
         }
     }
 
@@ -115,6 +122,12 @@ impl MockServer {
     /// nothing, on a server that runs on real time.
     pub fn advance(&self, by: Duration) -> bool {
         self.state.clock.advance(by)
+    }
+
+    /// Switches faults on or off from now on, for the next step of a
+    /// scenario; see [`Faults`].
+    pub fn set_faults(&self, faults: Faults) {
+        self.state.set_faults(faults);
     }
 
     /// Stops accepting connections and waits for open ones to finish.
@@ -148,6 +161,7 @@ pub struct MockServerBuilder {
     manual_clock: bool,
     timing: Timing,
     rate_limit: Option<u32>,
+    faults: Faults,
 }
 
 impl MockServerBuilder {
@@ -190,6 +204,12 @@ impl MockServerBuilder {
         self
     }
 
+    /// Starts with these faults switched on; see [`Faults`].
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
     /// Binds `127.0.0.1` and starts serving in the background.
     pub async fn start(self) -> io::Result<MockServer> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, self.port)).await?;
@@ -203,6 +223,7 @@ impl MockServerBuilder {
             },
             timing: self.timing,
             rate_limit: self.rate_limit,
+            faults: self.faults.clone(),
         }));
         let app = api::router(state.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -244,6 +265,7 @@ impl std::fmt::Debug for MockServerBuilder {
             .field("manual_clock", &self.manual_clock)
             .field("timing", &self.timing)
             .field("rate_limit", &self.rate_limit)
+            .field("faults", &self.faults)
             .finish()
     }
 }

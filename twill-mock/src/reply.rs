@@ -1,64 +1,123 @@
-//! Responses in Twill's format.
+//! Failures in Twill's format: the error type every handler returns.
 
-use axum::body::Body;
+use std::time::Duration;
+
+use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-/// A JSON response.
-pub(crate) fn json(status: StatusCode, body: &Value) -> Response {
-    let mut response = Response::new(Body::from(body.to_string()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+/// A handler's answer: JSON with a status (200 unless said), or an error.
+pub(crate) type Reply<T = Json<Value>> = Result<T, ApiError>;
+
+/// Why a request is refused, answered as Twill does:
+/// `{"error": {"code", "message", "details"?}}`.
+#[derive(Debug)]
+pub(crate) enum ApiError {
+    /// 401: the bearer key is missing or wrong.
+    Unauthorized,
+    /// 404: no such thing (the name says which).
+    NotFound(&'static str),
+    /// 400 listing every problem found, as the API does.
+    Validation(Vec<Issue>),
+    /// 400 for a request that is well formed but cannot be done now.
+    Invalid(&'static str),
+    /// 409: the task's sandbox is gone.
+    SandboxUnavailable,
+    /// 500: the mock itself failed.
+    Internal(&'static str),
+    /// 429 with `Retry-After`.
+    RateLimited {
+        /// Requests allowed per minute.
+        limit: u32,
+        /// How long until the next one is allowed.
+        wait: Duration,
+    },
 }
 
-/// Twill's error envelope: `{"error": {"code", "message", "details"?}}`.
-pub(crate) fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    json(
-        status,
-        &json!({ "error": { "code": code, "message": message } }),
-    )
+impl From<Issue> for ApiError {
+    fn from(issue: Issue) -> Self {
+        ApiError::Validation(vec![issue])
+    }
 }
 
-pub(crate) fn unauthorized() -> Response {
-    error(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "Invalid or missing API key",
-    )
+impl From<Vec<Issue>> for ApiError {
+    fn from(issues: Vec<Issue>) -> Self {
+        ApiError::Validation(issues)
+    }
 }
 
-pub(crate) fn not_found(what: &str) -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        &format!("{what} not found"),
-    )
-}
-
-/// A 400 listing every problem found, as the API does.
-pub(crate) fn validation(issues: &[Issue]) -> Response {
-    let issues: Vec<Value> = issues
-        .iter()
-        .map(|issue| json!({ "field": issue.field, "message": issue.message }))
-        .collect();
-    json(
-        StatusCode::BAD_REQUEST,
-        &json!({
-            "error": {
-                "code": "validation_error",
-                "message": "Invalid request body",
-                "details": { "issues": issues },
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, details) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Invalid or missing API key".to_owned(),
+                None,
+            ),
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+                None,
+            ),
+            ApiError::Validation(issues) => {
+                let issues: Vec<Value> = issues
+                    .iter()
+                    .map(|issue| json!({ "field": issue.field, "message": issue.message }))
+                    .collect();
+                (
+                    StatusCode::BAD_REQUEST,
+                    "validation_error",
+                    "Invalid request body".to_owned(),
+                    Some(json!({ "issues": issues })),
+                )
             }
-        }),
-    )
+            ApiError::Invalid(message) => (
+                StatusCode::BAD_REQUEST,
+                "validation_error",
+                message.to_owned(),
+                None,
+            ),
+            ApiError::SandboxUnavailable => (
+                StatusCode::CONFLICT,
+                "sandbox_unavailable",
+                "The task's sandbox is gone".to_owned(),
+                None,
+            ),
+            ApiError::Internal(message) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                message.to_owned(),
+                None,
+            ),
+            ApiError::RateLimited { limit, wait } => {
+                let message = format!("Rate limit exceeded. Max {limit} requests per minute.");
+                let mut response =
+                    envelope(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None);
+                // Whole seconds, rounded up, and at least one.
+                let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+                return response;
+            }
+        };
+        envelope(status, code, message, details)
+    }
+}
+
+fn envelope(status: StatusCode, code: &str, message: String, details: Option<Value>) -> Response {
+    let mut error = json!({ "code": code, "message": message });
+    if let Some(details) = details {
+        error["details"] = details;
+    }
+    (status, Json(json!({ "error": error }))).into_response()
 }
 
 /// One problem with a request field.
+#[derive(Debug)]
 pub(crate) struct Issue {
     pub(crate) field: String,
     pub(crate) message: String,

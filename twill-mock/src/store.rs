@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use crate::clock::timestamp;
+use crate::faults::JobEnd;
 
 /// How long a job stays PENDING, then IN_PROGRESS, before COMPLETED.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +47,8 @@ pub(crate) struct Job {
     pub(crate) cancelled_at: Option<Duration>,
     /// A planning job: it ends with a plan that can be approved.
     pub(crate) plans: bool,
+    /// How it ends when its time is up.
+    pub(crate) ends: JobEnd,
     pub(crate) plan_approved: bool,
 }
 
@@ -84,6 +87,7 @@ impl Store {
         command: &str,
         title: Option<&str>,
         plans: bool,
+        ends: JobEnd,
     ) -> usize {
         let n = self.next();
         let id = format!("00000000-0000-4000-8000-{n:012x}");
@@ -101,7 +105,7 @@ impl Store {
             archived: false,
             jobs: Vec::new(),
         });
-        self.start_job(index, now, "INITIAL", command, plans);
+        self.start_job(index, now, "INITIAL", command, plans, ends);
         index
     }
 
@@ -113,6 +117,7 @@ impl Store {
         kind: &'static str,
         input: &str,
         plans: bool,
+        ends: JobEnd,
     ) -> &Job {
         self.cancel_in_flight(task, now);
         let n = self.next();
@@ -126,6 +131,7 @@ impl Store {
             created_at: now,
             cancelled_at: None,
             plans,
+            ends,
             plan_approved: false,
         });
         self.tasks[task].updated_at = now;
@@ -212,6 +218,7 @@ pub(crate) enum Status {
     Pending,
     InProgress,
     Completed,
+    Failed,
     Cancelled,
 }
 
@@ -221,38 +228,39 @@ impl Status {
             Status::Pending => "PENDING",
             Status::InProgress => "IN_PROGRESS",
             Status::Completed => "COMPLETED",
+            Status::Failed => "FAILED",
             Status::Cancelled => "CANCELLED",
         }
     }
 
     pub(crate) fn is_finished(self) -> bool {
-        matches!(self, Status::Completed | Status::Cancelled)
+        matches!(self, Status::Completed | Status::Failed | Status::Cancelled)
     }
 }
 
 impl Job {
     pub(crate) fn status(&self, now: Duration, timing: Timing) -> Status {
-        let elapsed = now.saturating_sub(self.created_at);
-        let natural = if elapsed < timing.pending {
-            Status::Pending
-        } else if elapsed < timing.pending + timing.running {
-            Status::InProgress
-        } else {
-            Status::Completed
-        };
         match self.cancelled_at {
             // Cancelling a finished job changes nothing.
-            Some(at) if self.status_at(at, timing) != Status::Completed => Status::Cancelled,
-            _ => natural,
+            Some(at) if !self.finished_by(at, timing) => return Status::Cancelled,
+            _ => {}
+        }
+        let elapsed = now.saturating_sub(self.created_at);
+        if elapsed < timing.pending {
+            Status::Pending
+        } else if !self.finished_by(now, timing) {
+            Status::InProgress
+        } else {
+            match self.ends {
+                JobEnd::Completed => Status::Completed,
+                JobEnd::Failed => Status::Failed,
+                JobEnd::Cancelled => Status::Cancelled,
+            }
         }
     }
 
-    fn status_at(&self, at: Duration, timing: Timing) -> Status {
-        if at.saturating_sub(self.created_at) >= timing.pending + timing.running {
-            Status::Completed
-        } else {
-            Status::InProgress
-        }
+    fn finished_by(&self, at: Duration, timing: Timing) -> bool {
+        at.saturating_sub(self.created_at) >= timing.pending + timing.running
     }
 
     pub(crate) fn plan_ready(&self, now: Duration, timing: Timing) -> bool {

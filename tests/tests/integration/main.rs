@@ -10,6 +10,7 @@ mod errors;
 mod futures;
 mod metadata_matches_wire;
 mod mock;
+mod mock_faults;
 mod pagination;
 mod reliability;
 mod scenario;

@@ -1,10 +1,13 @@
 //! Reading and validating JSON request bodies the way the API does: every
 //! problem is collected and reported at once in `details.issues`.
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use serde_json::{Map, Value};
 
-use crate::reply::Issue;
+use crate::reply::{ApiError, Issue};
 
 /// A request body being validated.
 pub(crate) struct Fields {
@@ -33,13 +36,6 @@ impl Fields {
                 format!("body is not valid JSON: {error}"),
             )),
         }
-    }
-
-    /// Checks a body that must be `{}`, as the API's action endpoints want.
-    pub(crate) fn empty_object(headers: &HeaderMap, body: &[u8]) -> Result<(), Vec<Issue>> {
-        Fields::parse(headers, body)
-            .map_err(|issue| vec![issue])
-            .and_then(Fields::finish)
     }
 
     fn issue(&mut self, field: &str, message: String) {
@@ -148,40 +144,174 @@ impl Fields {
     }
 }
 
-/// `limit` and `cursor` of a list endpoint: the page size and the number of
-/// items already returned, or the issue with them.
-pub(crate) fn page(query: Option<&str>, default_limit: usize) -> Result<(usize, usize), Issue> {
-    let mut limit = default_limit;
-    let mut offset = 0;
-    for pair in query
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match name {
-            "limit" => {
-                limit = value
-                    .parse()
-                    .ok()
-                    .filter(|limit| (1..=100).contains(limit))
-                    .ok_or_else(|| Issue::new("limit", "limit must be an integer from 1 to 100"))?;
-            }
-            "cursor" => {
-                offset =
-                    decode_cursor(value).ok_or_else(|| Issue::new("cursor", "invalid cursor"))?;
-            }
-            _ => {}
-        }
+/// A JSON object body, its content type and shape checked; the handler
+/// validates its fields.
+pub(crate) struct JsonObject(pub(crate) Fields);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(|_| Issue::new("body", "body could not be read"))?;
+        Ok(JsonObject(Fields::parse(&headers, &body)?))
     }
-    Ok((limit, offset))
 }
 
-/// Cursors are opaque to clients; here, an offset in hex behind a prefix.
-pub(crate) fn encode_cursor(offset: usize) -> String {
-    format!("cur_{offset:x}")
+/// A body that must be `{}`, as the API's action endpoints want.
+pub(crate) struct EmptyObject;
+
+impl<S: Send + Sync> FromRequest<S> for EmptyObject {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let JsonObject(fields) = JsonObject::from_request(request, state).await?;
+        fields.finish()?;
+        Ok(EmptyObject)
+    }
+}
+
+/// `limit` and `cursor` of a list endpoint, percent-decoded: the page size
+/// (`DEFAULT` unless given) and the number of items already returned.
+pub(crate) struct Page<const DEFAULT: usize> {
+    pub(crate) limit: usize,
+    pub(crate) offset: usize,
+}
+
+impl<S: Send + Sync, const DEFAULT: usize> FromRequestParts<S> for Page<DEFAULT> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or_default().as_bytes();
+        let mut page = Page {
+            limit: DEFAULT,
+            offset: 0,
+        };
+        for (name, value) in form_urlencoded::parse(query) {
+            match &*name {
+                "limit" => {
+                    page.limit = value
+                        .parse()
+                        .ok()
+                        .filter(|limit| (1..=100).contains(limit))
+                        .ok_or_else(|| {
+                            Issue::new("limit", "limit must be an integer from 1 to 100")
+                        })?;
+                }
+                "cursor" => {
+                    page.offset = decode_cursor(&value)
+                        .ok_or_else(|| Issue::new("cursor", "invalid cursor"))?;
+                }
+                _ => {}
+            }
+        }
+        Ok(page)
+    }
+}
+
+/// Cursors are opaque to clients; here, an offset in hex behind a prefix,
+/// or (with [`Faults::opaque_cursors`](crate::Faults::opaque_cursors)) that
+/// text in base64 behind bytes that encode as `+/+/`, padded so that it
+/// ends with `=`.
+pub(crate) fn encode_cursor(offset: usize, opaque: bool) -> String {
+    let plain = format!("cur_{offset:x}");
+    if !opaque {
+        return plain;
+    }
+    let mut bytes = OPAQUE_PREFIX.to_vec();
+    bytes.extend_from_slice(plain.as_bytes());
+    if bytes.len().is_multiple_of(3) {
+        bytes.push(b' ');
+    }
+    base64(&bytes)
 }
 
 fn decode_cursor(cursor: &str) -> Option<usize> {
-    usize::from_str_radix(cursor.strip_prefix("cur_")?, 16).ok()
+    let opaque;
+    let plain = match cursor.strip_prefix("cur_") {
+        Some(_) => cursor,
+        None => {
+            opaque = unbase64(cursor)?;
+            std::str::from_utf8(opaque.strip_prefix(OPAQUE_PREFIX)?)
+                .ok()?
+                .trim_end()
+        }
+    };
+    usize::from_str_radix(plain.strip_prefix("cur_")?, 16).ok()
+}
+
+/// Encodes as `+/+/` in base64.
+const OPAQUE_PREFIX: &[u8] = &[0xfb, 0xff, 0xbf];
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(BASE64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn unbase64(text: &str) -> Option<Vec<u8>> {
+    let text = text.as_bytes();
+    if !text.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    for group in text.chunks(4) {
+        let padding = group.iter().rev().take_while(|&&c| c == b'=').count();
+        let mut n = 0u32;
+        for (i, &c) in group[..4 - padding].iter().enumerate() {
+            let digit = BASE64.iter().position(|&d| d == c)? as u32;
+            n |= digit << (18 - 6 * i);
+        }
+        for i in 0..3 - padding {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_in_both_forms() {
+        for offset in [0, 7, 20, 255, 4096, 1 << 40] {
+            assert_eq!(decode_cursor(&encode_cursor(offset, false)), Some(offset));
+            let opaque = encode_cursor(offset, true);
+            assert!(
+                opaque.starts_with("+/+/") && opaque.ends_with('='),
+                "{opaque}"
+            );
+            assert_eq!(decode_cursor(&opaque), Some(offset), "{opaque}");
+        }
+        // A `+` that arrived as a space is refused, not misread.
+        let spaced = encode_cursor(20, true).replace('+', " ");
+        assert_eq!(decode_cursor(&spaced), None);
+        assert_eq!(decode_cursor("garbage"), None);
+    }
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(unbase64("Zm8="), Some(b"fo".to_vec()));
+    }
 }

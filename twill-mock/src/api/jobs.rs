@@ -2,16 +2,18 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::Response;
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::fields::Fields;
+use super::fields::EmptyObject;
 use crate::clock::timestamp;
-use crate::reply;
+use crate::reply::{ApiError, Reply};
 use crate::store::Status;
 
 /// How often a live stream looks at its job.
@@ -19,74 +21,70 @@ const POLL: Duration = Duration::from_millis(20);
 /// Polls between two keep-alive comments.
 const KEEP_ALIVE_EVERY: u32 = 25;
 
-pub(crate) async fn cancel(
-    state: AppState,
-    Path(job): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(issues) = Fields::empty_object(&headers, &body) {
-        return reply::validation(&issues);
-    }
+pub(crate) async fn cancel(state: AppState, Path(job): Path<String>, _: EmptyObject) -> Reply {
     let now = state.clock.now();
     let mut store = state.store();
-    let Some(key) = store.find_job(&job) else {
-        return reply::not_found("Job");
-    };
+    let key = store.find_job(&job).ok_or(NOT_FOUND)?;
     let timing = store.timing();
     let job = store.job_mut(key);
     if !job.status(now, timing).is_finished() {
         job.cancelled_at = Some(now);
     }
-    reply::json(
-        StatusCode::OK,
-        &json!({ "success": true, "job": job.summary(now, timing) }),
-    )
+    Ok(Json(
+        json!({ "success": true, "job": job.summary(now, timing) }),
+    ))
 }
 
-fn event(data: &Value) -> String {
-    format!("data: {data}\n\n")
+const NOT_FOUND: ApiError = ApiError::NotFound("Job");
+
+fn event(data: &Value) -> Bytes {
+    Bytes::from(format!("data: {data}\n\n"))
 }
 
 /// The documented sequence: `connected`; the history (`trace_url` for a
 /// finished job, `trace_chunks` and `trace_records` for a running one);
 /// `historical_complete`; live `status` events as the job moves, with
-/// keep-alive comments; `complete`.
-pub(crate) async fn logs(state: AppState, Path(job): Path<String>) -> Response {
+/// keep-alive comments; `complete`. [`Faults`](crate::Faults) change it:
+/// an `error` event in place of `complete`, silence after the history, or
+/// a wait before every event.
+pub(crate) async fn logs(state: AppState, Path(job): Path<String>) -> Reply<Response> {
+    let faults = state.faults();
     let (key, head, last) = {
         let now = state.clock.now();
         let store = state.store();
-        let Some(key) = store.find_job(&job) else {
-            return reply::not_found("Job");
-        };
+        let key = store.find_job(&job).ok_or(NOT_FOUND)?;
         let timing = store.timing();
         let job = &store.task(key.0).jobs[key.1];
         let status = job.status(now, timing);
-        let mut head = String::from(": twill-mock log stream\n\n");
-        head += &event(&json!({ "type": "connected", "jobId": job.id }));
+        let mut head = vec![
+            Bytes::from_static(b": twill-mock log stream\n\n"),
+            event(&json!({ "type": "connected", "jobId": job.id })),
+        ];
         if status.is_finished() {
-            head += &event(&json!({
+            head.push(event(&json!({
                 "type": "trace_url",
                 "url": format!("https://twill.ai/traces/{}.jsonl", job.id),
                 "expiresAt": timestamp(now + Duration::from_secs(3600)),
-            }));
+            })));
         } else {
-            head += &event(&json!({
+            head.push(event(&json!({
                 "type": "trace_chunks",
                 "chunks": [{ "index": 0, "text": format!("Working on: {}", job.input) }],
-            }));
-            head += &event(&json!({
+            })));
+            head.push(event(&json!({
                 "type": "trace_records",
                 "records": [{ "kind": "status", "status": status.as_str() }],
-            }));
+            })));
         }
-        head += &event(&json!({ "type": "historical_complete" }));
+        head.push(event(&json!({ "type": "historical_complete" })));
         (key, head, status)
     };
 
     let state = state.0;
+    let error = faults.stream_error.clone();
     let live = futures_util::stream::unfold((Some(last), 0u32), move |(last, ticks)| {
         let state = state.clone();
+        let error = error.clone();
         async move {
             let mut last = last?;
             let mut ticks = ticks;
@@ -96,41 +94,57 @@ pub(crate) async fn logs(state: AppState, Path(job): Path<String>) -> Response {
                     store.task(key.0).jobs[key.1].status(state.clock.now(), store.timing())
                 };
                 if status.is_finished() {
-                    let outcome = match status {
-                        Status::Cancelled => "cancelled",
-                        _ => "completed",
+                    let done = match error {
+                        Some(message) => event(&json!({ "type": "error", "message": message })),
+                        None => event(&json!({ "type": "complete", "status": outcome(status) })),
                     };
-                    let done = event(&json!({ "type": "complete", "status": outcome }));
-                    return Some((
-                        Ok::<_, std::convert::Infallible>(Bytes::from(done)),
-                        (None, 0),
-                    ));
+                    return Some((done, (None, 0)));
                 }
                 if status != last {
                     last = status;
                     let live = event(&json!({ "type": "status", "status": status.as_str() }));
-                    return Some((Ok(Bytes::from(live)), (Some(last), ticks)));
+                    return Some((live, (Some(last), ticks)));
                 }
                 ticks += 1;
                 if ticks % KEEP_ALIVE_EVERY == 0 {
-                    return Some((
-                        Ok(Bytes::from_static(b": keep-alive\n\n")),
-                        (Some(last), ticks),
-                    ));
+                    return Some((Bytes::from_static(b": keep-alive\n\n"), (Some(last), ticks)));
                 }
                 tokio::time::sleep(POLL).await;
             }
         }
     });
-    let head = futures_util::stream::iter([Ok(Bytes::from(head))]);
-    let mut response = Response::new(Body::from_stream(futures_util::StreamExt::chain(
-        head, live,
-    )));
+    let live = if faults.stall_streams {
+        futures_util::stream::pending().boxed()
+    } else {
+        live.boxed()
+    };
+    let events = futures_util::stream::iter(head).chain(live);
+    let events = match faults.slow_stream {
+        Some(delay) => events
+            .then(move |bytes| async move {
+                tokio::time::sleep(delay).await;
+                bytes
+            })
+            .boxed(),
+        None => events.boxed(),
+    };
+    let mut response = Response::new(Body::from_stream(
+        events.map(Ok::<_, std::convert::Infallible>),
+    ));
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/event-stream"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    response
+    Ok(response)
+}
+
+/// The `status` of the `complete` event for a finished job.
+fn outcome(status: Status) -> &'static str {
+    match status {
+        Status::Cancelled => "cancelled",
+        Status::Failed => "failed",
+        _ => "completed",
+    }
 }

@@ -11,14 +11,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Request, State as Shared};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures_util::StreamExt;
 
 use crate::clock::Clock;
-use crate::reply;
+use crate::faults::Faults;
+use crate::reply::ApiError;
 use crate::store::{Store, Timing};
 
 /// The rate limit's window, as the API's "per minute".
@@ -31,6 +34,7 @@ pub(crate) struct State {
     /// Requests per key in the last [`WINDOW`]; `None` means no limit.
     rate_limit: Option<u32>,
     recent: Mutex<HashMap<Vec<u8>, VecDeque<Duration>>>,
+    faults: Mutex<Faults>,
 }
 
 pub(crate) struct Config {
@@ -38,6 +42,7 @@ pub(crate) struct Config {
     pub(crate) clock: Clock,
     pub(crate) timing: Timing,
     pub(crate) rate_limit: Option<u32>,
+    pub(crate) faults: Faults,
 }
 
 impl State {
@@ -48,7 +53,23 @@ impl State {
             store: Mutex::new(Store::new(config.timing)),
             rate_limit: config.rate_limit,
             recent: Mutex::new(HashMap::new()),
+            faults: Mutex::new(config.faults),
         }
+    }
+
+    /// The fault switches as they are now.
+    pub(crate) fn faults(&self) -> Faults {
+        self.faults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_faults(&self, faults: Faults) {
+        *self
+            .faults
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = faults;
     }
 
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
@@ -109,12 +130,13 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         )
         .route("/scheduled-tasks/{id}/pause", post(scheduled::pause))
         .route("/scheduled-tasks/{id}/resume", post(scheduled::resume))
-        .fallback(|| async { reply::not_found("Route") })
+        .fallback(|| async { ApiError::NotFound("Route") })
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
+        .layer(middleware::from_fn_with_state(state.clone(), stall_bodies))
         .with_state(state);
     Router::new()
         .nest("/api/v1", api)
-        .fallback(|| async { reply::not_found("Route") })
+        .fallback(|| async { ApiError::NotFound("Route") })
 }
 
 /// The key check (401), then the per-key rate limit (429).
@@ -124,23 +146,35 @@ async fn gate(Shared(state): AppState, request: Request, next: Next) -> Response
         .get(header::AUTHORIZATION)
         .filter(|value| value.as_bytes() == state.authorization.as_bytes())
     else {
-        return reply::unauthorized();
+        return ApiError::Unauthorized.into_response();
     };
     if let Some(wait) = state.throttle(key.as_bytes()) {
-        let mut response = reply::error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            &format!(
-                "Rate limit exceeded. Max {} requests per minute.",
-                state.rate_limit.unwrap_or_default()
-            ),
-        );
-        // Whole seconds, rounded up, and at least one.
-        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
-        return response;
+        let limit = state.rate_limit.unwrap_or_default();
+        return ApiError::RateLimited { limit, wait }.into_response();
     }
     next.run(request).await
+}
+
+/// [`Faults::stall_bodies`]: a JSON success sends its head, with the full
+/// `Content-Length`, and half its body; then nothing.
+async fn stall_bodies(Shared(state): AppState, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes() == b"application/json");
+    if !state.faults().stall_bodies || !response.status().is_success() || !is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return ApiError::Internal("the answer could not be buffered").into_response();
+    };
+    parts
+        .headers
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let half = body.slice(..body.len() / 2);
+    let stalled = futures_util::stream::iter([Ok::<_, std::convert::Infallible>(half)])
+        .chain(futures_util::stream::pending());
+    Response::from_parts(parts, Body::from_stream(stalled))
 }

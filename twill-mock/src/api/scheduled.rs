@@ -1,28 +1,26 @@
 //! `/scheduled-tasks`: create, read, update (with `null` to clear), delete,
 //! pause and resume, with cron validation.
 
-use axum::body::Bytes;
+use axum::Json;
 use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
 use super::AppState;
-use super::fields::Fields;
+use super::fields::{EmptyObject, Fields, JsonObject};
 use crate::clock::timestamp;
 use crate::cron;
-use crate::reply::{self, Issue};
+use crate::reply::{ApiError, Issue, Reply};
 
-pub(crate) async fn list(state: AppState) -> Response {
+pub(crate) async fn list(state: AppState) -> Json<Value> {
     let store = state.store();
     let all: Vec<Value> = store.scheduled().map(|s| s.json()).collect();
-    reply::json(StatusCode::OK, &json!({ "scheduledTasks": all }))
+    Json(json!({ "scheduledTasks": all }))
 }
 
 /// The fields of a create (all required ones present) or an update (any
 /// subset), checked.
-fn read(headers: &HeaderMap, body: &[u8], create: bool) -> Result<Map<String, Value>, Vec<Issue>> {
-    let mut fields = Fields::parse(headers, body).map_err(|issue| vec![issue])?;
+fn read(mut fields: Fields, create: bool) -> Result<Map<String, Value>, Vec<Issue>> {
     let mut out = Map::new();
     let text = |fields: &mut Fields, name: &str| {
         if create {
@@ -71,102 +69,69 @@ fn read(headers: &HeaderMap, body: &[u8], create: bool) -> Result<Map<String, Va
     Ok(out)
 }
 
-pub(crate) async fn create(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = match read(&headers, &body, true) {
-        Ok(fields) => fields,
-        Err(issues) => return reply::validation(&issues),
-    };
+pub(crate) async fn create(
+    state: AppState,
+    JsonObject(fields): JsonObject,
+) -> Reply<(StatusCode, Json<Value>)> {
+    let fields = read(fields, true)?;
     let now = state.clock.now();
     let mut store = state.store();
     let created = store.create_scheduled(now, fields);
-    reply::json(
+    Ok((
         StatusCode::CREATED,
-        &json!({ "scheduledTask": created.json() }),
-    )
+        Json(json!({ "scheduledTask": created.json() })),
+    ))
 }
 
-pub(crate) async fn get(state: AppState, Path(id): Path<String>) -> Response {
+pub(crate) async fn get(state: AppState, Path(id): Path<String>) -> Reply {
     let mut store = state.store();
-    match store.scheduled_mut(&id) {
-        Some(found) => reply::json(StatusCode::OK, &json!({ "scheduledTask": found.json() })),
-        None => reply::not_found("Scheduled task"),
-    }
+    let found = store.scheduled_mut(&id).ok_or(NOT_FOUND)?;
+    Ok(Json(json!({ "scheduledTask": found.json() })))
 }
 
 pub(crate) async fn update(
     state: AppState,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let changes = match read(&headers, &body, false) {
-        Ok(changes) => changes,
-        Err(issues) => return reply::validation(&issues),
-    };
+    JsonObject(fields): JsonObject,
+) -> Reply {
+    let changes = read(fields, false)?;
     let now = state.clock.now();
     let mut store = state.store();
-    let Some(found) = store.scheduled_mut(&id) else {
-        return reply::not_found("Scheduled task");
-    };
+    let found = store.scheduled_mut(&id).ok_or(NOT_FOUND)?;
     found.fields.extend(changes);
     found
         .fields
         .insert("updatedAt".to_owned(), json!(timestamp(now)));
-    reply::json(StatusCode::OK, &json!({ "scheduledTask": found.json() }))
+    Ok(Json(json!({ "scheduledTask": found.json() })))
 }
 
-pub(crate) async fn delete(state: AppState, Path(id): Path<String>) -> Response {
+pub(crate) async fn delete(state: AppState, Path(id): Path<String>) -> Reply {
     let mut store = state.store();
-    match store.scheduled_mut(&id) {
-        Some(found) => {
-            found.deleted = true;
-            reply::json(StatusCode::OK, &json!({ "success": true }))
-        }
-        None => reply::not_found("Scheduled task"),
-    }
+    store.scheduled_mut(&id).ok_or(NOT_FOUND)?.deleted = true;
+    Ok(Json(json!({ "success": true })))
 }
 
-pub(crate) async fn pause(
-    state: AppState,
-    path: Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    set_enabled(state, path, headers, body, false)
+pub(crate) async fn pause(state: AppState, path: Path<String>, _: EmptyObject) -> Reply {
+    set_enabled(state, path, false)
 }
 
-pub(crate) async fn resume(
-    state: AppState,
-    path: Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    set_enabled(state, path, headers, body, true)
+pub(crate) async fn resume(state: AppState, path: Path<String>, _: EmptyObject) -> Reply {
+    set_enabled(state, path, true)
 }
 
-fn set_enabled(
-    state: AppState,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-    enabled: bool,
-) -> Response {
-    if let Err(issues) = Fields::empty_object(&headers, &body) {
-        return reply::validation(&issues);
-    }
+const NOT_FOUND: ApiError = ApiError::NotFound("Scheduled task");
+
+fn set_enabled(state: AppState, Path(id): Path<String>, enabled: bool) -> Reply {
     let now = state.clock.now();
     let mut store = state.store();
-    let Some(found) = store.scheduled_mut(&id) else {
-        return reply::not_found("Scheduled task");
-    };
+    let found = store.scheduled_mut(&id).ok_or(NOT_FOUND)?;
     found
         .fields
         .insert("enabled".to_owned(), Value::Bool(enabled));
     found
         .fields
         .insert("updatedAt".to_owned(), json!(timestamp(now)));
-    reply::json(
-        StatusCode::OK,
-        &json!({ "success": true, "scheduledTask": found.json() }),
-    )
+    Ok(Json(
+        json!({ "success": true, "scheduledTask": found.json() }),
+    ))
 }
