@@ -40,6 +40,7 @@ pub struct Faults {
     pub(crate) slow_stream: Option<Duration>,
     pub(crate) stall_bodies: bool,
     pub(crate) opaque_cursors: bool,
+    pub(crate) close_connections: bool,
 }
 
 impl Faults {
@@ -88,6 +89,13 @@ impl Faults {
     /// `+` that decodes as a space, and the next page is refused.
     pub fn opaque_cursors(mut self) -> Self {
         self.opaque_cursors = true;
+        self
+    }
+
+    /// Every answer closes its connection (`Connection: close`), as a
+    /// proxy that keeps none alive: a client must not reuse it.
+    pub fn close_connections(mut self) -> Self {
+        self.close_connections = true;
         self
     }
 }

@@ -32,7 +32,8 @@
 //!   teleport serves a small real tar archive;
 //! - [`Faults`] switch on what a real deployment does on a bad day: jobs
 //!   that fail or are cancelled, `error` events, stalled bodies and streams,
-//!   slow streams, cursors that need percent-encoding.
+//!   slow streams, connections closed after every answer, cursors that need
+//!   percent-encoding.
 
 #![deny(missing_docs)]
 

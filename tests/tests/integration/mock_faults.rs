@@ -186,3 +186,22 @@ async fn opaque_cursors_with_plus_slash_and_equals_walk_every_page() {
     // a bare `+` would arrive as a space and be refused.
     assert_eq!(walked.len(), 45);
 }
+
+#[tokio::test]
+async fn connections_closed_after_every_answer_are_not_reused() {
+    let server = server(Faults::none().close_connections()).await;
+    let client = client(&server);
+    let created = client
+        .create_task(&CreateTaskRequest::new("x"))
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        client
+            .send_message(
+                &created.task.id,
+                &twill_api::SendMessageRequest::new("again"),
+            )
+            .await
+            .unwrap();
+    }
+}

@@ -132,7 +132,7 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/scheduled-tasks/{id}/resume", post(scheduled::resume))
         .fallback(|| async { ApiError::NotFound("Route") })
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
-        .layer(middleware::from_fn_with_state(state.clone(), stall_bodies))
+        .layer(middleware::from_fn_with_state(state.clone(), answer_faults))
         .with_state(state);
     Router::new()
         .nest("/api/v1", api)
@@ -155,15 +155,22 @@ async fn gate(Shared(state): AppState, request: Request, next: Next) -> Response
     next.run(request).await
 }
 
-/// [`Faults::stall_bodies`]: a JSON success sends its head, with the full
-/// `Content-Length`, and half its body; then nothing.
-async fn stall_bodies(Shared(state): AppState, request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+/// The faults that change any answer: [`Faults::close_connections`], and
+/// [`Faults::stall_bodies`] (a JSON success sends its head, with the full
+/// `Content-Length`, and half its body; then nothing).
+async fn answer_faults(Shared(state): AppState, request: Request, next: Next) -> Response {
+    let faults = state.faults();
+    let mut response = next.run(request).await;
+    if faults.close_connections {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes() == b"application/json");
-    if !state.faults().stall_bodies || !response.status().is_success() || !is_json {
+    if !faults.stall_bodies || !response.status().is_success() || !is_json {
         return response;
     }
     let (mut parts, body) = response.into_parts();
