@@ -19,11 +19,12 @@ use reqwest::header::{
 };
 use serde::Serialize;
 
-use crate::error::retry_after;
 use crate::error::{
     EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, ResponseTooLarge,
     TransportCause, TransportError,
 };
+use crate::error::{may_have_acted, retry_after};
+use crate::hook::{AttemptEnd, AttemptRequest, HookError};
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
 use crate::response::{BodyFailure, FromResponse, Limits, RawResponse, read_body};
 use crate::retry::{Failure, is_retryable};
@@ -192,8 +193,9 @@ impl<'a> Call<'a> {
             })
         })?;
         let client = self.client;
+        // `Authorization` is added to each attempt after the hooks run, so
+        // that none of them can read the key.
         let mut headers = HeaderMap::with_capacity(5 + self.headers.len());
-        headers.insert(AUTHORIZATION, client.authorization().clone());
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
         headers.insert(USER_AGENT, client.user_agent().clone());
         if self.body.is_some() {
@@ -292,6 +294,8 @@ enum Ended {
     Refused(reqwest::Response, Option<Deadline>),
     /// No answer, or a success whose body failed partway.
     Failed(TransportError),
+    /// A hook refused to send it.
+    Stopped(HookError),
 }
 
 /// When a streaming call's attempt must have its head, and the timeout
@@ -310,10 +314,16 @@ async fn with_retries(
     let policy = client.retry_policy();
     let started = Instant::now();
     let mut attempt = 1;
+    // Whether an attempt retried so far may have been acted on, for a hook
+    // that stops the next.
+    let mut acted = false;
     loop {
-        let ended = try_once(client, endpoint, &prepared, attempt).await;
+        let ended = match try_once(client, endpoint, &prepared, attempt).await {
+            Ended::Stopped(error) => Ended::Stopped(error.after(attempt - 1, acted)),
+            ended => ended,
+        };
         let (retryable, retry_after) = match &ended {
-            Ended::Done(_) => (false, None),
+            Ended::Done(_) | Ended::Stopped(_) => (false, None),
             Ended::Refused(response, _) => (
                 is_retryable(Failure::Status(response.status()), endpoint.is_idempotent()),
                 retry_after(response.headers()),
@@ -325,6 +335,13 @@ async fn with_retries(
         };
         if retryable && let Some(delay) = policy.delay(attempt, started.elapsed(), retry_after) {
             tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+            acted |= match &ended {
+                Ended::Refused(response, _) => {
+                    may_have_acted(&prepared.method, Some(response.status()), true)
+                }
+                Ended::Failed(error) => error.may_have_acted(),
+                Ended::Done(_) | Ended::Stopped(_) => false,
+            };
             drop(ended);
             tokio::time::sleep(delay).await;
             attempt += 1;
@@ -342,7 +359,26 @@ async fn try_once(
     prepared: &Prepared,
     attempt: u32,
 ) -> Ended {
-    let request = prepared.attempt();
+    let mut request = prepared.attempt();
+    let hooks = client.hooks().get();
+    if let Some(hooks) = hooks {
+        let mut view = AttemptRequest {
+            endpoint,
+            attempt,
+            method: &prepared.method,
+            url: &prepared.url,
+            headers: request.headers_mut(),
+        };
+        for hook in hooks {
+            if let Err(error) = hook.before_attempt(&mut view) {
+                tracing::debug!(attempt, %error, "stopped by a hook");
+                return Ended::Stopped(error);
+            }
+        }
+    }
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, client.authorization().clone());
     // Header values marked sensitive (the key) print as `Sensitive`.
     tracing::trace!(attempt, ?request, "sending");
     let sent = Instant::now();
@@ -351,17 +387,36 @@ async fn try_once(
         timeout,
     });
     let result = within(deadline, client.http().execute(request)).await;
-    let latency_ms = sent.elapsed().as_millis() as u64;
+    let latency = sent.elapsed();
+    let latency_ms = latency.as_millis() as u64;
     let method = &prepared.method;
     let mut response = match result {
         Ok(response) => response,
         Err(cause) => {
             let error = TransportError::new(cause, method, None, attempt);
             tracing::debug!(attempt, latency_ms, %error, "failed");
+            if let Some(hooks) = hooks {
+                let end = AttemptEnd {
+                    endpoint,
+                    attempt,
+                    latency,
+                    outcome: Err(&error),
+                };
+                hooks.iter().for_each(|hook| hook.after_attempt(&end));
+            }
             return Ended::Failed(error);
         }
     };
     let status = response.status();
+    if let Some(hooks) = hooks {
+        let end = AttemptEnd {
+            endpoint,
+            attempt,
+            latency,
+            outcome: Ok((status, response.headers())),
+        };
+        hooks.iter().for_each(|hook| hook.after_attempt(&end));
+    }
     if !status.is_success() {
         tracing::debug!(attempt, status = status.as_u16(), latency_ms, "failed");
         return Ended::Refused(response, deadline);
@@ -434,6 +489,10 @@ async fn finish(
                 started,
             );
             return Err(Error::Transport(error));
+        }
+        Ended::Stopped(error) => {
+            record(attempts - 1, None, started);
+            return Err(Error::Hook(Box::new(error)));
         }
         Ended::Refused(response, deadline) => (response, deadline),
     };

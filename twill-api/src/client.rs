@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::hook::{Hook, Hooks};
 use crate::response::Limits;
 use crate::retry::RetryPolicy;
 
@@ -75,6 +76,7 @@ struct Inner {
     timeout: Option<Duration>,
     retry: RetryPolicy,
     limits: Limits,
+    hooks: Hooks,
 }
 
 impl Client {
@@ -157,11 +159,16 @@ impl Client {
             timeout: self.inner.timeout,
             retry: self.inner.retry.clone(),
             limits: self.inner.limits,
+            hooks: self.inner.hooks.clone(),
         };
         change(&mut inner);
         Client {
             inner: Arc::new(inner),
         }
+    }
+
+    pub(crate) fn hooks(&self) -> &Hooks {
+        &self.inner.hooks
     }
 
     pub(crate) fn limits(&self) -> Limits {
@@ -198,6 +205,7 @@ impl fmt::Debug for Client {
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
             .field("limits", &self.inner.limits)
+            .field("hooks", &self.inner.hooks.len())
             .finish_non_exhaustive()
     }
 }
@@ -246,6 +254,7 @@ pub struct ClientBuilder {
     stream_idle_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     follow_redirects: bool,
+    hooks: Vec<Arc<dyn Hook>>,
 }
 
 impl ClientBuilder {
@@ -337,6 +346,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a [`Hook`] that runs around every attempt of every call, after
+    /// the hooks added before it.
+    pub fn hook(mut self, hook: impl Hook) -> Self {
+        self.hooks.push(Arc::new(hook));
+        self
+    }
+
     /// Follows up to 10 redirects. Off by default: the API never redirects,
     /// and following one re-sends a POST and its body to another URL (307,
     /// 308) or turns it into a GET whose answer is decoded as the POST's
@@ -379,6 +395,7 @@ impl ClientBuilder {
                         .stream_idle_timeout
                         .unwrap_or(DEFAULT_STREAM_IDLE_TIMEOUT),
                 },
+                hooks: Hooks::new(self.hooks),
             }),
         })
     }
@@ -391,6 +408,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("hooks", &self.hooks.len())
             .finish_non_exhaustive()
     }
 }

@@ -8,6 +8,7 @@ use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::enums::open_enum;
+use crate::hook::HookError;
 
 /// The longest part of a body kept in an error, in bytes.
 pub const EXCERPT_LIMIT: usize = 2048;
@@ -46,6 +47,9 @@ pub enum Error {
     /// A success body larger than the client accepts.
     #[error(transparent)]
     ResponseTooLarge(ResponseTooLarge),
+    /// A [`Hook`](crate::Hook) stopped the call before an attempt was sent.
+    #[error(transparent)]
+    Hook(Box<HookError>),
 }
 
 /// A success body over [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes),
@@ -104,7 +108,7 @@ impl Error {
             Error::Decode(error) => Some(error.status),
             Error::Transport(error) => error.status,
             Error::ResponseTooLarge(error) => Some(error.status),
-            Error::InvalidInput(_) | Error::Stream(_) => None,
+            Error::InvalidInput(_) | Error::Stream(_) | Error::Hook(_) => None,
         }
     }
 
@@ -147,6 +151,7 @@ impl Error {
             Error::Decode(error) => error.attempts,
             Error::ResponseTooLarge(error) => error.attempts,
             Error::InvalidInput(_) => 0,
+            Error::Hook(error) => error.attempts_sent(),
             Error::Stream(_) => 1,
         }
     }
@@ -155,8 +160,9 @@ impl Error {
     /// again could act twice: ask before retrying a failed call yourself.
     ///
     /// False when nothing was sent (an invalid argument, a connection that
-    /// could not be made), when the server refused with a 4xx, and for GET
-    /// requests, which do not act. True for any other method whose request
+    /// could not be made, a [`Hook`](crate::Hook) that stopped the first
+    /// attempt), when the server refused with a 4xx, and for GET requests,
+    /// which do not act. True for any other method whose request
     /// was written: its answer was lost or cut short, was a 5xx or a
     /// redirect, or was a success whose body then failed or did not decode.
     /// [`Error::Stream`] is false: the streams read here (job logs, pages)
@@ -187,6 +193,8 @@ impl Error {
                 may_have_acted(&error.method, Some(error.status), true)
             }
             Error::Transport(error) => error.may_have_acted,
+            // An earlier attempt, if the hook stopped a retry.
+            Error::Hook(error) => error.acted,
             Error::InvalidInput(_) | Error::Stream(_) => false,
         }
     }
@@ -482,7 +490,7 @@ fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
 
 /// Whether a request may have been acted on: it was written, is not a GET
 /// or HEAD, and was not refused with a 4xx.
-fn may_have_acted(method: &Method, status: Option<StatusCode>, written: bool) -> bool {
+pub(crate) fn may_have_acted(method: &Method, status: Option<StatusCode>, written: bool) -> bool {
     let refused = status.is_some_and(|status| status.is_client_error());
     written && !refused && !matches!(*method, Method::GET | Method::HEAD)
 }
@@ -534,6 +542,11 @@ impl TransportError {
     /// Whether the response head had arrived: the failure cut its body short.
     pub(crate) fn after_head(&self) -> bool {
         self.status.is_some()
+    }
+
+    /// See [`Error::may_have_acted`].
+    pub fn may_have_acted(&self) -> bool {
+        self.may_have_acted
     }
 
     /// Whether the HTTP client failed while sending the request.

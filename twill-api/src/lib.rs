@@ -108,6 +108,7 @@ mod client;
 mod endpoint;
 mod enums;
 mod error;
+mod hook;
 mod jobs;
 mod logs;
 mod paginate;
@@ -133,11 +134,12 @@ pub use error::{
     InputProblem, InvalidInput, ResponseTooLarge, Result, StreamError, TransportError,
     UnexpectedResponse, ValidationIssue,
 };
+pub use hook::{AttemptEnd, AttemptRequest, Hook, HookError};
 pub use jobs::Jobs;
 pub use logs::{JobLogEvent, JobLogStream, JobOutcome};
 pub use paginate::Paginated;
 pub use param::{OptionalParamValue, ParamValue};
-pub use response::{FromResponse, RawResponse};
+pub use response::{FromResponse, RawResponse, Response};
 pub use retry::RetryPolicy;
 pub use scheduled::{
     CreateScheduledTaskRequest, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse,

@@ -46,6 +46,96 @@ impl<T: DeserializeOwned> FromResponse for T {
     }
 }
 
+/// A decoded success with its response's metadata: the status, the
+/// headers, the server's request id and the attempts it took.
+///
+/// Declare an endpoint returning `Result<Response<T>, E>` for any `T` it
+/// could return, and it keeps the metadata beside the value:
+///
+/// ```
+/// use twill_api::{Client, Error, GetTaskResponse, Response, twill_endpoint};
+///
+/// trait TasksWithMetadata {
+///     /// A task, with the response's metadata.
+///     #[twill_endpoint(GET "/tasks/<taskIdOrSlug>")]
+///     async fn get_task_with_metadata(
+///         &self,
+///         task_id_or_slug: &str,
+///     ) -> Result<Response<GetTaskResponse>, Error>;
+/// }
+///
+/// impl TasksWithMetadata for Client {}
+///
+/// # async fn run(client: Client) -> Result<(), Error> {
+/// let task = client.get_task_with_metadata("my-task").await?;
+/// println!("{} ({:?}, {} attempts)", task.task.url, task.request_id(), task.attempts());
+/// # Ok(())
+/// # }
+/// ```
+///
+/// It dereferences to the value; [`into_inner`](Response::into_inner)
+/// takes it out. For the built-in endpoints, a [`Hook`](crate::Hook) sees
+/// the same metadata in [`AttemptEnd`](crate::AttemptEnd).
+#[derive(Debug, Clone)]
+pub struct Response<T> {
+    value: T,
+    status: StatusCode,
+    headers: HeaderMap,
+    attempts: u32,
+}
+
+impl<T> Response<T> {
+    /// The decoded value.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The HTTP status (a success).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The server's request id (`x-request-id` or `request-id`), if it sent
+    /// one: quote it when reporting a problem.
+    pub fn request_id(&self) -> Option<&str> {
+        crate::hook::request_id(&self.headers)
+    }
+
+    /// How many attempts the call took, retries included.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+}
+
+impl<T> std::ops::Deref for Response<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: FromResponse + Send> FromResponse for Response<T> {
+    const ACCEPT: &'static str = T::ACCEPT;
+    const STREAMING: bool = T::STREAMING;
+
+    async fn from_response(response: RawResponse) -> Result<Self, Error> {
+        let (status, headers, attempts) =
+            (response.status, response.headers.clone(), response.attempts);
+        Ok(Response {
+            value: T::from_response(response).await?,
+            status,
+            headers,
+            attempts,
+        })
+    }
+}
+
 /// A success response before it is decoded, for [`FromResponse`]
 /// implementations.
 ///
@@ -142,6 +232,11 @@ impl RawResponse {
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+
+    /// How many attempts the call took to get this response.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
     }
 
     /// The whole body; [`Error::ResponseTooLarge`] beyond the client's

@@ -8,6 +8,7 @@ mod downstream;
 mod endpoint_table;
 mod errors;
 mod futures;
+mod hooks;
 mod metadata_matches_wire;
 mod mock;
 mod mock_faults;
