@@ -19,7 +19,10 @@ fn set(name: &str, value: Option<&str>) {
 fn from_env_follows_the_cookbook() {
     set("TWILL_API_KEY", None);
     set("TWILL_BASE_URL", None);
-    assert_eq!(Client::from_env().unwrap_err(), BuildError::MissingApiKey);
+    assert!(matches!(
+        Client::from_env().unwrap_err(),
+        BuildError::MissingApiKey
+    ));
 
     set("TWILL_API_KEY", Some("twill_sk_env"));
     assert_eq!(Client::from_env().unwrap().base_url(), DEFAULT_BASE_URL);

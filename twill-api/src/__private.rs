@@ -19,14 +19,15 @@ use reqwest::header::{
 };
 use serde::Serialize;
 
+use crate::error::may_have_acted;
 use crate::error::{
     EndpointError, Error, ErrorResponse, InputProblem, InvalidInput, ResponseTooLarge,
     TransportCause, TransportError,
 };
-use crate::error::{may_have_acted, retry_after};
 use crate::hook::{AttemptEnd, AttemptRequest, HookError};
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
 use crate::response::{BodyFailure, FromResponse, Limits, RawResponse, read_body};
+use crate::retry::retry_after;
 use crate::retry::{Failure, is_retryable};
 use crate::{Client, Endpoint};
 
@@ -144,7 +145,7 @@ impl<'a> Call<'a> {
                 self.body = Some(bytes);
                 self
             }
-            Err(error) => self.refuse("body", InputProblem::Body(error.to_string())),
+            Err(error) => self.refuse("body", InputProblem::Body(error)),
         }
     }
 

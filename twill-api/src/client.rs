@@ -469,11 +469,11 @@ fn default_http(
         .redirect(redirects)
         .connect_timeout(connect_timeout)
         .build()
-        .map_err(|error| BuildError::Http(error.to_string()))
+        .map_err(BuildError::Http)
 }
 
 /// Why a [`Client`] could not be built. No variant shows the API key.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// No API key was given (or `TWILL_API_KEY` is unset).
@@ -485,9 +485,10 @@ pub enum BuildError {
     /// The base URL cannot be used.
     #[error("invalid Twill base URL: {0}")]
     InvalidBaseUrl(&'static str),
-    /// The HTTP client could not be set up.
-    #[error("cannot build the HTTP client: {0}")]
-    Http(String),
+    /// The HTTP client could not be set up (its TLS backend failed to
+    /// initialise).
+    #[error("cannot build the HTTP client")]
+    Http(#[source] reqwest::Error),
 }
 
 #[cfg(test)]

@@ -1,17 +1,15 @@
-//! Everything a call can fail with, and how failure responses are decoded.
+//! Everything a call can fail with. How failure bodies become these errors
+//! is in `decode.rs`; when to try again, in `retry.rs`.
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 
 use crate::enums::open_enum;
 use crate::hook::HookError;
-
-/// The longest part of a body kept in an error, in bytes.
-pub const EXCERPT_LIMIT: usize = 2048;
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -84,9 +82,12 @@ pub enum StreamError {
         #[source]
         source: serde_json::Error,
     },
-    /// The event stream itself is malformed (invalid UTF-8, for one).
-    #[error("the event stream is malformed: {0}")]
-    Malformed(String),
+    /// The event stream could not be read: it is malformed (invalid UTF-8
+    /// in a field, for one), or the byte stream given to
+    /// [`JobLogStream::from_byte_stream`](crate::JobLogStream::from_byte_stream)
+    /// failed. The source says which.
+    #[error("the event stream could not be read")]
+    Malformed(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A list endpoint returned a cursor already followed in this walk
     /// (the one it was given, or an earlier one): following it would loop
     /// forever.
@@ -202,51 +203,8 @@ impl Error {
     /// Decodes a failure response: Twill's error body when there is one,
     /// otherwise an [`UnexpectedResponse`] with an excerpt of what came.
     pub fn from_response(response: ErrorResponse) -> Self {
-        let retry_after = retry_after(&response.headers);
-        match serde_json::from_slice::<Envelope>(&response.body) {
-            Ok(Envelope { error }) => Error::Api(Box::new(ApiError {
-                status: response.status,
-                code: error.code,
-                message: excerpt(error.message.as_bytes()),
-                details: error.details,
-                retry_after,
-                method: response.method,
-                attempts: response.attempts,
-            })),
-            Err(_) => Error::UnexpectedResponse(Box::new(UnexpectedResponse {
-                status: response.status,
-                content_type: response
-                    .headers
-                    .get(CONTENT_TYPE)
-                    .and_then(|value| value.to_str().ok())
-                    .map(str::to_owned),
-                body_len: response.body.len(),
-                excerpt: excerpt(&response.body),
-                retry_after,
-                location: response
-                    .status
-                    .is_redirection()
-                    .then(|| response.headers.get(LOCATION))
-                    .flatten()
-                    .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned()),
-                method: response.method,
-                attempts: response.attempts,
-            })),
-        }
+        crate::decode::failure(response)
     }
-}
-
-#[derive(Deserialize)]
-struct Envelope {
-    error: EnvelopeError,
-}
-
-#[derive(Deserialize)]
-struct EnvelopeError {
-    code: ApiErrorCode,
-    message: String,
-    #[serde(default)]
-    details: Option<serde_json::Value>,
 }
 
 open_enum! {
@@ -354,7 +312,8 @@ pub struct UnexpectedResponse {
     pub content_type: Option<String>,
     /// The body's length in bytes as read.
     pub body_len: usize,
-    /// The start of the body, at most [`EXCERPT_LIMIT`] bytes, lossily UTF-8.
+    /// The start of the body, at most [`EXCERPT_LIMIT`](crate::EXCERPT_LIMIT)
+    /// bytes, lossily UTF-8.
     pub excerpt: String,
     /// The `Retry-After` delay, if the response had one.
     pub retry_after: Option<Duration>,
@@ -393,37 +352,25 @@ impl fmt::Display for UnexpectedResponse {
 impl std::error::Error for UnexpectedResponse {}
 
 /// A success response whose body is not what the endpoint declares.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot decode the HTTP {} response body: {source}; body: {excerpt:?}",
+    status.as_u16()
+)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// The HTTP status (a success).
     pub status: StatusCode,
-    /// The start of the body, at most [`EXCERPT_LIMIT`] bytes, lossily UTF-8.
+    /// The start of the body, at most [`EXCERPT_LIMIT`](crate::EXCERPT_LIMIT)
+    /// bytes, lossily UTF-8.
     pub excerpt: String,
     /// What serde found wrong.
+    #[source]
     pub source: serde_json::Error,
     /// The method of the request answered.
     pub method: Method,
     /// How many attempts the call made; this answer came to the last.
     pub attempts: u32,
-}
-
-impl fmt::Display for DecodeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "cannot decode the HTTP {} response body: {}; body: {:?}",
-            self.status.as_u16(),
-            self.source,
-            self.excerpt
-        )
-    }
-}
-
-impl std::error::Error for DecodeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
 }
 
 /// The request did not complete, or its answer was cut short.
@@ -556,8 +503,7 @@ impl TransportError {
 }
 
 /// An argument that cannot be sent, refused before any I/O.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid `{parameter}` for {endpoint}: {problem}")]
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct InvalidInput {
     /// The endpoint's method name.
@@ -568,8 +514,26 @@ pub struct InvalidInput {
     pub problem: InputProblem,
 }
 
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid `{}` for {}: {}",
+            self.parameter, self.endpoint, self.problem
+        )
+    }
+}
+
+/// The problem is part of the message; its own cause (serde's error for a
+/// body) is the source, so a report that walks the chain says each once.
+impl std::error::Error for InvalidInput {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.problem)
+    }
+}
+
 /// What is wrong with an [`InvalidInput`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputProblem {
     /// A path value is empty: the request would go to another endpoint.
@@ -587,9 +551,10 @@ pub enum InputProblem {
     /// The request URL cannot be parsed.
     #[error("the request URL is not valid")]
     InvalidUrl,
-    /// The body could not be serialized to JSON.
-    #[error("the body cannot be serialized to JSON: {0}")]
-    Body(String),
+    /// The body could not be serialized to JSON (a map with non-string
+    /// keys, a `Serialize` implementation that failed).
+    #[error("the body cannot be serialized to JSON")]
+    Body(#[source] serde_json::Error),
 }
 
 /// A failure response, as received: what [`EndpointError::from_response`]
@@ -671,76 +636,5 @@ impl ErrorResponse {
             method: Method::POST,
             attempts: 1,
         }
-    }
-}
-
-/// Parses `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // An absurd number of seconds saturates rather than failing.
-        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(
-        date.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// The start of a body for an error message: at most [`EXCERPT_LIMIT`]
-/// bytes, cut on a character boundary, invalid UTF-8 replaced.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let head = &body[..body.len().min(EXCERPT_LIMIT)];
-    let mut text = String::from_utf8_lossy(head).into_owned();
-    if head.len() < body.len() {
-        // The cut may split a character, which decoded to U+FFFD; drop it.
-        if text.ends_with(char::REPLACEMENT_CHARACTER) {
-            text.pop();
-        }
-        text.push('…');
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn headers(retry_after: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_str(retry_after).unwrap());
-        headers
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(retry_after(&headers("120")), Some(Duration::from_secs(120)));
-        assert_eq!(retry_after(&headers(" 7 ")), Some(Duration::from_secs(7)));
-        assert_eq!(
-            retry_after(&headers("99999999999999999999999")),
-            Some(Duration::from_secs(u64::MAX))
-        );
-        assert_eq!(
-            retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
-            Some(Duration::ZERO)
-        );
-        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
-        let wait = retry_after(&headers(&later)).unwrap();
-        assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600));
-        assert_eq!(retry_after(&headers("soon")), None);
-        assert_eq!(retry_after(&headers("-5")), None);
-        assert_eq!(retry_after(&HeaderMap::new()), None);
-    }
-
-    #[test]
-    fn excerpts_are_bounded() {
-        assert_eq!(excerpt(b"short"), "short");
-        let long = "é".repeat(EXCERPT_LIMIT);
-        let cut = excerpt(long.as_bytes());
-        assert!(cut.len() <= EXCERPT_LIMIT + '…'.len_utf8());
-        assert!(cut.ends_with("é…"));
-        assert_eq!(excerpt(&[0xff, b'a']), "\u{fffd}a");
     }
 }

@@ -105,6 +105,7 @@ extern crate self as twill_api;
 
 mod account;
 mod client;
+mod decode;
 mod endpoint;
 mod enums;
 mod error;
@@ -128,11 +129,12 @@ pub use client::{
     DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT,
     DEFAULT_TIMEOUT,
 };
+pub use decode::EXCERPT_LIMIT;
 pub use endpoint::{Endpoint, HttpMethod, Param, ParamRole};
 pub use error::{
-    ApiError, ApiErrorCode, DecodeError, EXCERPT_LIMIT, EndpointError, Error, ErrorResponse,
-    InputProblem, InvalidInput, ResponseTooLarge, Result, StreamError, TransportError,
-    UnexpectedResponse, ValidationIssue,
+    ApiError, ApiErrorCode, DecodeError, EndpointError, Error, ErrorResponse, InputProblem,
+    InvalidInput, ResponseTooLarge, Result, StreamError, TransportError, UnexpectedResponse,
+    ValidationIssue,
 };
 pub use hook::{AttemptEnd, AttemptRequest, Hook, HookError};
 pub use jobs::Jobs;

@@ -10,8 +10,9 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use sse_stream::{Sse, SseByteStream};
 
+use crate::decode::excerpt;
 use crate::enums::open_enum;
-use crate::error::{Error, StreamError, TransportCause, excerpt};
+use crate::error::{Error, StreamError, TransportCause};
 use crate::response::{FromResponse, RawResponse};
 
 open_enum! {
@@ -186,9 +187,9 @@ fn sse_error(error: sse_stream::Error) -> Error {
     match error {
         sse_stream::Error::Body(body) => match body.downcast::<Error>() {
             Ok(error) => *error,
-            Err(other) => Error::Stream(StreamError::Malformed(other.to_string())),
+            Err(other) => Error::Stream(StreamError::Malformed(other)),
         },
-        other => Error::Stream(StreamError::Malformed(other.to_string())),
+        other => Error::Stream(StreamError::Malformed(Box::new(other))),
     }
 }
 

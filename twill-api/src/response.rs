@@ -9,7 +9,8 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::error::{DecodeError, Error, ResponseTooLarge, TransportCause, TransportError, excerpt};
+use crate::decode::excerpt;
+use crate::error::{DecodeError, Error, ResponseTooLarge, TransportCause, TransportError};
 
 /// A type an endpoint can return on success.
 ///

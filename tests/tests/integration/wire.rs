@@ -208,7 +208,10 @@ async fn empty_and_dot_segments_are_refused_before_any_io() {
         };
         assert_eq!(input.endpoint, "send_message");
         assert_eq!(input.parameter, "taskIdOrSlug");
-        assert_eq!(input.problem, problem);
+        assert_eq!(
+            std::mem::discriminant(&input.problem),
+            std::mem::discriminant(&problem)
+        );
         let error = client.get_task(id).await.unwrap_err();
         assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
     }
