@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use crate::error::{
     Error, ErrorResponse, ResponseTooLarge, TransportCause, TransportError, may_have_acted,
@@ -70,8 +70,8 @@ pub(super) async fn execute(
         attempts = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
     );
-    send_with_retries(client, endpoint, request)
-        .instrument(span)
+    send_with_retries(client, endpoint, request, &span)
+        .instrument(span.clone())
         .await
 }
 
@@ -102,6 +102,7 @@ async fn send_with_retries(
     client: &Client,
     endpoint: &'static Endpoint,
     prepared: Prepared,
+    span: &Span,
 ) -> Result<Outcome, Error> {
     let policy = client.retry_policy();
     let started = Instant::now();
@@ -127,7 +128,8 @@ async fn send_with_retries(
             attempt += 1;
             continue;
         }
-        return read_final(ended, &prepared.method, attempt, started).await;
+        let (method, record) = (&prepared.method, Record { span, started });
+        return read_final(ended, method, attempt, record).await;
     }
 }
 
@@ -173,6 +175,10 @@ async fn send_once(
     let mut request = prepared.attempt();
     let hooks = client.hooks().get();
     if let Some(hooks) = hooks {
+        // Out of the hooks' sight, and back over whatever they set: the
+        // prepared headers keep it so that a call without hooks pays
+        // nothing for this.
+        request.headers_mut().remove(AUTHORIZATION);
         let mut view = AttemptRequest {
             endpoint,
             attempt,
@@ -186,10 +192,10 @@ async fn send_once(
                 return Ended::Stopped(error);
             }
         }
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, client.authorization().clone());
     }
-    request
-        .headers_mut()
-        .insert(AUTHORIZATION, client.authorization().clone());
     // Header values marked sensitive (the key) print as `Sensitive`.
     tracing::trace!(attempt, ?request, "sending");
     let sent = Instant::now();
@@ -283,7 +289,7 @@ async fn read_final(
     ended: Ended,
     method: &reqwest::Method,
     attempts: u32,
-    started: Instant,
+    record: Record<'_>,
 ) -> Result<Outcome, Error> {
     let (mut response, deadline) = match ended {
         Ended::Done(result) => {
@@ -291,25 +297,21 @@ async fn read_final(
                 Ok(response) => response.status(),
                 Err(error) => error.status().unwrap_or_default(),
             };
-            record(attempts, Some(status.as_u16()), started);
+            record.done(attempts, Some(status.as_u16()));
             return result.map(Outcome::Success);
         }
         Ended::Failed(error) => {
-            record(
-                attempts,
-                error.status().map(|status| status.as_u16()),
-                started,
-            );
+            record.done(attempts, error.status().map(|status| status.as_u16()));
             return Err(Error::Transport(error));
         }
         Ended::Stopped(error) => {
-            record(attempts - 1, None, started);
+            record.done(attempts - 1, None);
             return Err(Error::Hook(Box::new(error)));
         }
         Ended::Refused(response, deadline) => (response, deadline),
     };
     let status = response.status();
-    record(attempts, Some(status.as_u16()), started);
+    record.done(attempts, Some(status.as_u16()));
     let headers = std::mem::take(response.headers_mut());
     let mut body = Vec::new();
     while body.len() < ERROR_BODY_LIMIT {
@@ -331,12 +333,20 @@ async fn read_final(
         attempts,
     }))
 }
-/// Completes the call's span.
-fn record(attempts: u32, status: Option<u16>, started: Instant) {
-    let span = tracing::Span::current();
-    span.record("attempts", attempts);
-    if let Some(status) = status {
-        span.record("status", status);
+/// The call's span, to complete when the call ends.
+struct Record<'a> {
+    span: &'a Span,
+    started: Instant,
+}
+
+impl Record<'_> {
+    /// Completes the call's span (its own, never the caller's).
+    fn done(&self, attempts: u32, status: Option<u16>) {
+        self.span.record("attempts", attempts);
+        if let Some(status) = status {
+            self.span.record("status", status);
+        }
+        let latency_ms = self.started.elapsed().as_millis() as u64;
+        self.span.record("latency_ms", latency_ms);
     }
-    span.record("latency_ms", started.elapsed().as_millis() as u64);
 }

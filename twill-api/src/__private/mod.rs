@@ -17,7 +17,8 @@ use std::future::Future;
 
 use reqwest::Url;
 use reqwest::header::{
-    ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT,
+    ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue,
+    USER_AGENT,
 };
 use serde::Serialize;
 
@@ -191,9 +192,8 @@ impl<'a> Call<'a> {
             })
         })?;
         let client = self.client;
-        // `Authorization` is added to each attempt after the hooks run, so
-        // that none of them can read the key.
         let mut headers = HeaderMap::with_capacity(5 + self.headers.len());
+        headers.insert(AUTHORIZATION, client.authorization().clone());
         headers.insert(ACCEPT, HeaderValue::from_static(accept));
         headers.insert(USER_AGENT, client.user_agent().clone());
         if self.body.is_some() {
