@@ -16,6 +16,12 @@ count() {
         awk '/refs:/ { gsub(",", "", $NF); print $NF }'
 }
 
+built=$(TWILL_BENCH_BUILD=client valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 2>&1 |
+    awk '/refs:/ { gsub(",", "", $NF); print $NF }')
+bare=$(TWILL_BENCH_BUILD=nothing valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" 2>&1 |
+    awk '/refs:/ { gsub(",", "", $NF); print $NF }')
+echo "building a default client: $(( built - bare )) instructions"
+
 declare -A per_call
 for side in generated hand-written minimal; do
     many=$(count "$side" 2000)

@@ -130,6 +130,15 @@ fn answer() -> reqwest::Response {
 }
 
 fn main() {
+    // `TWILL_BENCH_BUILD=client` builds one default client and exits,
+    // `TWILL_BENCH_BUILD=nothing` only exits: the difference under
+    // callgrind is what building a client costs (bench/instructions.sh).
+    if let Ok(what) = std::env::var("TWILL_BENCH_BUILD") {
+        if what == "client" {
+            std::hint::black_box(Client::builder().api_key(KEY).build().expect("client"));
+        }
+        return;
+    }
     let addr = start_server();
     let base = format!("http://{addr}/api/v1");
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -137,9 +146,6 @@ fn main() {
         .build()
         .expect("client runtime");
 
-    // Building a twill client first installs the rustls provider, which a
-    // plain reqwest client of this build needs too.
-    let _ = Client::builder().api_key(KEY).build().expect("client");
     let http = reqwest::Client::builder().build().expect("reqwest client");
     let generated = Client::builder()
         .api_key(KEY)

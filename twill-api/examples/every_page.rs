@@ -7,7 +7,6 @@
 //!
 //! Runs against a `twill-mock` server in this process: no network, no key.
 
-use futures_util::StreamExt;
 use twill_api::prelude::*;
 use twill_api::{Client, CreateTaskRequest};
 use twill_mock::MockServer;
@@ -31,7 +30,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(task) = tasks.next().await {
         let task = task?;
         count += 1;
-        println!("{count:>3}  {}  {}", task.slug, task.title);
+        println!(
+            "{count:>3}  {}  {}",
+            task.slug,
+            task.title.unwrap_or_default()
+        );
     }
     println!("{count} tasks");
     Ok(())

@@ -2,9 +2,10 @@
 
 use std::env;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use crate::error::TransportCause;
 use crate::hook::{Hook, Hooks};
 use crate::response::Limits;
 use crate::retry::RetryPolicy;
@@ -67,7 +68,8 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    /// Shared by the clones of `with_*`, so they share its pool.
+    http: Arc<Http>,
     /// Without a trailing slash: endpoint paths start with one.
     base_url: String,
     /// `Bearer <key>`, marked sensitive so that `http` never prints it.
@@ -175,8 +177,9 @@ impl Client {
         self.inner.limits
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+    /// The HTTP client, set up on first use (see [`Http`]).
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, TransportCause> {
+        self.inner.http.get()
     }
 
     pub(crate) fn authorization(&self) -> &HeaderValue {
@@ -365,19 +368,22 @@ impl ClientBuilder {
         self
     }
 
-    /// Checks the configuration and builds the client. No I/O happens here.
+    /// Checks the configuration and builds the client. No I/O happens
+    /// here: the default HTTP client, and with it the platform's root
+    /// certificates, is set up on the first call.
     pub fn build(self) -> Result<Client, BuildError> {
         let key = self.api_key.ok_or(BuildError::MissingApiKey)?;
         let authorization = authorization(&key)?;
         drop(key);
         let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
-        let http = match self.http {
-            Some(http) => http,
-            None => default_http(
-                self.follow_redirects,
-                self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-            )?,
-        };
+        let http = Arc::new(match self.http {
+            Some(http) => Http::Given(http),
+            None => Http::Default {
+                follow_redirects: self.follow_redirects,
+                connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+                client: OnceLock::new(),
+            },
+        });
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -447,10 +453,41 @@ fn base_url(raw: &str) -> Result<String, BuildError> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// The HTTP client: the one given, or the default, built on the first
+/// call rather than with the [`Client`]. Building it reads the platform's
+/// root certificates (about 20 million instructions, and file I/O), which a
+/// program that never sends a request (`twill --help`) should not pay, and
+/// which a test against an `http://` mock gains nothing from until then.
+enum Http {
+    Given(reqwest::Client),
+    Default {
+        follow_redirects: bool,
+        connect_timeout: Duration,
+        /// The error is shared: every call reports it, not only the first.
+        client: OnceLock<Result<reqwest::Client, Arc<reqwest::Error>>>,
+    },
+}
+
+impl Http {
+    fn get(&self) -> Result<&reqwest::Client, TransportCause> {
+        match self {
+            Http::Given(client) => Ok(client),
+            Http::Default {
+                follow_redirects,
+                connect_timeout,
+                client,
+            } => client
+                .get_or_init(|| default_http(*follow_redirects, *connect_timeout).map_err(Arc::new))
+                .as_ref()
+                .map_err(|error| TransportCause::Setup(error.clone())),
+        }
+    }
+}
+
 fn default_http(
     follow_redirects: bool,
     connect_timeout: Duration,
-) -> Result<reqwest::Client, BuildError> {
+) -> Result<reqwest::Client, reqwest::Error> {
     #[cfg(feature = "rustls-ring")]
     {
         // reqwest is built without a crypto provider of its own; *ring*
@@ -469,11 +506,10 @@ fn default_http(
         .redirect(redirects)
         .connect_timeout(connect_timeout)
         .build()
-        .map_err(BuildError::Http)
 }
 
 /// Why a [`Client`] could not be built. No variant shows the API key.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// No API key was given (or `TWILL_API_KEY` is unset).
@@ -485,10 +521,6 @@ pub enum BuildError {
     /// The base URL cannot be used.
     #[error("invalid Twill base URL: {0}")]
     InvalidBaseUrl(&'static str),
-    /// The HTTP client could not be set up (its TLS backend failed to
-    /// initialise).
-    #[error("cannot build the HTTP client")]
-    Http(#[source] reqwest::Error),
 }
 
 #[cfg(test)]

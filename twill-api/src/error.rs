@@ -392,6 +392,9 @@ pub(crate) enum TransportCause {
     NoAnswer(Duration),
     /// A stream sent nothing, not even a keep-alive, for this long.
     Silent(Duration),
+    /// The HTTP client could not be set up (its TLS backend failed to
+    /// initialise, or the proxy settings in the environment are invalid).
+    Setup(std::sync::Arc<reqwest::Error>),
 }
 
 impl fmt::Display for TransportError {
@@ -413,6 +416,7 @@ impl fmt::Display for TransportError {
             TransportCause::Http(source) => write!(f, ": {source}")?,
             TransportCause::NoAnswer(limit) => write!(f, ": no answer within {limit:?}")?,
             TransportCause::Silent(limit) => write!(f, ": nothing arrived for {limit:?}")?,
+            TransportCause::Setup(_) => f.write_str(": the HTTP client could not be set up")?,
         }
         write_attempts(f, self.attempts)
     }
@@ -422,6 +426,7 @@ impl std::error::Error for TransportError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.cause {
             TransportCause::Http(source) => Some(source),
+            TransportCause::Setup(source) => Some(&**source),
             TransportCause::NoAnswer(_) | TransportCause::Silent(_) => None,
         }
     }
@@ -458,7 +463,8 @@ impl TransportError {
             other => other,
         };
         let written = status.is_some()
-            || !matches!(&cause, TransportCause::Http(source) if source.is_connect());
+            || !matches!(&cause, TransportCause::Setup(_))
+                && !matches!(&cause, TransportCause::Http(source) if source.is_connect());
         TransportError {
             may_have_acted: may_have_acted(method, status, written),
             cause,
@@ -473,6 +479,7 @@ impl TransportError {
         match &self.cause {
             TransportCause::Http(source) => source.is_timeout(),
             TransportCause::NoAnswer(_) | TransportCause::Silent(_) => true,
+            TransportCause::Setup(_) => false,
         }
     }
 

@@ -203,7 +203,10 @@ async fn send_once(
         at: tokio::time::Instant::now() + timeout,
         timeout,
     });
-    let result = within(deadline, client.http().execute(request)).await;
+    let result = match client.http() {
+        Ok(http) => within(deadline, http.execute(request)).await,
+        Err(cause) => Err(cause),
+    };
     let latency = sent.elapsed();
     let latency_ms = latency.as_millis() as u64;
     let method = &prepared.method;
