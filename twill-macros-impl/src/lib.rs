@@ -26,6 +26,8 @@
 //! markers) beside one `compile_error!` per problem, so that a typo in one
 //! declaration does not cascade into errors in the code that uses it.
 
+#![warn(missing_docs)]
+
 #![forbid(unsafe_code)]
 
 mod attr;

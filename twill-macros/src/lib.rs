@@ -6,6 +6,8 @@
 //! checking and expansion live in the plain library `twill-macros-impl`,
 //! where they are unit-tested without a compiler.
 
+#![warn(missing_docs)]
+
 use proc_macro::TokenStream;
 
 /// Turns a trait method declaration into a typed Twill API call.
