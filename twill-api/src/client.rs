@@ -99,14 +99,24 @@ impl Client {
     ///   `https://twill.ai`; `/api/v1` is appended unless the URL already
     ///   ends with it. Unset or empty means [`DEFAULT_BASE_URL`].
     pub fn from_env() -> Result<Self, BuildError> {
-        let key = env::var("TWILL_API_KEY").map_err(|_| BuildError::MissingApiKey)?;
-        let mut builder = Self::builder().api_key(key);
+        Self::builder_from_env().build()
+    }
+
+    /// A builder set up from the environment as [`from_env`](Self::from_env)
+    /// reads it (the key if `TWILL_API_KEY` is set, the base URL if
+    /// `TWILL_BASE_URL` is), for programs that may take the key from
+    /// elsewhere, such as a file.
+    pub fn builder_from_env() -> ClientBuilder {
+        let mut builder = Self::builder();
+        if let Ok(key) = env::var("TWILL_API_KEY") {
+            builder = builder.api_key(key);
+        }
         if let Ok(origin) = env::var("TWILL_BASE_URL")
             && !origin.trim().is_empty()
         {
             builder = builder.base_url(api_root(origin.trim()));
         }
-        builder.build()
+        builder
     }
 
     /// The API root that endpoint paths are appended to.

@@ -432,6 +432,15 @@ impl std::error::Error for TransportError {
     }
 }
 
+/// Names for a message: `a, b, c`, or `nothing` when there are none.
+fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "nothing".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
 /// ` (after N attempts)`, when there was more than one.
 fn write_attempts(f: &mut fmt::Formatter<'_>, attempts: u32) -> fmt::Result {
     if attempts > 1 {
@@ -558,6 +567,23 @@ pub enum InputProblem {
     /// The request URL cannot be parsed.
     #[error("the request URL is not valid")]
     InvalidUrl,
+    /// A [`Client::call`](crate::Client::call) argument that names no
+    /// parameter of the endpoint.
+    #[error("no parameter `{name}`; this endpoint takes: {}", list(accepted))]
+    UnknownArgument {
+        /// The name given.
+        name: String,
+        /// The names it accepts.
+        accepted: Vec<&'static str>,
+    },
+    /// A required argument of a [`Client::call`](crate::Client::call) is
+    /// missing.
+    #[error("it is required")]
+    MissingArgument,
+    /// A [`Client::call`](crate::Client::call) gave a body to an endpoint
+    /// that takes none.
+    #[error("this endpoint takes no body")]
+    UnexpectedBody,
     /// The body could not be serialized to JSON (a map with non-string
     /// keys, a `Serialize` implementation that failed).
     #[error("the body cannot be serialized to JSON")]

@@ -106,6 +106,7 @@ extern crate self as twill_api;
 mod account;
 mod client;
 mod decode;
+mod dynamic;
 mod endpoint;
 mod enums;
 mod error;
@@ -130,6 +131,7 @@ pub use client::{
     DEFAULT_TIMEOUT,
 };
 pub use decode::EXCERPT_LIMIT;
+pub use dynamic::Arguments;
 pub use endpoint::{Endpoint, HttpMethod, Param, ParamRole};
 pub use error::{
     ApiError, ApiErrorCode, DecodeError, EndpointError, Error, ErrorResponse, InputProblem,

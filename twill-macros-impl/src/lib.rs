@@ -27,7 +27,6 @@
 //! declaration does not cascade into errors in the code that uses it.
 
 #![warn(missing_docs)]
-
 #![forbid(unsafe_code)]
 
 mod attr;

@@ -25,7 +25,7 @@ use serde::Serialize;
 use self::execute::{Outcome, Prepared, execute};
 use crate::error::{EndpointError, Error, InputProblem, InvalidInput};
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
-use crate::response::FromResponse;
+use crate::response::{FromResponse, RawResponse};
 use crate::{Client, Endpoint};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -170,6 +170,18 @@ impl<'a> Call<'a> {
                 Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
                 Outcome::Failure(response) => Err(E::from_response(response)),
             }
+        }
+    }
+
+    /// Sends the request and hands back the success response as it came
+    /// (its body read unless the endpoint streams), or the failure decoded
+    /// into [`Error`]: for calls made from an endpoint's metadata.
+    pub(crate) async fn send_raw(self, accept: &'static str) -> Result<RawResponse, Error> {
+        let client = self.client;
+        let endpoint = self.endpoint;
+        match execute(client, endpoint, self.into_request(accept)?).await? {
+            Outcome::Success(response) => Ok(response),
+            Outcome::Failure(response) => Err(Error::from_response(response)),
         }
     }
 

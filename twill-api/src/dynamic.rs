@@ -1,0 +1,183 @@
+//! Calls made from an endpoint's metadata instead of its typed method, for
+//! tools that reach every declared endpoint from one list: the `twill`
+//! command line's `twill api`, an MCP server's tools.
+
+use serde_json::Value;
+
+use crate::__private::Call;
+use crate::error::{Error, InputProblem, InvalidInput};
+use crate::response::RawResponse;
+use crate::{Client, Endpoint, ParamRole};
+
+/// The arguments of a [`Client::call`]: values by parameter name (the Rust
+/// name, such as `task_id_or_slug`, or the wire name, such as
+/// `taskIdOrSlug`), and the JSON body.
+///
+/// ```
+/// use twill_api::Arguments;
+///
+/// let arguments = Arguments::new()
+///     .arg("taskIdOrSlug", "my-task")
+///     .body(serde_json::json!({ "message": "Add a test" }));
+/// # let _ = arguments;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Arguments {
+    values: Vec<(String, String)>,
+    body: Option<Value>,
+}
+
+impl Arguments {
+    /// No arguments.
+    pub fn new() -> Self {
+        Arguments::default()
+    }
+
+    /// Adds a path, query or header value.
+    #[must_use]
+    pub fn arg(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.values.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the JSON body.
+    #[must_use]
+    pub fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    fn value(&self, param: &crate::Param) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(name, _)| {
+                name == param.name() || param.wire_name().is_some_and(|wire| name == wire)
+            })
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+impl Client {
+    /// Calls `endpoint` with `arguments` checked against its parameters: an
+    /// unknown or missing argument, or a body where none is taken (or none
+    /// where one is required), is [`Error::InvalidInput`] before any I/O,
+    /// naming the accepted ones. The request is the one the typed method
+    /// sends, through the same retries, timeouts and hooks.
+    ///
+    /// The success response comes back undecoded: read a JSON body with
+    /// [`RawResponse::bytes`], or decode a stream with
+    /// [`FromResponse::from_response`](crate::FromResponse::from_response).
+    /// Sent with `Accept: text/event-stream` when the endpoint streams,
+    /// `application/json, */*;q=0.8` otherwise.
+    ///
+    /// ```no_run
+    /// use twill_api::{Arguments, Client, all_endpoints};
+    ///
+    /// # async fn run(client: Client) -> Result<(), twill_api::Error> {
+    /// let get_task = all_endpoints().find(|e| e.name() == "get_task").unwrap();
+    /// let response = client.call(get_task, &Arguments::new().arg("taskIdOrSlug", "my-task")).await?;
+    /// println!("{}", String::from_utf8_lossy(&response.bytes().await?));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn call(
+        &self,
+        endpoint: &'static Endpoint,
+        arguments: &Arguments,
+    ) -> Result<RawResponse, Error> {
+        check(endpoint, arguments)?;
+        let mut call = Call::new(self, endpoint);
+        let mut rest = endpoint.path();
+        while let Some(open) = rest.find('<') {
+            call = call.literal(&rest[..open]);
+            let Some(close) = rest[open..].find('>') else {
+                break;
+            };
+            let placeholder = &rest[open + 1..open + close];
+            let value = endpoint
+                .params()
+                .iter()
+                .find(|param| param.wire_name() == Some(placeholder))
+                .and_then(|param| arguments.value(param))
+                .unwrap_or_default();
+            call = call.segment(placeholder, value);
+            rest = &rest[open + close + 1..];
+        }
+        call = call.literal(rest);
+        for param in endpoint.params() {
+            let value = arguments.value(param);
+            match (param.role(), param.wire_name()) {
+                (ParamRole::Query, Some(name)) => call = call.query(name, &value),
+                (ParamRole::Header, Some(name)) => call = call.header(name, &value),
+                (ParamRole::Body, _) => {
+                    if let Some(body) = &arguments.body {
+                        call = call.json(body);
+                    }
+                }
+                _ => {}
+            }
+        }
+        if endpoint.sends_empty_object() {
+            call = call.empty_object();
+        }
+        let accept = if endpoint.is_streaming() {
+            "text/event-stream"
+        } else {
+            "application/json, */*;q=0.8"
+        };
+        call.send_raw(accept).await
+    }
+}
+
+/// Every argument names a parameter, every required one is there, and a
+/// body comes exactly where one is taken.
+fn check(endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Error> {
+    let refuse = |parameter: &'static str, problem| {
+        Err(Error::InvalidInput(InvalidInput {
+            endpoint: endpoint.name(),
+            parameter,
+            problem,
+        }))
+    };
+    let accepted = || {
+        endpoint
+            .params()
+            .iter()
+            .filter(|param| param.role() != ParamRole::Body)
+            .filter_map(|param| param.wire_name())
+            .collect::<Vec<_>>()
+    };
+    for (name, _) in &arguments.values {
+        let known = endpoint.params().iter().any(|param| {
+            param.role() != ParamRole::Body
+                && (param.name() == name || param.wire_name() == Some(name.as_str()))
+        });
+        if !known {
+            return refuse(
+                "arguments",
+                InputProblem::UnknownArgument {
+                    name: name.clone(),
+                    accepted: accepted(),
+                },
+            );
+        }
+    }
+    for param in endpoint.params() {
+        let present = match param.role() {
+            ParamRole::Body => arguments.body.is_some(),
+            _ => arguments.value(param).is_some(),
+        };
+        if !present && !param.is_optional() {
+            let name = param.wire_name().unwrap_or("body");
+            return refuse(name, InputProblem::MissingArgument);
+        }
+    }
+    let takes_body = endpoint
+        .params()
+        .iter()
+        .any(|param| param.role() == ParamRole::Body);
+    if arguments.body.is_some() && !takes_body {
+        return refuse("body", InputProblem::UnexpectedBody);
+    }
+    Ok(())
+}

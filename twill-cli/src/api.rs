@@ -1,0 +1,187 @@
+//! `twill api ENDPOINT [NAME=VALUE]... [--body JSON|@FILE|-]`: any declared
+//! endpoint by its method name, its arguments checked against the
+//! endpoint's metadata.
+
+use std::io::{IsTerminal, Read, Write};
+
+use serde_json::Value;
+use twill_api::{
+    Arguments, Endpoint, Error, FromResponse, InputProblem, JobLogStream, ParamRole, all_endpoints,
+};
+
+use crate::cli::ApiArgs;
+use crate::commands::Session;
+use crate::failure::Failure;
+use crate::follow::event_json;
+use crate::output::Output;
+
+/// `twill api --list`: every endpoint and its parameters.
+pub fn list(output: Output) {
+    for endpoint in all_endpoints() {
+        output.line(&format!("{}  {endpoint}", endpoint.name()));
+        for param in endpoint.params() {
+            let name = param.wire_name().unwrap_or("--body");
+            let role = match param.role() {
+                ParamRole::Path => "path",
+                ParamRole::Query => "query",
+                ParamRole::Header => "header",
+                ParamRole::Body => "body",
+            };
+            let required = if param.is_optional() {
+                "optional"
+            } else {
+                "required"
+            };
+            output.line(&format!(
+                "    {name}  {role}, {required}: {}",
+                param.rust_type()
+            ));
+        }
+    }
+}
+
+pub async fn run(session: &Session, args: ApiArgs) -> Result<(), Failure> {
+    let name = args.endpoint.unwrap_or_default();
+    let endpoint = find(&name)?;
+    let mut arguments = Arguments::new();
+    for pair in &args.args {
+        let Some((key, value)) = pair.split_once('=') else {
+            return Err(Failure::Usage(format!(
+                "`{pair}` is not NAME=VALUE; {}",
+                accepted(endpoint)
+            )));
+        };
+        arguments = arguments.arg(key, value);
+    }
+    if let Some(body) = &args.body {
+        arguments = arguments.body(body_json(body)?);
+    }
+    let response = session
+        .send(endpoint, &arguments)
+        .await
+        .map_err(|failure| match failure {
+            Failure::Api {
+                error: Error::InvalidInput(input),
+                ..
+            } => {
+                let problem = match &input.problem {
+                    InputProblem::UnknownArgument { name, .. } => format!("no parameter `{name}`"),
+                    InputProblem::MissingArgument => format!("`{}` is required", input.parameter),
+                    InputProblem::UnexpectedBody => "no body is taken".to_owned(),
+                    _ => return Failure::Usage(input.to_string()),
+                };
+                Failure::Usage(format!("{problem}; {}", accepted(endpoint)))
+            }
+            other => other,
+        })?;
+    if endpoint.is_streaming() {
+        let mut events = JobLogStream::from_response(response)
+            .await
+            .map_err(|error| Failure::api(endpoint, error))?;
+        while let Some(event) = events.next_event().await {
+            let event = event.map_err(|error| Failure::api(endpoint, error))?;
+            session.output.json_line(&event_json(&event));
+        }
+        return Ok(());
+    }
+    let is_json = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("json"));
+    let body = response
+        .bytes()
+        .await
+        .map_err(|error| Failure::api(endpoint, error))?;
+    if is_json || body.is_empty() {
+        if !body.is_empty() {
+            session.output.json(&body);
+        }
+        return Ok(());
+    }
+    // Bytes, such as a teleport archive: never onto a terminal.
+    if std::io::stdout().is_terminal() {
+        return Err(Failure::Usage(format!(
+            "the answer is {} bytes of binary; redirect it to a file",
+            body.len()
+        )));
+    }
+    std::io::stdout()
+        .write_all(&body)
+        .map_err(|error| Failure::Local(format!("cannot write the answer: {error}")))
+}
+
+/// The endpoint named `name`, or a usage error naming the near ones.
+fn find(name: &str) -> Result<&'static Endpoint, Failure> {
+    if let Some(endpoint) = all_endpoints().find(|endpoint| endpoint.name() == name) {
+        return Ok(endpoint);
+    }
+    let near: Vec<&str> = all_endpoints()
+        .map(|endpoint| endpoint.name())
+        .filter(|candidate| {
+            candidate.contains(name) || name.contains(candidate) || distance(candidate, name) <= 3
+        })
+        .collect();
+    let hint = if near.is_empty() {
+        "`twill api --list` shows them all".to_owned()
+    } else {
+        format!("did you mean {}?", near.join(", "))
+    };
+    Err(Failure::Usage(format!("no endpoint `{name}`; {hint}")))
+}
+
+/// What `endpoint` takes, for a usage message.
+fn accepted(endpoint: &'static Endpoint) -> String {
+    let names: Vec<String> = endpoint
+        .params()
+        .iter()
+        .map(|param| match (param.role(), param.wire_name()) {
+            (ParamRole::Body, _) | (_, None) => "--body JSON".to_owned(),
+            (_, Some(name)) if param.is_optional() => format!("[{name}=VALUE]"),
+            (_, Some(name)) => format!("{name}=VALUE"),
+        })
+        .collect();
+    if names.is_empty() {
+        format!("{} takes no arguments", endpoint.name())
+    } else {
+        format!("{} takes {}", endpoint.name(), names.join(" "))
+    }
+}
+
+/// `--body`: inline JSON, `@FILE`, or `-` for standard input.
+fn body_json(body: &str) -> Result<Value, Failure> {
+    let text = match body {
+        "-" => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|error| {
+                    Failure::Usage(format!("cannot read the body from standard input: {error}"))
+                })?;
+            text
+        }
+        _ => match body.strip_prefix('@') {
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|error| Failure::Usage(format!("cannot read {path}: {error}")))?,
+            None => body.to_owned(),
+        },
+    };
+    serde_json::from_str(&text)
+        .map_err(|error| Failure::Usage(format!("--body is not JSON: {error}")))
+}
+
+/// Edit distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,306 @@
+//! The command line's grammar: nouns, then verbs (`twill tasks create`).
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand};
+
+/// The command line for Twill: tasks, messages, jobs and schedules.
+///
+/// The key comes from TWILL_API_KEY, --api-key-file or --api-key-stdin
+/// (never from an argument, which `ps` would show); TWILL_BASE_URL points
+/// at another Twill, such as `twill mock`.
+#[derive(Debug, Parser)]
+#[command(name = "twill", version, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 API error, 2 usage, 3 network or timeout, \
+                        4 the followed job failed, 5 it was cancelled, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options of every command.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Print the API's JSON as received (pretty on a terminal).
+    #[arg(
+        long,
+        help_heading = "Global options",
+        global = true,
+        conflicts_with = "jsonl"
+    )]
+    pub json: bool,
+    /// Print one JSON object per line: list items, log events.
+    #[arg(long, help_heading = "Global options", global = true)]
+    pub jsonl: bool,
+    /// Read the API key from this file.
+    #[arg(
+        long,
+        help_heading = "Global options",
+        global = true,
+        value_name = "PATH",
+        conflicts_with = "api_key_stdin"
+    )]
+    pub api_key_file: Option<PathBuf>,
+    /// Read the API key from standard input.
+    #[arg(long, help_heading = "Global options", global = true)]
+    pub api_key_stdin: bool,
+    /// Say more: each call's endpoint, and a failure's status and attempts.
+    #[arg(long, short, help_heading = "Global options", global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Which key and workspace this is.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// The repositories Twill can work on.
+    Repos,
+    /// Tasks: create, message, follow, list.
+    #[command(subcommand)]
+    Tasks(TaskCommand),
+    /// Jobs: follow a job's log, cancel it.
+    #[command(subcommand)]
+    Jobs(JobCommand),
+    /// Scheduled tasks.
+    #[command(subcommand)]
+    Schedules(ScheduleCommand),
+    /// Call any endpoint by its name, such as `get_task taskIdOrSlug=my-task`.
+    Api(ApiArgs),
+    /// Prints a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Prints the man page.
+    Man,
+    /// Runs a local Twill (twill-mock) and prints the lines that point this
+    /// command at it, so every command can be tried with no key.
+    Mock(MockArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Whose key this is (the key itself is shown masked).
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct Follow {
+    /// Follow the job's log until it ends.
+    #[arg(long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MessageOptions {
+    /// What to do: SWE, PLAN, ASK or DEV_ENVIRONMENT.
+    #[arg(long, value_name = "INTENT")]
+    pub intent: Option<String>,
+    /// The agent, as provider/model.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Reasoning effort: low, medium, high, xhigh, max or ultra.
+    #[arg(long, value_name = "EFFORT")]
+    pub effort: Option<String>,
+    /// A file to attach: a URL as is, or a local path sent inline.
+    #[arg(long = "file", value_name = "PATH_OR_URL")]
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Lists tasks, newest first.
+    List {
+        /// Tasks per page (1 to 100).
+        #[arg(long)]
+        limit: Option<u32>,
+        /// Every page, printed as it arrives.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Creates a task and starts its first job.
+    Create {
+        /// What the agent should do.
+        command: String,
+        #[command(flatten)]
+        options: MessageOptions,
+        /// A title (at most 200 characters).
+        #[arg(long)]
+        title: Option<String>,
+        /// The parent task.
+        #[arg(long, value_name = "TASK")]
+        parent: Option<String>,
+        #[command(flatten)]
+        follow: Follow,
+    },
+    /// Shows a task and its latest job.
+    Show {
+        /// The task's id or slug.
+        task: String,
+    },
+    /// Sends a message: cancels the job in flight and starts a new one.
+    Send {
+        /// The task's id or slug.
+        task: String,
+        /// The message.
+        message: String,
+        #[command(flatten)]
+        options: MessageOptions,
+        #[command(flatten)]
+        follow: Follow,
+    },
+    /// Lists a task's jobs.
+    Jobs {
+        /// The task's id or slug.
+        task: String,
+        /// Every page, printed as it arrives.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Approves the task's plan and starts implementing it.
+    Approve {
+        /// The task's id or slug.
+        task: String,
+        #[command(flatten)]
+        follow: Follow,
+    },
+    /// Cancels the task's job in flight.
+    Cancel {
+        /// The task's id or slug.
+        task: String,
+    },
+    /// Archives the task.
+    Archive {
+        /// The task's id or slug.
+        task: String,
+    },
+    /// Downloads the task's Claude Code session.
+    #[command(group(ArgGroup::new("to").required(true).args(["output", "extract"])))]
+    Teleport {
+        /// The task's id or slug.
+        task: String,
+        /// Writes the tar archive to this file.
+        #[arg(long, value_name = "FILE.tar")]
+        output: Option<PathBuf>,
+        /// Unpacks the archive into this directory, every entry checked.
+        #[arg(long, value_name = "DIR")]
+        extract: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobCommand {
+    /// Follows a job's log until it ends.
+    Logs {
+        /// The job's id.
+        job: String,
+    },
+    /// Cancels a job.
+    Cancel {
+        /// The job's id.
+        job: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScheduleCommand {
+    /// Lists scheduled tasks.
+    List,
+    /// Creates a scheduled task.
+    Create {
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// The message each run sends.
+        #[arg(long)]
+        message: String,
+        /// When it runs: a five-field cron expression.
+        #[arg(long, value_name = "CRON")]
+        cron: String,
+        /// The time zone of the cron expression (UTC unless given).
+        #[arg(long)]
+        timezone: Option<String>,
+        /// The agent, as provider/model.
+        #[arg(long)]
+        agent: Option<String>,
+    },
+    /// Shows a scheduled task.
+    Show {
+        /// Its id.
+        id: String,
+    },
+    /// Changes the fields given, and only those.
+    Update {
+        /// Its id.
+        id: String,
+        /// A new title.
+        #[arg(long)]
+        title: Option<String>,
+        /// A new message.
+        #[arg(long)]
+        message: Option<String>,
+        /// A new cron expression.
+        #[arg(long, value_name = "CRON")]
+        cron: Option<String>,
+        /// A new time zone.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// A new agent.
+        #[arg(long, conflicts_with = "clear_agent")]
+        agent: Option<String>,
+        /// Clears the agent (sends null).
+        #[arg(long)]
+        clear_agent: bool,
+    },
+    /// Deletes a scheduled task.
+    Delete {
+        /// Its id.
+        id: String,
+    },
+    /// Pauses a scheduled task.
+    Pause {
+        /// Its id.
+        id: String,
+    },
+    /// Resumes a paused scheduled task.
+    Resume {
+        /// Its id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// The endpoint's method name, such as `get_task` (see `twill api --list`).
+    #[arg(required_unless_present = "list")]
+    pub endpoint: Option<String>,
+    /// Path, query and header values, as NAME=VALUE.
+    #[arg(value_name = "NAME=VALUE")]
+    pub args: Vec<String>,
+    /// The JSON body: inline, @FILE, or - for standard input.
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub body: Option<String>,
+    /// Lists every endpoint with its parameters.
+    #[arg(long)]
+    pub list: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MockArgs {
+    /// The port to listen on (a free one unless given).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// How long each job runs, in seconds, before it ends.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
+    pub job_time: f64,
+    /// How jobs end: completed, failed or cancelled, to try how a script
+    /// handles each.
+    #[arg(long, value_name = "OUTCOME", default_value = "completed",
+          value_parser = ["completed", "failed", "cancelled"])]
+    pub jobs_end: String,
+}

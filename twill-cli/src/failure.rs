@@ -1,0 +1,125 @@
+//! How a command fails: one line per problem, and a documented exit code.
+
+use std::fmt;
+use std::process::ExitCode;
+
+use twill_api::{Endpoint, Error};
+
+/// Why a command stopped, and so its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The API refused, or the command could not do its work (1).
+    Api {
+        /// The endpoint called, for `--verbose`.
+        endpoint: Option<&'static Endpoint>,
+        error: Error,
+    },
+    /// A local problem the command itself can report (1): a file that
+    /// cannot be written, an archive refused.
+    Local(String),
+    /// The command line was wrong (2).
+    Usage(String),
+    /// The followed job failed (4).
+    JobFailed(String),
+    /// The followed job was cancelled (5).
+    JobCancelled(String),
+    /// Ctrl-C (130).
+    Interrupted(String),
+}
+
+impl Failure {
+    pub fn api(endpoint: &'static Endpoint, error: Error) -> Self {
+        Failure::Api {
+            endpoint: Some(endpoint),
+            error,
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(match self {
+            Failure::Api { error, .. } if is_network(error) => 3,
+            Failure::Api { error, .. } if is_usage(error) => 2,
+            Failure::Api { .. } | Failure::Local(_) => 1,
+            Failure::Usage(_) => 2,
+            Failure::JobFailed(_) => 4,
+            Failure::JobCancelled(_) => 5,
+            Failure::Interrupted(_) => 130,
+        })
+    }
+
+    /// The lines to print on standard error, each prefixed `twill: `.
+    pub fn lines(&self, verbose: bool) -> Vec<String> {
+        match self {
+            Failure::Api { endpoint, error } => api_lines(*endpoint, error, verbose),
+            Failure::Local(message)
+            | Failure::Usage(message)
+            | Failure::JobFailed(message)
+            | Failure::JobCancelled(message)
+            | Failure::Interrupted(message) => vec![message.clone()],
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure::Api {
+            endpoint: None,
+            error,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.lines(false).join("; "))
+    }
+}
+
+fn is_network(error: &Error) -> bool {
+    matches!(error, Error::Transport(_))
+}
+
+/// A bad argument found before sending: a usage problem, not the API's.
+fn is_usage(error: &Error) -> bool {
+    matches!(error, Error::InvalidInput(_))
+}
+
+fn api_lines(endpoint: Option<&'static Endpoint>, error: &Error, verbose: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    match error {
+        Error::Api(api) => {
+            lines.push(format!(
+                "{} ({}): {}",
+                api.status.as_u16(),
+                api.code,
+                api.message.escape_debug()
+            ));
+            for issue in api.validation_issues() {
+                lines.push(format!(
+                    "  {}: {}",
+                    issue.field.escape_debug(),
+                    issue.message.escape_debug()
+                ));
+            }
+        }
+        other => lines.push(other.to_string()),
+    }
+    if let Some(wait) = error.retry_after() {
+        lines.push(format!(
+            "rate limited: retry in {} s",
+            wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+        ));
+    }
+    if verbose {
+        let mut context = Vec::new();
+        if let Some(endpoint) = endpoint {
+            context.push(format!("endpoint {} ({endpoint})", endpoint.name()));
+        }
+        if let Some(status) = error.status() {
+            context.push(format!("status {}", status.as_u16()));
+        }
+        context.push(format!("attempts {}", error.attempts()));
+        lines.push(context.join(", "));
+    }
+    lines
+}

@@ -1,0 +1,223 @@
+//! Following a job's log stream to its end: events rendered as they come,
+//! the stream reopened if it drops, and nothing shown twice.
+
+use std::collections::HashSet;
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use twill_api::prelude::*;
+use twill_api::{Client, Error, JobLogEvent, JobOutcome};
+
+use crate::failure::Failure;
+use crate::output::{Form, Output};
+
+/// Reopenings before giving up on a stream that keeps dropping.
+const MAX_REOPENINGS: u32 = 8;
+
+/// How a followed job ended.
+pub enum Ended {
+    Completed,
+    /// With the error event's message, if it ended with one.
+    Failed(Option<String>),
+    Cancelled,
+}
+
+/// Follows `job` until it ends; Ctrl-C stops following (never the job).
+pub async fn follow(
+    client: &Client,
+    job: &str,
+    output: Output,
+    verbose: bool,
+) -> Result<Ended, Failure> {
+    tokio::select! {
+        ended = follow_until_done(client, job, output, verbose) => ended,
+        _ = tokio::signal::ctrl_c() => {
+            status_line::clear();
+            Err(Failure::Interrupted(format!(
+                "stopped following; job {job} goes on. To cancel it: twill jobs cancel {job}"
+            )))
+        }
+    }
+}
+
+async fn follow_until_done(
+    client: &Client,
+    job: &str,
+    output: Output,
+    verbose: bool,
+) -> Result<Ended, Failure> {
+    let started = Instant::now();
+    // The stream replays the job's history on each connection: what was
+    // shown is remembered so that a reopened stream shows only what is new.
+    let mut shown: HashSet<String> = HashSet::new();
+    let mut status = "waiting".to_owned();
+    let mut reopenings = 0;
+    loop {
+        let dropped = match client.stream_job_logs(job).await {
+            Ok(mut logs) => loop {
+                status_line::show(job, &status, started);
+                match logs.next_event().await {
+                    Some(Ok(event)) => {
+                        reopenings = 0;
+                        if let Some(new_status) = live_status(&event) {
+                            status = new_status;
+                        }
+                        let key = event_json(&event).to_string();
+                        if shown.insert(key) {
+                            status_line::clear();
+                            render(&event, output);
+                        }
+                        if let Some(ended) = outcome(&event) {
+                            status_line::clear();
+                            return Ok(ended);
+                        }
+                    }
+                    Some(Err(error)) => break error,
+                    None => break Error::Stream(twill_api::StreamError::EndedEarly),
+                }
+            },
+            // A job that does not exist will not appear by waiting.
+            Err(error) if error.status().is_some_and(|s| s.is_client_error()) => {
+                status_line::clear();
+                return Err(Failure::from(error));
+            }
+            Err(error) => error,
+        };
+        reopenings += 1;
+        if reopenings > MAX_REOPENINGS {
+            status_line::clear();
+            return Err(Failure::from(dropped));
+        }
+        let wait = Duration::from_millis(250 * (1 << reopenings.min(5)));
+        if verbose {
+            status_line::clear();
+            eprintln!("twill: the log stream dropped ({dropped}); reopening in {wait:?}");
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// How the job ended, if this event says.
+fn outcome(event: &JobLogEvent) -> Option<Ended> {
+    match event {
+        JobLogEvent::Complete { status } => Some(match status {
+            JobOutcome::Completed => Ended::Completed,
+            JobOutcome::Cancelled => Ended::Cancelled,
+            JobOutcome::Failed => Ended::Failed(None),
+            other => Ended::Failed(Some(format!("it ended {other}"))),
+        }),
+        JobLogEvent::Error { message, .. } => Some(Ended::Failed(Some(
+            message
+                .clone()
+                .unwrap_or_else(|| "an error event".to_owned()),
+        ))),
+        _ => None,
+    }
+}
+
+/// The job's status as a live `status` event reports it.
+fn live_status(event: &JobLogEvent) -> Option<String> {
+    match event {
+        JobLogEvent::Unknown { kind, data } if kind == "status" => data
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// The event as the JSON object it came as.
+pub fn event_json(event: &JobLogEvent) -> Value {
+    match event {
+        JobLogEvent::Connected => json!({ "type": "connected" }),
+        JobLogEvent::HistoricalComplete => json!({ "type": "historical_complete" }),
+        JobLogEvent::TraceUrl { url, expires_at } => {
+            json!({ "type": "trace_url", "url": url, "expiresAt": expires_at })
+        }
+        JobLogEvent::Complete { status } => {
+            json!({ "type": "complete", "status": status.to_string() })
+        }
+        JobLogEvent::TraceChunks(data)
+        | JobLogEvent::TraceRecords(data)
+        | JobLogEvent::Error { data, .. }
+        | JobLogEvent::Unknown { data, .. } => data.clone(),
+        _ => json!({ "type": "unknown" }),
+    }
+}
+
+/// Prints an event: in words, the agent's text as text, the rest as
+/// compact JSON; or as a JSON line.
+fn render(event: &JobLogEvent, output: Output) {
+    if output.form != Form::Human {
+        output.json_line(&event_json(event));
+        return;
+    }
+    match event {
+        JobLogEvent::Connected | JobLogEvent::HistoricalComplete => {}
+        JobLogEvent::TraceUrl { url, .. } => output.line(&format!("trace: {url}")),
+        JobLogEvent::TraceChunks(data) => {
+            let chunks = data.get("chunks").and_then(Value::as_array);
+            for text in chunks
+                .into_iter()
+                .flatten()
+                .filter_map(|chunk| chunk.get("text").and_then(Value::as_str))
+            {
+                output.line(text);
+            }
+        }
+        JobLogEvent::TraceRecords(data) => {
+            let records = data.get("records").and_then(Value::as_array);
+            for record in records.into_iter().flatten() {
+                match (record.get("kind"), record.get("status")) {
+                    (Some(kind), Some(Value::String(status))) if kind == "status" => {
+                        output.line(&format!("status: {status}"));
+                    }
+                    _ => output.line(&record.to_string()),
+                }
+            }
+        }
+        JobLogEvent::Complete { status } => output.line(&format!("job {status}")),
+        JobLogEvent::Error { message, .. } => output.line(&format!(
+            "error: {}",
+            message.as_deref().unwrap_or("(no message)")
+        )),
+        JobLogEvent::Unknown { kind, data } if kind == "status" => output.line(&format!(
+            "status: {}",
+            data.get("status").and_then(Value::as_str).unwrap_or("?")
+        )),
+        other => output.line(&event_json(other).to_string()),
+    }
+}
+
+/// The status line shown on a terminal while following: spinner, job,
+/// status, elapsed. Nothing at all when standard error is not a terminal.
+mod status_line {
+    use super::*;
+
+    const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+    pub fn show(job: &str, status: &str, started: Instant) {
+        if !std::io::stderr().is_terminal() {
+            return;
+        }
+        let elapsed = started.elapsed();
+        let frame = SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()];
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r\x1b[2K{frame} job {job} · {} · {}s",
+            status.to_lowercase().replace('_', " "),
+            elapsed.as_secs()
+        );
+        let _ = err.flush();
+    }
+
+    pub fn clear() {
+        if std::io::stderr().is_terminal() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}

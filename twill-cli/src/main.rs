@@ -1,0 +1,156 @@
+//! `twill`: the command line for Twill, on `twill-api`.
+//!
+//! Every command calls a declared endpoint through its metadata
+//! ([`twill_api::all_endpoints`]) with [`twill_api::Client::call`]: the same
+//! request, retries and errors as the typed method, and the JSON exactly as
+//! received for `--json`. Readable output decodes that JSON into
+//! `twill-api`'s types.
+
+mod api;
+mod cli;
+mod commands;
+mod failure;
+mod files;
+mod follow;
+mod output;
+mod teleport;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use twill_api::Client;
+
+use crate::cli::{Cli, Command};
+use crate::failure::Failure;
+use crate::output::{Form, Output};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // Help and version go to standard output with status 0; usage
+            // errors to standard error with status 2.
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let verbose = cli.global.verbose;
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            for line in failure.lines(verbose) {
+                eprintln!("twill: {line}");
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    let form = if cli.global.json {
+        Form::Json
+    } else if cli.global.jsonl {
+        Form::Jsonl
+    } else {
+        Form::Human
+    };
+    let output = Output::new(form);
+    // Commands that need no key and no network build no client.
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "twill", &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::Man => {
+            return clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|error| Failure::Local(format!("cannot write the man page: {error}")));
+        }
+        Command::Api(args) if args.list => {
+            api::list(output);
+            return Ok(());
+        }
+        _ => {}
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Local(format!("cannot start: {error}")))?;
+    if let Command::Mock(args) = cli.command {
+        return runtime.block_on(mock(args));
+    }
+    let (client, masked_key) = client(&cli)?;
+    let session = commands::Session {
+        client,
+        output,
+        verbose: cli.global.verbose,
+        masked_key,
+    };
+    runtime.block_on(session.run(cli.command))
+}
+
+/// The client, with the key from the environment, a file or standard input,
+/// and the key as it may be shown.
+fn client(cli: &Cli) -> Result<(Client, String), Failure> {
+    let mut builder = Client::builder_from_env();
+    let key = if let Some(path) = &cli.global.api_key_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| Failure::Usage(format!("cannot read {}: {error}", path.display())))?;
+        Some(text)
+    } else if cli.global.api_key_stdin {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| {
+                Failure::Usage(format!("cannot read the key from standard input: {error}"))
+            })?;
+        Some(text)
+    } else {
+        None
+    };
+    let key = match key {
+        Some(key) => key.trim().to_owned(),
+        None => std::env::var("TWILL_API_KEY").unwrap_or_default(),
+    };
+    if !key.is_empty() {
+        builder = builder.api_key(key.as_str());
+    }
+    let client = builder
+        .build()
+        .map_err(|error| Failure::Usage(error.to_string()))?;
+    Ok((client, mask(&key)))
+}
+
+/// The start of a key, enough to tell keys apart, never enough to use one:
+/// at most 8 characters and never more than a quarter of it.
+fn mask(key: &str) -> String {
+    let shown = (key.chars().count() / 4).min(8);
+    let prefix: String = key.chars().take(shown).collect();
+    format!("{prefix}…")
+}
+
+/// `twill mock`: a local Twill until Ctrl-C.
+async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
+    use twill_mock::{Faults, JobEnd};
+    let running = std::time::Duration::try_from_secs_f64(args.job_time)
+        .map_err(|_| Failure::Usage(format!("--job-time {} is not a duration", args.job_time)))?;
+    let end = match args.jobs_end.as_str() {
+        "failed" => JobEnd::Failed,
+        "cancelled" => JobEnd::Cancelled,
+        _ => JobEnd::Completed,
+    };
+    let server = twill_mock::MockServer::builder()
+        .port(args.port)
+        .job_timing(running / 5, running - running / 5)
+        .faults(Faults::none().jobs_end(end))
+        .start()
+        .await
+        .map_err(|error| Failure::Local(format!("cannot start the mock: {error}")))?;
+    println!("# twill-mock is running; in another shell:");
+    println!("export TWILL_BASE_URL={}", server.url());
+    println!("export TWILL_API_KEY={}", server.api_key());
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(())
+}

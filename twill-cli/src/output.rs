@@ -1,0 +1,107 @@
+//! The three forms of output: readable, the API's JSON, JSON lines.
+
+use std::io::{IsTerminal, Write};
+
+use serde_json::Value;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// Tables and short summaries.
+    Human,
+    /// The API's JSON as received (pretty on a terminal).
+    Json,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// Standard output in the chosen form.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub form: Form,
+    terminal: bool,
+}
+
+impl Output {
+    pub fn new(form: Form) -> Self {
+        Output {
+            form,
+            terminal: std::io::stdout().is_terminal(),
+        }
+    }
+
+    /// Prints a line. A closed pipe (`twill tasks list | head`) ends the
+    /// output quietly.
+    pub fn line(&self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        if writeln!(out, "{text}").is_err() {
+            std::process::exit(0);
+        }
+    }
+
+    /// Prints a body as received: byte for byte, or indented on a terminal.
+    pub fn json(&self, raw: &[u8]) {
+        let pretty = self
+            .terminal
+            .then(|| serde_json::from_slice::<Value>(raw).ok())
+            .flatten()
+            .and_then(|value| serde_json::to_string_pretty(&value).ok());
+        match pretty {
+            Some(text) => self.line(&text),
+            None => self.line(String::from_utf8_lossy(raw).trim_end()),
+        }
+    }
+
+    /// Prints one JSON value on one line.
+    pub fn json_line(&self, value: &Value) {
+        self.line(&value.to_string());
+    }
+
+    /// Prints rows under a header, each column as wide as its widest cell.
+    pub fn table(&self, header: &[&str], rows: &[Vec<String>]) {
+        self.aligned(Some(header), header.len(), rows);
+    }
+
+    /// Prints rows aligned as a table's, with no header: a later page.
+    pub fn rows(&self, columns: usize, rows: &[Vec<String>]) {
+        self.aligned(None, columns, rows);
+    }
+
+    fn aligned(&self, header: Option<&[&str]>, columns: usize, rows: &[Vec<String>]) {
+        let mut widths: Vec<usize> = match header {
+            Some(header) => header.iter().map(|h| h.chars().count()).collect(),
+            None => vec![0; columns],
+        };
+        for row in rows {
+            for (width, cell) in widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        let render = |cells: Vec<&str>| {
+            let last = cells.len() - 1;
+            cells
+                .iter()
+                .enumerate()
+                .map(|(i, cell)| {
+                    if i == last {
+                        cell.to_string()
+                    } else {
+                        format!("{cell:<width$}", width = widths[i])
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+        };
+        if let Some(header) = header {
+            self.line(&render(header.to_vec()));
+        }
+        for row in rows {
+            self.line(&render(row.iter().map(String::as_str).collect()));
+        }
+    }
+}
+
+/// A value for a table cell: `-` when absent.
+pub fn cell(value: Option<impl ToString>) -> String {
+    value.map_or_else(|| "-".to_owned(), |value| value.to_string())
+}
