@@ -303,4 +303,8 @@ pub struct MockArgs {
     #[arg(long, value_name = "OUTCOME", default_value = "completed",
           value_parser = ["completed", "failed", "cancelled"])]
     pub jobs_end: String,
+    /// Cuts the first N log streams right after their history, to try how
+    /// a follower reconnects.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub cut_streams: u32,
 }

@@ -12,6 +12,9 @@ use twill_api::{Client, Error, JobLogEvent, JobOutcome};
 use crate::failure::Failure;
 use crate::output::{Form, Output};
 
+/// How often the status line is redrawn.
+const TICK: Duration = Duration::from_millis(100);
+
 /// Reopenings before giving up on a stream that keeps dropping.
 const MAX_REOPENINGS: u32 = 8;
 
@@ -57,7 +60,18 @@ async fn follow_until_done(
         let dropped = match client.stream_job_logs(job).await {
             Ok(mut logs) => loop {
                 status_line::show(job, &status, started);
-                match logs.next_event().await {
+                // The spinner and the clock move between events too; a
+                // tick drops `next_event`, which loses nothing (the stream
+                // keeps its state).
+                let next = loop {
+                    tokio::select! {
+                        next = logs.next_event() => break next,
+                        _ = tokio::time::sleep(TICK), if status_line::shown() => {
+                            status_line::show(job, &status, started);
+                        }
+                    }
+                };
+                match next {
                     Some(Ok(event)) => {
                         reopenings = 0;
                         if let Some(new_status) = live_status(&event) {
@@ -116,12 +130,20 @@ fn outcome(event: &JobLogEvent) -> Option<Ended> {
     }
 }
 
-/// The job's status as a live `status` event reports it.
+/// The job's status as a `status` event or a status record reports it.
 fn live_status(event: &JobLogEvent) -> Option<String> {
     match event {
         JobLogEvent::Unknown { kind, data } if kind == "status" => data
             .get("status")
             .and_then(Value::as_str)
+            .map(str::to_owned),
+        JobLogEvent::TraceRecords(data) => data
+            .get("records")
+            .and_then(Value::as_array)?
+            .iter()
+            .rev()
+            .find(|record| record.get("kind").and_then(Value::as_str) == Some("status"))
+            .and_then(|record| record.get("status").and_then(Value::as_str))
             .map(str::to_owned),
         _ => None,
     }
@@ -211,6 +233,11 @@ mod status_line {
             elapsed.as_secs()
         );
         let _ = err.flush();
+    }
+
+    /// Whether there is a status line to keep moving.
+    pub fn shown() -> bool {
+        std::io::stderr().is_terminal()
     }
 
     pub fn clear() {

@@ -144,7 +144,7 @@ async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
     let server = twill_mock::MockServer::builder()
         .port(args.port)
         .job_timing(running / 5, running - running / 5)
-        .faults(Faults::none().jobs_end(end))
+        .faults(Faults::none().jobs_end(end).cut_streams(args.cut_streams))
         .start()
         .await
         .map_err(|error| Failure::Local(format!("cannot start the mock: {error}")))?;

@@ -288,6 +288,64 @@ fn ctrl_c_stops_following_never_the_job() {
 }
 
 #[test]
+fn a_dropped_stream_is_reopened_and_no_event_is_shown_twice() {
+    let mock = Mock::start(&["--cut-streams", "2", "--job-time", "1"]);
+    let (code, out, err) =
+        stdout_of(
+            mock.twill()
+                .args(["--verbose", "tasks", "create", "x", "--follow"]),
+        );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("reopening").count(), 2, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let unique: std::collections::HashSet<&&str> = lines.iter().collect();
+    assert_eq!(unique.len(), lines.len(), "an event shown twice: {out}");
+    assert_eq!(lines.last(), Some(&"job completed"), "{out}");
+}
+
+/// Under a pseudo-terminal (util-linux `script`), the status line appears
+/// while following and is cleared before the outcome.
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_a_status_line_shows_and_is_cleared() {
+    if Process::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: the pseudo-terminal case is not run");
+        return;
+    }
+    let mock = Mock::start(&["--job-time", "0.5"]);
+    mock.ok(&["tasks", "create", "x"]);
+    let twill = assert_cmd::cargo::cargo_bin!("twill");
+    let output = Process::new("script")
+        .args([
+            "-qec",
+            &format!("{} jobs logs job-2", twill.display()),
+            "/dev/null",
+        ])
+        .env("TWILL_BASE_URL", &mock.url)
+        .env("TWILL_API_KEY", &mock.key)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        screen.contains("job job-2 · "),
+        "no status line: {screen:?}"
+    );
+    let outcome = screen.find("job completed").expect("the outcome");
+    assert!(
+        screen[..outcome].ends_with("\r\x1b[2K"),
+        "cleared before: {screen:?}"
+    );
+    assert!(
+        !screen[outcome..].contains(" · "),
+        "not shown after: {screen:?}"
+    );
+    // Plain output, by contrast, has no control characters at all.
+    let plain = mock.ok(&["jobs", "logs", "job-2"]);
+    assert!(!plain.contains('\x1b'), "{plain:?}");
+}
+
+#[test]
 fn the_key_appears_in_no_output() {
     let mock = Mock::start(&[]);
     let mut all = String::new();

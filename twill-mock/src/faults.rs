@@ -41,6 +41,7 @@ pub struct Faults {
     pub(crate) stall_bodies: bool,
     pub(crate) opaque_cursors: bool,
     pub(crate) close_connections: bool,
+    pub(crate) cut_streams: u32,
 }
 
 impl Faults {
@@ -89,6 +90,14 @@ impl Faults {
     /// `+` that decodes as a space, and the next page is refused.
     pub fn opaque_cursors(mut self) -> Self {
         self.opaque_cursors = true;
+        self
+    }
+
+    /// The next `count` log streams end right after their history, as a
+    /// proxy that drops a long response would, before the live events and
+    /// the `complete`; a client must reopen the stream.
+    pub fn cut_streams(mut self, count: u32) -> Self {
+        self.cut_streams = count;
         self
     }
 

@@ -80,10 +80,10 @@ pub(crate) async fn logs(state: AppState, Path(job): Path<String>) -> Reply<Resp
         (key, head, status)
     };
 
-    let state = state.0;
+    let shared = state.0.clone();
     let error = faults.stream_error.clone();
     let live = futures_util::stream::unfold((Some(last), 0u32), move |(last, ticks)| {
-        let state = state.clone();
+        let state = shared.clone();
         let error = error.clone();
         async move {
             let mut last = last?;
@@ -115,6 +115,8 @@ pub(crate) async fn logs(state: AppState, Path(job): Path<String>) -> Reply<Resp
     });
     let live = if faults.stall_streams {
         futures_util::stream::pending().boxed()
+    } else if state.0.cut_this_stream(&faults) {
+        futures_util::stream::empty().boxed()
     } else {
         live.boxed()
     };

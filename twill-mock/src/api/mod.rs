@@ -35,6 +35,8 @@ pub(crate) struct State {
     rate_limit: Option<u32>,
     recent: Mutex<HashMap<Vec<u8>, VecDeque<Duration>>>,
     faults: Mutex<Faults>,
+    /// Log streams cut so far, against [`Faults::cut_streams`].
+    pub(crate) streams_cut: std::sync::atomic::AtomicU32,
 }
 
 pub(crate) struct Config {
@@ -54,6 +56,7 @@ impl State {
             rate_limit: config.rate_limit,
             recent: Mutex::new(HashMap::new()),
             faults: Mutex::new(config.faults),
+            streams_cut: std::sync::atomic::AtomicU32::new(0),
         }
     }
 
@@ -65,7 +68,19 @@ impl State {
             .clone()
     }
 
+    /// Whether this log stream is one of those to cut.
+    pub(crate) fn cut_this_stream(&self, faults: &Faults) -> bool {
+        use std::sync::atomic::Ordering;
+        self.streams_cut
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cut| {
+                (cut < faults.cut_streams).then_some(cut + 1)
+            })
+            .is_ok()
+    }
+
     pub(crate) fn set_faults(&self, faults: Faults) {
+        self.streams_cut
+            .store(0, std::sync::atomic::Ordering::SeqCst);
         *self
             .faults
             .lock()
