@@ -123,3 +123,31 @@ fn api_lines(endpoint: Option<&'static Endpoint>, error: &Error, verbose: bool) 
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use twill_api::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+    use twill_api::{ErrorResponse, StatusCode};
+
+    #[test]
+    fn a_429_says_when_to_retry_and_verbose_says_where() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("30"));
+        let body = r#"{"error":{"code":"rate_limited","message":"Slow down"}}"#;
+        let response = ErrorResponse::new(StatusCode::TOO_MANY_REQUESTS, headers, body.into());
+        let endpoint = twill_api::all_endpoints()
+            .find(|endpoint| endpoint.name() == "list_tasks")
+            .unwrap();
+        let failure = Failure::api(endpoint, Error::from_response(response));
+        assert_eq!(
+            failure.lines(true),
+            [
+                "429 (rate_limited): Slow down",
+                "rate limited: retry in 30 s",
+                "endpoint list_tasks (GET /tasks), status 429, attempts 1",
+            ]
+        );
+        assert_eq!(failure.exit_code(), ExitCode::from(1));
+    }
+}
