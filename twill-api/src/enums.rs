@@ -34,6 +34,22 @@ macro_rules! open_enum {
             }
         }
 
+        /// A string schema listing the known values, for tools that
+        /// describe requests (the `twill mcp` server's tool inputs).
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({
+                    "type": "string",
+                    "enum": [ $( $wire ),* ]
+                })
+            }
+        }
+
         impl From<&str> for $name {
             fn from(text: &str) -> Self {
                 match text {

@@ -145,6 +145,7 @@ pub struct ScheduledTaskResponse {
 
 /// The body of [`ScheduledTasks::create_scheduled_task`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateScheduledTaskRequest {
@@ -208,6 +209,7 @@ impl CreateScheduledTaskRequest {
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct UpdateScheduledTaskRequest {

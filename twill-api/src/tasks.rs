@@ -169,6 +169,7 @@ impl Tasks for Client {}
 
 /// The body of [`Tasks::create_task`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTaskRequest {
@@ -400,6 +401,7 @@ pub struct Job {
 /// assert_eq!(request.files.as_ref().map(Vec::len), Some(1));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageRequest {

@@ -78,6 +78,7 @@ pub struct JobSummary {
 
 /// A file attached to a message, as a UI message file part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct FilePart {

@@ -71,6 +71,13 @@ pub enum Command {
     Schedules(ScheduleCommand),
     /// Call any endpoint by its name, such as `get_task taskIdOrSlug=my-task`.
     Api(ApiArgs),
+    /// Serves Twill's API as MCP tools on standard input and output, for
+    /// agents (Claude Code, Cursor, any MCP client).
+    Mcp {
+        /// Serve only the tools that read.
+        #[arg(long)]
+        read_only: bool,
+    },
     /// Prints a shell completion script.
     Completions {
         /// The shell.
@@ -303,6 +310,9 @@ pub struct MockArgs {
     #[arg(long, value_name = "OUTCOME", default_value = "completed",
           value_parser = ["completed", "failed", "cancelled"])]
     pub jobs_end: String,
+    /// Requests allowed per key per minute before a 429.
+    #[arg(long, value_name = "N", default_value_t = twill_mock::DEFAULT_RATE_LIMIT)]
+    pub rate_limit: u32,
     /// Cuts the first N log streams right after their history, to try how
     /// a follower reconnects.
     #[arg(long, value_name = "N", default_value_t = 0)]

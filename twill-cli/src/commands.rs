@@ -54,7 +54,9 @@ impl Session {
             }
             Command::Schedules(command) => self.schedules(command).await,
             Command::Api(args) => api::run(self, args).await,
-            Command::Completions { .. } | Command::Man | Command::Mock(_) => Ok(()),
+            Command::Completions { .. } | Command::Man | Command::Mock(_) | Command::Mcp { .. } => {
+                Ok(())
+            }
         }
     }
 

@@ -12,6 +12,7 @@ mod commands;
 mod failure;
 mod files;
 mod follow;
+mod mcp;
 mod output;
 mod teleport;
 
@@ -82,6 +83,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
         return runtime.block_on(mock(args));
     }
     let (client, masked_key) = client(&cli)?;
+    if let Command::Mcp { read_only } = cli.command {
+        return runtime.block_on(mcp::serve(client, read_only));
+    }
     let session = commands::Session {
         client,
         output,
@@ -143,6 +147,7 @@ async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
     };
     let server = twill_mock::MockServer::builder()
         .port(args.port)
+        .rate_limit(args.rate_limit)
         .job_timing(running / 5, running - running / 5)
         .faults(Faults::none().jobs_end(end).cut_streams(args.cut_streams))
         .start()

@@ -1,0 +1,567 @@
+//! `twill mcp`: Twill's API as an MCP server over stdio.
+//!
+//! One tool per declared endpoint, built from its metadata: named after the
+//! method, described by its doc summary, its input schema made of its
+//! parameters (by role) and its request type's JSON Schema. Plus two
+//! workflow tools, `wait_for_job` and `start_task_and_wait`. API errors
+//! and bad arguments are tool results with `isError`, never protocol errors.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    InitializeResult, JsonObject, ListToolsResult, PaginatedRequestParams, ServerCapabilities,
+    Tool, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+use serde_json::{Value, json};
+use twill_api::prelude::*;
+use twill_api::{
+    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error, HttpMethod,
+    JobLogEvent, JobOutcome, ParamRole, RetryPolicy, SendMessageRequest,
+    UpdateScheduledTaskRequest, all_endpoints,
+};
+
+use crate::failure::Failure;
+
+/// Endpoints that are not tools, and why: a tool answers once, in JSON.
+pub const EXCLUDED: &[(&str, &str)] = &[
+    (
+        "stream_job_logs",
+        "a stream that lasts as long as the job; `wait_for_job` follows it and returns the outcome",
+    ),
+    (
+        "teleport_claude",
+        "a binary tar archive of a session, for a person to unpack (`twill tasks teleport`)",
+    ),
+];
+
+/// How long `wait_for_job` waits unless told.
+const DEFAULT_WAIT: Duration = Duration::from_secs(600);
+/// The events a wait result keeps, the latest ones.
+const SUMMARY_EVENTS: usize = 20;
+/// The longest text of one summarised event.
+const SUMMARY_TEXT: usize = 300;
+
+/// The longest `Retry-After` a tool call waits out before answering with
+/// the 429 (and `retryAfterSeconds`): an agent should not sit a minute
+/// inside one tool call.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+/// Serves MCP on standard input and output until the client leaves.
+pub async fn serve(client: Client, read_only: bool) -> Result<(), Failure> {
+    let client = client.with_retry_policy(RetryPolicy::default().max_retry_after(MAX_RETRY_AFTER));
+    let server = TwillMcp { client, read_only };
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|error| Failure::Local(format!("cannot start the MCP server: {error}")))?;
+    running
+        .waiting()
+        .await
+        .map_err(|error| Failure::Local(format!("the MCP server stopped: {error}")))?;
+    Ok(())
+}
+
+/// The server: a client, and whether only read-only tools are served.
+pub struct TwillMcp {
+    client: Client,
+    read_only: bool,
+}
+
+impl ServerHandler for TwillMcp {
+    fn get_info(&self) -> InitializeResult {
+        let mut info = InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
+            .with_instructions(
+                "Drive Twill, a cloud coding agent: create a task (or start_task_and_wait), \
+                 send it messages, wait_for_job until its job ends, read the final answer with \
+                 get_task. Every task has a url to show the user.",
+            );
+        info.server_info = Implementation::new("twill", env!("CARGO_PKG_VERSION"));
+        info
+    }
+
+    async fn list_tools(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(tools(self.read_only)))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let arguments = request.arguments.unwrap_or_default();
+        Ok(self.call(&request.name, &arguments).await.into())
+    }
+}
+
+impl TwillMcp {
+    async fn call(&self, name: &str, arguments: &JsonObject) -> CallToolResult {
+        let allowed = tools(self.read_only).iter().any(|tool| tool.name == name);
+        if !allowed {
+            return refusal(format!(
+                "no tool `{name}`{}",
+                if self.read_only {
+                    " (this server is read-only)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        match name {
+            "wait_for_job" => self.wait_for_job(arguments).await,
+            "start_task_and_wait" => self.start_task_and_wait(arguments).await,
+            _ => match all_endpoints().find(|endpoint| endpoint.name() == name) {
+                Some(endpoint) => self.call_endpoint(endpoint, arguments).await,
+                None => refusal(format!("no tool `{name}`")),
+            },
+        }
+    }
+
+    async fn call_endpoint(
+        &self,
+        endpoint: &'static Endpoint,
+        input: &JsonObject,
+    ) -> CallToolResult {
+        let arguments = match arguments(input) {
+            Ok(arguments) => arguments,
+            Err(message) => return refusal(message),
+        };
+        let response = match self.client.call(endpoint, &arguments).await {
+            Ok(response) => response,
+            Err(error) => return api_error(&error),
+        };
+        match response.bytes().await {
+            Ok(body) => {
+                let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                success(value)
+            }
+            Err(error) => api_error(&error),
+        }
+    }
+
+    async fn wait_for_job(&self, input: &JsonObject) -> CallToolResult {
+        let Some(job) = input.get("jobId").and_then(Value::as_str) else {
+            return refusal("`jobId` is required and must be a string".to_owned());
+        };
+        let timeout = match wait_limit(input) {
+            Ok(timeout) => timeout,
+            Err(message) => return refusal(message),
+        };
+        let task = input.get("taskIdOrSlug").and_then(Value::as_str);
+        self.wait(job, task, timeout).await
+    }
+
+    async fn start_task_and_wait(&self, input: &JsonObject) -> CallToolResult {
+        let timeout = match wait_limit(input) {
+            Ok(timeout) => timeout,
+            Err(message) => return refusal(message),
+        };
+        let Some(request) = input.get("task") else {
+            return refusal(
+                "`task` is required: the create_task body, such as {\"command\": \"...\"}"
+                    .to_owned(),
+            );
+        };
+        // Sent as given: the API's validation names any field at fault.
+        let Some(create_task) = all_endpoints().find(|endpoint| endpoint.name() == "create_task")
+        else {
+            return refusal("this twill-api declares no create_task".to_owned());
+        };
+        let arguments = Arguments::new().body(request.clone());
+        let created = match self.client.call(create_task, &arguments).await {
+            Ok(response) => response.bytes().await,
+            Err(error) => Err(error),
+        };
+        let created: twill_api::CreateTaskResponse = match created {
+            Ok(body) => match serde_json::from_slice(&body) {
+                Ok(created) => created,
+                Err(error) => return refusal(format!("cannot read the created task: {error}")),
+            },
+            Err(error) => return api_error(&error),
+        };
+        let mut result = self
+            .wait(&created.job.id, Some(&created.task.id), timeout)
+            .await;
+        if let Some(Value::Object(object)) = result.structured_content.as_mut() {
+            object.insert(
+                "task".to_owned(),
+                json!({ "id": created.task.id, "slug": created.task.slug, "url": created.task.url }),
+            );
+        }
+        result
+    }
+
+    /// Follows `job`'s log until it ends or `timeout` passes; the outcome,
+    /// the final answer (when `task` is given) and the latest events.
+    async fn wait(&self, job: &str, task: Option<&str>, timeout: Duration) -> CallToolResult {
+        let mut events: Vec<String> = Vec::new();
+        let mut count = 0usize;
+        let followed = tokio::time::timeout(timeout, async {
+            let mut logs = self.client.stream_job_logs(job).await?;
+            while let Some(event) = logs.next_event().await {
+                let event = event?;
+                count += 1;
+                if events.len() == SUMMARY_EVENTS {
+                    events.remove(0);
+                }
+                events.push(summary(&event));
+                match event {
+                    JobLogEvent::Complete { status } => return Ok(status.to_string()),
+                    JobLogEvent::Error { message, .. } => {
+                        return Ok(format!("failed: {}", message.unwrap_or_default()));
+                    }
+                    _ => {}
+                }
+            }
+            Ok::<_, Error>(JobOutcome::Unknown("ended early".to_owned()).to_string())
+        })
+        .await;
+        let outcome = match followed {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(error)) => return api_error(&error),
+            Err(_) => "timeout".to_owned(),
+        };
+        let mut result = json!({
+            "jobId": job,
+            "outcome": outcome,
+            "events": count,
+            "latestEvents": events,
+        });
+        if let Some(task) = task
+            && let Ok(shown) = self.client.get_task(task).await
+        {
+            result["taskUrl"] = json!(shown.task.url);
+            if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
+                result["status"] = json!(latest.status.to_string());
+                result["finalAnswer"] = json!(latest.final_answer);
+                result["plan"] = json!(latest.plan);
+            }
+        }
+        success(result)
+    }
+}
+
+/// Every tool this server offers, from the declarations.
+pub fn tools(read_only: bool) -> Vec<Tool> {
+    let mut tools: Vec<Tool> = all_endpoints()
+        .filter(|endpoint| !EXCLUDED.iter().any(|(name, _)| *name == endpoint.name()))
+        .map(endpoint_tool)
+        .collect();
+    tools.push(
+        Tool::new(
+            "wait_for_job",
+            "Waits until a job ends (or the timeout passes) by following its log; returns the \
+             outcome, the final answer when taskIdOrSlug is given, and the latest events.",
+            object_schema(
+                json!({
+                    "jobId": { "type": "string", "description": "The job's id." },
+                    "taskIdOrSlug": { "type": "string", "description": "Its task, to return the final answer." },
+                    "timeoutSeconds": { "type": "integer", "minimum": 1, "description": "How long to wait (600 unless given)." },
+                }),
+                &["jobId"],
+            ),
+        )
+        .annotate(ToolAnnotations::new().read_only(true)),
+    );
+    tools.push(
+        Tool::new(
+            "start_task_and_wait",
+            "Creates a task and waits until its first job ends; returns the task's url, the \
+             outcome and the final answer.",
+            object_schema(
+                json!({
+                    "task": schema_of::<CreateTaskRequest>(),
+                    "timeoutSeconds": { "type": "integer", "minimum": 1, "description": "How long to wait (600 unless given)." },
+                }),
+                &["task"],
+            ),
+        )
+        .annotate(ToolAnnotations::new().read_only(false).destructive(false)),
+    );
+    if read_only {
+        tools.retain(|tool| {
+            tool.annotations
+                .as_ref()
+                .is_some_and(|annotations| annotations.read_only_hint == Some(true))
+        });
+    }
+    tools
+}
+
+/// The tool for one endpoint.
+fn endpoint_tool(endpoint: &'static Endpoint) -> Tool {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    for param in endpoint.params() {
+        let (name, schema) = match (param.role(), param.wire_name()) {
+            (ParamRole::Body, _) | (_, None) => ("body", body_schema(endpoint)),
+            (role, Some(name)) => (name, param_schema(param.rust_type(), role)),
+        };
+        properties.insert(name.to_owned(), schema);
+        if !param.is_optional() {
+            required.push(name);
+        }
+    }
+    let description = format!("{} (`{endpoint}`)", endpoint.summary());
+    Tool::new(
+        endpoint.name(),
+        description,
+        object_schema(Value::Object(properties), &required),
+    )
+    .annotate(annotations(endpoint))
+}
+
+/// Read-only for GET; destructive for what cancels, archives or deletes.
+fn annotations(endpoint: &'static Endpoint) -> ToolAnnotations {
+    let read_only = endpoint.method() == HttpMethod::Get;
+    let destructive = endpoint.method() == HttpMethod::Delete
+        || ["/cancel", "/archive"]
+            .iter()
+            .any(|suffix| endpoint.path().ends_with(suffix));
+    ToolAnnotations::new()
+        .read_only(read_only)
+        .destructive(!read_only && destructive)
+        .idempotent(endpoint.is_idempotent())
+}
+
+/// A path, query or header value's schema, from its Rust type.
+fn param_schema(rust_type: &str, role: ParamRole) -> Value {
+    let inner = rust_type
+        .trim_start_matches("Option<")
+        .trim_end_matches('>')
+        .trim_start_matches('&');
+    let kind = match inner {
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i32" | "i64" => "integer",
+        "bool" => "boolean",
+        _ => "string",
+    };
+    let role = match role {
+        ParamRole::Path => "path segment",
+        ParamRole::Query => "query parameter",
+        ParamRole::Header => "header",
+        ParamRole::Body => "body",
+    };
+    json!({ "type": kind, "description": format!("Sent as a {role}.") })
+}
+
+/// The JSON Schema of the endpoint's request body, by its declared type.
+pub fn body_schema(endpoint: &'static Endpoint) -> Value {
+    let name = endpoint
+        .body_type()
+        .unwrap_or_default()
+        .trim_start_matches('&');
+    match name {
+        "CreateTaskRequest" => schema_of::<CreateTaskRequest>(),
+        "SendMessageRequest" => schema_of::<SendMessageRequest>(),
+        "CreateScheduledTaskRequest" => schema_of::<CreateScheduledTaskRequest>(),
+        "UpdateScheduledTaskRequest" => schema_of::<UpdateScheduledTaskRequest>(),
+        _ => json!({ "type": "object" }),
+    }
+}
+
+fn schema_of<T: schemars::JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|settings| settings.inline_subschemas = true)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Value::Object(object) = &mut schema {
+        object.remove("$schema");
+    }
+    schema
+}
+
+fn object_schema(properties: Value, required: &[&str]) -> Arc<JsonObject> {
+    let schema = json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    });
+    match schema {
+        Value::Object(object) => Arc::new(object),
+        _ => Arc::new(JsonObject::new()),
+    }
+}
+
+/// The model's input as call arguments, each field checked.
+fn arguments(input: &JsonObject) -> Result<Arguments, String> {
+    let mut arguments = Arguments::new();
+    for (name, value) in input {
+        if name == "body" {
+            arguments = arguments.body(value.clone());
+            continue;
+        }
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Number(number) => number.to_string(),
+            Value::Bool(flag) => flag.to_string(),
+            Value::Null => continue,
+            _ => return Err(format!("`{name}` must be a string, a number or a boolean")),
+        };
+        arguments = arguments.arg(name.as_str(), text);
+    }
+    // Unknown or missing fields are named by the client's own check
+    // (`Client::call`), before anything is sent.
+    Ok(arguments)
+}
+
+fn wait_limit(input: &JsonObject) -> Result<Duration, String> {
+    match input.get("timeoutSeconds") {
+        None | Some(Value::Null) => Ok(DEFAULT_WAIT),
+        Some(value) => value
+            .as_u64()
+            .filter(|seconds| *seconds > 0)
+            .map(Duration::from_secs)
+            .ok_or_else(|| "`timeoutSeconds` must be a positive integer".to_owned()),
+    }
+}
+
+/// One event in a few words, for a wait's summary.
+fn summary(event: &JobLogEvent) -> String {
+    let mut text = match event {
+        JobLogEvent::TraceChunks(data) => data
+            .get("chunks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|chunk| chunk.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(" "),
+        other => crate::follow::event_json(other).to_string(),
+    };
+    if text.len() > SUMMARY_TEXT {
+        let mut cut = SUMMARY_TEXT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+fn success(value: Value) -> CallToolResult {
+    let mut result = CallToolResult::success(vec![ContentBlock::text(value.to_string())]);
+    if value.is_object() {
+        result.structured_content = Some(value);
+    }
+    result
+}
+
+/// A refused input: the message names the field.
+fn refusal(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
+}
+
+/// An API or client error as a tool result: the API's message and its
+/// validation issues, structured too.
+fn api_error(error: &Error) -> CallToolResult {
+    let mut detail = json!({ "message": error.to_string() });
+    if let Some(status) = error.status() {
+        detail["status"] = json!(status.as_u16());
+    }
+    if let Error::Api(api) = error {
+        detail["code"] = json!(api.code.to_string());
+        detail["message"] = json!(api.message);
+        let issues: Vec<Value> = api
+            .validation_issues()
+            .into_iter()
+            .map(|issue| json!({ "field": issue.field, "message": issue.message }))
+            .collect();
+        if !issues.is_empty() {
+            detail["issues"] = json!(issues);
+        }
+    }
+    if let Some(wait) = error.retry_after() {
+        detail["retryAfterSeconds"] = json!(wait.as_secs());
+    }
+    let mut result = CallToolResult::error(vec![ContentBlock::text(error.to_string())]);
+    result.structured_content = Some(detail);
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's tool table, one row per tool, from the same list the
+    /// server serves.
+    fn tool_table() -> String {
+        let mut table = String::from("| tool | kind | what it does |\n|---|---|---|\n");
+        for tool in tools(false) {
+            let hints = tool.annotations.clone().unwrap_or_default();
+            let kind = if hints.read_only_hint == Some(true) {
+                "read-only"
+            } else if hints.destructive_hint == Some(true) {
+                "destructive"
+            } else {
+                "writes"
+            };
+            let description = tool.description.as_deref().unwrap_or_default();
+            table.push_str(&format!(
+                "| `{}` | {kind} | {} |\n",
+                tool.name,
+                description.replace('|', "\\|")
+            ));
+        }
+        for (name, why) in EXCLUDED {
+            table.push_str(&format!("| ~~`{name}`~~ | not a tool | {why} |\n"));
+        }
+        table
+    }
+
+    #[test]
+    fn every_endpoint_is_a_tool_or_excluded_with_a_reason() {
+        let names: Vec<String> = tools(false)
+            .iter()
+            .map(|tool| tool.name.to_string())
+            .collect();
+        for endpoint in all_endpoints() {
+            let excluded = EXCLUDED.iter().any(|(name, _)| *name == endpoint.name());
+            assert_ne!(
+                names.iter().any(|name| name == endpoint.name()),
+                excluded,
+                "{}",
+                endpoint.name()
+            );
+        }
+        for (name, _) in EXCLUDED {
+            assert!(
+                all_endpoints().any(|endpoint| endpoint.name() == *name),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_body_has_its_request_schema() {
+        for endpoint in all_endpoints().filter(|endpoint| endpoint.body_type().is_some()) {
+            let schema = body_schema(endpoint);
+            assert!(
+                schema.get("properties").is_some(),
+                "{}: no schema for {:?}",
+                endpoint.name(),
+                endpoint.body_type()
+            );
+        }
+    }
+
+    /// The README's table is this list; when a declaration changes, this
+    /// prints the table to paste.
+    #[test]
+    fn the_readme_lists_the_tools() {
+        let readme = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"));
+        let table = tool_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's MCP tool table should be:\n{table}"
+        );
+    }
+}

@@ -1,0 +1,299 @@
+//! `twill mcp` as an agent uses it: an rmcp client spawns the server,
+//! which talks to `twill mock` in another child process.
+
+mod common;
+
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
+use rmcp::service::{RoleClient, RunningService};
+use rmcp::transport::TokioChildProcess;
+use serde_json::{Value, json};
+
+use common::Mock;
+
+type Client = RunningService<RoleClient, ()>;
+
+async fn connect(mock: &Mock, options: &[&str]) -> Client {
+    let mut command = tokio::process::Command::new(assert_cmd::cargo::cargo_bin!("twill"));
+    command
+        .arg("mcp")
+        .args(options)
+        .env("TWILL_BASE_URL", &mock.url)
+        .env("TWILL_API_KEY", &mock.key);
+    ().serve(TokioChildProcess::new(command).expect("twill mcp starts"))
+        .await
+        .expect("the MCP handshake")
+}
+
+async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
+    let Value::Object(arguments) = arguments else {
+        panic!("arguments are an object");
+    };
+    client
+        .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments))
+        .await
+        .expect("a tool result, never a protocol error")
+}
+
+fn structured(result: &CallToolResult) -> &Value {
+    result
+        .structured_content
+        .as_ref()
+        .expect("structured content")
+}
+
+fn is_error(result: &CallToolResult) -> bool {
+    result.is_error == Some(true)
+}
+
+fn text(result: &CallToolResult) -> String {
+    serde_json::to_value(&result.content).unwrap().to_string()
+}
+
+/// The parts of JSON Schema the tools use, checked for shape: an object
+/// with properties, every required name a property, every nested schema an
+/// object with a known `type` or a combinator, no dangling `$ref`.
+fn assert_valid_schema(tool: &Tool) {
+    let schema = Value::Object((*tool.input_schema).clone());
+    assert_eq!(schema["type"], "object", "{}", tool.name);
+    let properties = schema["properties"].as_object().expect("properties");
+    for required in schema["required"].as_array().expect("required") {
+        assert!(
+            properties.contains_key(required.as_str().unwrap()),
+            "{}: {required} is required but not a property",
+            tool.name
+        );
+    }
+    fn walk(name: &str, value: &Value) {
+        match value {
+            Value::Object(object) => {
+                assert!(!object.contains_key("$ref"), "{name}: a $ref left: {value}");
+                if let Some(kind) = object.get("type") {
+                    let kinds: Vec<&Value> = match kind {
+                        Value::Array(kinds) => kinds.iter().collect(),
+                        other => vec![other],
+                    };
+                    for kind in kinds {
+                        assert!(
+                            [
+                                "object", "array", "string", "integer", "number", "boolean", "null"
+                            ]
+                            .contains(&kind.as_str().unwrap_or_default()),
+                            "{name}: type {kind}"
+                        );
+                    }
+                }
+                object.values().for_each(|child| walk(name, child));
+            }
+            Value::Array(items) => items.iter().for_each(|child| walk(name, child)),
+            _ => {}
+        }
+    }
+    walk(&tool.name, &schema);
+}
+
+#[tokio::test]
+async fn tools_come_from_the_declarations() {
+    let mock = Mock::start(&[]);
+    let client = connect(&mock, &[]).await;
+    let tools = client.list_all_tools().await.unwrap();
+    for tool in &tools {
+        assert_valid_schema(tool);
+        assert!(tool.description.as_ref().is_some_and(|d| !d.is_empty()));
+    }
+    let names: Vec<&str> = tools.iter().map(|tool| tool.name.as_ref()).collect();
+    for endpoint in twill_api::all_endpoints() {
+        let excluded = ["stream_job_logs", "teleport_claude"].contains(&endpoint.name());
+        assert_eq!(
+            names.contains(&endpoint.name()),
+            !excluded,
+            "{}: a tool unless deliberately excluded",
+            endpoint.name()
+        );
+    }
+    assert!(names.contains(&"wait_for_job") && names.contains(&"start_task_and_wait"));
+
+    let annotations = |name: &str| {
+        tools
+            .iter()
+            .find(|tool| tool.name == name)
+            .and_then(|tool| tool.annotations.clone())
+            .unwrap()
+    };
+    assert_eq!(annotations("get_task").read_only_hint, Some(true));
+    for destructive in [
+        "cancel_task",
+        "archive_task",
+        "cancel_job",
+        "delete_scheduled_task",
+    ] {
+        assert_eq!(
+            annotations(destructive).destructive_hint,
+            Some(true),
+            "{destructive}"
+        );
+    }
+    assert_eq!(annotations("send_message").destructive_hint, Some(false));
+
+    let create = tools
+        .iter()
+        .find(|tool| tool.name == "create_task")
+        .unwrap();
+    let body = &create.input_schema["properties"]["body"];
+    assert_eq!(body["properties"]["command"]["type"], "string", "{body}");
+    assert!(
+        body["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("command"))
+    );
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn create_send_and_wait_end_to_end() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    let client = connect(&mock, &[]).await;
+
+    let created = call(
+        &client,
+        "create_task",
+        json!({ "body": { "command": "Add a dark mode toggle" } }),
+    )
+    .await;
+    assert!(!is_error(&created), "{}", text(&created));
+    let task = structured(&created)["task"]["slug"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        structured(&created)["task"]["url"],
+        format!("https://twill.ai/tasks/{task}")
+    );
+
+    let sent = call(
+        &client,
+        "send_message",
+        json!({ "taskIdOrSlug": task, "body": { "message": "Use CSS variables" } }),
+    )
+    .await;
+    let job = structured(&sent)["job"]["id"].as_str().unwrap().to_owned();
+
+    let waited = call(
+        &client,
+        "wait_for_job",
+        json!({ "jobId": job, "taskIdOrSlug": task }),
+    )
+    .await;
+    assert!(!is_error(&waited), "{}", text(&waited));
+    let waited = structured(&waited);
+    assert_eq!(waited["outcome"], "completed");
+    assert_eq!(waited["finalAnswer"], "Done: Use CSS variables");
+    assert!(waited["latestEvents"].as_array().unwrap().len() <= 20);
+
+    let started = call(
+        &client,
+        "start_task_and_wait",
+        json!({ "task": { "command": "Bump the MSRV" }, "timeoutSeconds": 30 }),
+    )
+    .await;
+    assert!(!is_error(&started), "{}", text(&started));
+    assert_eq!(structured(&started)["outcome"], "completed");
+    assert_eq!(structured(&started)["finalAnswer"], "Done: Bump the MSRV");
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn errors_are_tool_results_naming_what_is_wrong() {
+    let mock = Mock::start(&["--rate-limit", "6"]);
+    let client = connect(&mock, &[]).await;
+
+    let invalid = call(&client, "create_task", json!({ "body": { "command": "" } })).await;
+    assert!(is_error(&invalid));
+    let detail = structured(&invalid);
+    assert_eq!(detail["status"], 400);
+    assert_eq!(detail["issues"][0]["field"], "command", "{detail}");
+
+    let missing = call(
+        &client,
+        "get_task",
+        json!({ "taskIdOrSlug": "no-such-task" }),
+    )
+    .await;
+    assert!(is_error(&missing));
+    assert_eq!(structured(&missing)["status"], 404);
+    assert_eq!(structured(&missing)["code"], "not_found");
+
+    let unknown = call(&client, "get_task", json!({ "task": "x" })).await;
+    assert!(is_error(&unknown));
+    assert!(text(&unknown).contains("`task`"), "{}", text(&unknown));
+
+    let without = call(&client, "get_task", json!({})).await;
+    assert!(is_error(&without));
+    assert!(
+        text(&without).contains("taskIdOrSlug"),
+        "{}",
+        text(&without)
+    );
+
+    // The limit is 6 a minute, and 2 calls were counted above (the two
+    // refused locally sent nothing): the 5th call after those is refused,
+    // with the wait, not waited out inside the tool call.
+    let mut limited = None;
+    for _ in 0..6 {
+        let result = call(&client, "list_tasks", json!({})).await;
+        if is_error(&result) {
+            limited = Some(result);
+            break;
+        }
+    }
+    let limited = limited.expect("a 429");
+    assert_eq!(structured(&limited)["status"], 429);
+    assert!(structured(&limited)["retryAfterSeconds"].as_u64().unwrap() > 5);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn read_only_serves_only_the_tools_that_read() {
+    let mock = Mock::start(&[]);
+    let client = connect(&mock, &["--read-only"]).await;
+    let tools = client.list_all_tools().await.unwrap();
+    assert!(!tools.is_empty());
+    for tool in &tools {
+        assert_eq!(
+            tool.annotations.as_ref().and_then(|a| a.read_only_hint),
+            Some(true),
+            "{}",
+            tool.name
+        );
+    }
+    assert!(tools.iter().any(|tool| tool.name == "wait_for_job"));
+    let refused = call(
+        &client,
+        "create_task",
+        json!({ "body": { "command": "x" } }),
+    )
+    .await;
+    assert!(is_error(&refused));
+    assert!(text(&refused).contains("read-only"), "{}", text(&refused));
+    let listed = call(&client, "list_tasks", json!({})).await;
+    assert!(!is_error(&listed));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_key_is_in_no_tool_result() {
+    let mock = Mock::start(&[]);
+    let client = connect(&mock, &[]).await;
+    let mut seen = String::new();
+    for (tool, arguments) in [
+        ("me", json!({})),
+        ("get_task", json!({ "taskIdOrSlug": "nope" })),
+        ("create_task", json!({ "body": {} })),
+    ] {
+        let result = call(&client, tool, arguments).await;
+        seen.push_str(&serde_json::to_string(&result).unwrap());
+    }
+    assert!(!seen.contains(&mock.key), "{seen}");
+    client.cancel().await.unwrap();
+}
