@@ -82,6 +82,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Mock(args) = cli.command {
         return runtime.block_on(mock(args));
     }
+    if matches!(cli.command, Command::Mcp { .. }) && cli.global.api_key_stdin {
+        return Err(Failure::Usage(
+            "twill mcp speaks on standard input: give the key with TWILL_API_KEY or --api-key-file"
+                .to_owned(),
+        ));
+    }
     let (client, masked_key) = client(&cli)?;
     if let Command::Mcp { read_only } = cli.command {
         return runtime.block_on(mcp::serve(client, read_only));

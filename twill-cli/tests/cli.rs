@@ -153,6 +153,9 @@ fn exit_codes() {
     let (code, _, err) = stdout_of(twill().args(["tasks", "list"]));
     assert_eq!(code, 2);
     assert!(err.contains("TWILL_API_KEY"), "{err}");
+    let (code, _, err) = stdout_of(mock.twill().args(["mcp", "--api-key-stdin"]));
+    assert_eq!(code, 2);
+    assert!(err.contains("standard input"), "{err}");
     // 3: network.
     let (code, _, err) = stdout_of(
         twill()
