@@ -183,8 +183,17 @@ fn inside(path: &str) -> Option<PathBuf> {
     (!normal.as_os_str().is_empty()).then_some(normal)
 }
 
+/// Whether an entry is the directory itself (`./`), which is skipped.
+fn is_root(entry: &Entry<'_>) -> bool {
+    matches!(entry, Entry::Directory { path } if !path.starts_with('/')
+        && Path::new(path).components().all(|c| c == Component::CurDir))
+}
+
 /// Why an entry is refused, if it is.
 fn refusal(entry: &Entry<'_>, links: &[PathBuf]) -> Option<String> {
+    if is_root(entry) {
+        return None;
+    }
     let Some(path) = inside(entry.path()) else {
         return Some("its path is absolute or leads out with `..`".to_owned());
     };
@@ -304,6 +313,7 @@ mod tests {
     fn a_session_archive_unpacks() {
         let dir = scratch("ok");
         let archive = tar(&[
+            ("./", b'5', "", b""),
             (".claude/", b'5', "", b""),
             (".claude/session.jsonl", b'0', "", b"{}\n"),
             ("README.txt", b'0', "", b"hello"),
