@@ -251,7 +251,9 @@ impl RawResponse {
     async fn take_bytes(&mut self) -> Result<Bytes, Error> {
         match &mut self.body {
             Body::Read(body) => Ok(body.take().unwrap_or_default()),
-            Body::Unread(inner) => match read_body(inner, self.limits.body).await {
+            // Boxed: a body is read here only for streams and hand-built
+            // responses; the usual call has read it already.
+            Body::Unread(inner) => match Box::pin(read_body(inner, self.limits.body)).await {
                 Ok(body) => Ok(body),
                 Err(BodyFailure::TooLarge) => {
                     Err(Error::ResponseTooLarge(self.too_large(self.limits.body)))

@@ -59,7 +59,7 @@ pub(super) enum Outcome {
 pub(super) async fn execute(
     client: &Client,
     endpoint: &'static Endpoint,
-    request: Prepared,
+    request: &Prepared,
 ) -> Result<Outcome, Error> {
     let span = tracing::debug_span!(
         "twill_api::call",
@@ -101,7 +101,7 @@ struct Deadline {
 async fn send_with_retries(
     client: &Client,
     endpoint: &'static Endpoint,
-    prepared: Prepared,
+    prepared: &Prepared,
     span: &Span,
 ) -> Result<Outcome, Error> {
     let policy = client.retry_policy();
@@ -111,7 +111,7 @@ async fn send_with_retries(
     // that stops the next.
     let mut acted = false;
     loop {
-        let ended = match send_once(client, endpoint, &prepared, attempt).await {
+        let ended = match send_once(client, endpoint, prepared, attempt).await {
             Ended::Stopped(error) => Ended::Stopped(error.after(attempt - 1, acted)),
             ended => ended,
         };
@@ -124,12 +124,21 @@ async fn send_with_retries(
             tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
             acted |= verdict.may_have_acted;
             drop(ended);
-            tokio::time::sleep(delay).await;
+            // Boxed: a wait happens only on a retry, and the call's future
+            // should not carry a timer's room on every call.
+            Box::pin(tokio::time::sleep(delay)).await;
             attempt += 1;
             continue;
         }
         let (method, record) = (&prepared.method, Record { span, started });
-        return read_final(ended, method, attempt, record).await;
+        return match finish(ended, attempt, &record) {
+            Final::Done(outcome) => outcome,
+            // Boxed: reading a refusal's body is the rare path, and its
+            // state would otherwise make every call's future larger.
+            Final::ReadBody(response, deadline) => {
+                Box::pin(read_failure(response, deadline, method, attempt)).await
+            }
+        };
     }
 }
 
@@ -203,9 +212,12 @@ async fn send_once(
         at: tokio::time::Instant::now() + timeout,
         timeout,
     });
-    let result = match client.http() {
-        Ok(http) => within(deadline, http.execute(request)).await,
-        Err(cause) => Err(cause),
+    let result = match (client.http(), deadline) {
+        (Ok(http), None) => http.execute(request).await.map_err(TransportCause::Http),
+        // Boxed: only streaming calls have a deadline here, and its timer
+        // would otherwise take room in every call's future.
+        (Ok(http), deadline) => Box::pin(within(deadline, http.execute(request))).await,
+        (Err(cause), _) => Err(cause),
     };
     let latency = sent.elapsed();
     let latency_ms = latency.as_millis() as u64;
@@ -286,35 +298,50 @@ async fn within<T>(
     }
 }
 
-/// Stage 4: the call's result from its last attempt; a failure body is
-/// read here, and only here, so retried failures are dropped unread.
-async fn read_final(
-    ended: Ended,
-    method: &reqwest::Method,
-    attempts: u32,
-    record: Record<'_>,
-) -> Result<Outcome, Error> {
-    let (mut response, deadline) = match ended {
+/// Stage 4: the call's result from its last attempt, or the refusal whose
+/// body is still to be read (only here, so retried failures are dropped
+/// unread).
+fn finish(ended: Ended, attempts: u32, record: &Record<'_>) -> Final {
+    Final::Done(match ended {
         Ended::Done(result) => {
             let status = match &result {
                 Ok(response) => response.status(),
                 Err(error) => error.status().unwrap_or_default(),
             };
             record.done(attempts, Some(status.as_u16()));
-            return result.map(Outcome::Success);
+            result.map(Outcome::Success)
         }
         Ended::Failed(error) => {
             record.done(attempts, error.status().map(|status| status.as_u16()));
-            return Err(Error::Transport(error));
+            Err(Error::Transport(error))
         }
         Ended::Stopped(error) => {
             record.done(attempts - 1, None);
-            return Err(Error::Hook(Box::new(error)));
+            Err(Error::Hook(Box::new(error)))
         }
-        Ended::Refused(response, deadline) => (response, deadline),
-    };
+        Ended::Refused(response, deadline) => {
+            record.done(attempts, Some(response.status().as_u16()));
+            return Final::ReadBody(response, deadline);
+        }
+    })
+}
+
+/// What the last attempt leaves to do.
+enum Final {
+    /// Nothing: the call's result.
+    Done(Result<Outcome, Error>),
+    /// Read the refusal's body.
+    ReadBody(reqwest::Response, Option<Deadline>),
+}
+
+/// Reads a refusal's body, up to [`ERROR_BODY_LIMIT`], for its error.
+async fn read_failure(
+    mut response: reqwest::Response,
+    deadline: Option<Deadline>,
+    method: &reqwest::Method,
+    attempts: u32,
+) -> Result<Outcome, Error> {
     let status = response.status();
-    record.done(attempts, Some(status.as_u16()));
     let headers = std::mem::take(response.headers_mut());
     let mut body = Vec::new();
     while body.len() < ERROR_BODY_LIMIT {
@@ -336,6 +363,7 @@ async fn read_final(
         attempts,
     }))
 }
+
 /// The call's span, to complete when the call ends.
 struct Record<'a> {
     span: &'a Span,

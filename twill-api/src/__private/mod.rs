@@ -166,7 +166,8 @@ impl<'a> Call<'a> {
         let endpoint = self.endpoint;
         let request = self.into_request(T::ACCEPT);
         async move {
-            match execute(client, endpoint, request?).await? {
+            let request = request?;
+            match execute(client, endpoint, &request).await? {
                 Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
                 Outcome::Failure(response) => Err(E::from_response(response)),
             }
@@ -179,7 +180,8 @@ impl<'a> Call<'a> {
     pub(crate) async fn send_raw(self, accept: &'static str) -> Result<RawResponse, Error> {
         let client = self.client;
         let endpoint = self.endpoint;
-        match execute(client, endpoint, self.into_request(accept)?).await? {
+        let request = self.into_request(accept)?;
+        match execute(client, endpoint, &request).await? {
             Outcome::Success(response) => Ok(response),
             Outcome::Failure(response) => Err(Error::from_response(response)),
         }
