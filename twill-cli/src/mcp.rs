@@ -53,7 +53,11 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// Serves MCP on standard input and output until the client leaves.
 pub async fn serve(client: Client, read_only: bool) -> Result<(), Failure> {
     let client = client.with_retry_policy(RetryPolicy::default().max_retry_after(MAX_RETRY_AFTER));
-    let server = TwillMcp { client, read_only };
+    let server = TwillMcp {
+        client,
+        read_only,
+        tools: tools(read_only),
+    };
     let running = server
         .serve(rmcp::transport::stdio())
         .await
@@ -65,10 +69,12 @@ pub async fn serve(client: Client, read_only: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The server: a client, and whether only read-only tools are served.
+/// The server: a client, and the tools it serves (built once: each holds
+/// its JSON Schema).
 pub struct TwillMcp {
     client: Client,
     read_only: bool,
+    tools: Vec<Tool>,
 }
 
 impl ServerHandler for TwillMcp {
@@ -88,7 +94,7 @@ impl ServerHandler for TwillMcp {
         _: Option<PaginatedRequestParams>,
         _: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(tools(self.read_only)))
+        Ok(ListToolsResult::with_all_items(self.tools.clone()))
     }
 
     async fn call_tool(
@@ -103,7 +109,7 @@ impl ServerHandler for TwillMcp {
 
 impl TwillMcp {
     async fn call(&self, name: &str, arguments: &JsonObject) -> CallToolResult {
-        let allowed = tools(self.read_only).iter().any(|tool| tool.name == name);
+        let allowed = self.tools.iter().any(|tool| tool.name == name);
         if !allowed {
             return refusal(format!(
                 "no tool `{name}`{}",
