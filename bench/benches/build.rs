@@ -304,7 +304,10 @@ fn rebuilds(workspace: &Path) {
     text.push_str(OPTIMISED_MACRO_PROFILE);
     std::fs::write(&manifest, text).expect("write");
     cargo(&root, &["build", "-q", "--workspace"]);
-    rebuild_ratio(&root, "dev profile, the macro crates at opt-level 3 as the README suggests");
+    rebuild_ratio(
+        &root,
+        "dev profile, the macro crates at opt-level 3 as the README suggests",
+    );
 }
 
 /// Median rebuild times of both crates after an edit, and their ratio.
