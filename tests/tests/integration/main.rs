@@ -5,6 +5,7 @@
 mod all_endpoints_wire;
 mod cut_short;
 mod downstream;
+mod dynamic_call;
 mod endpoint_table;
 mod errors;
 mod futures;
