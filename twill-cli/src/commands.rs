@@ -90,16 +90,26 @@ impl Session {
     /// rendered by `human`.
     fn show<T: DeserializeOwned>(&self, raw: &[u8], human: impl FnOnce(T)) -> Result<(), Failure> {
         match self.output.form {
+            Form::Human => human(decode(raw)?),
+            _ => self.print(raw, || {})?,
+        }
+        Ok(())
+    }
+
+    /// Prints `raw` in a JSON form, or runs `human`, for an answer the
+    /// caller has decoded already.
+    fn print(&self, raw: &[u8], human: impl FnOnce()) -> Result<(), Failure> {
+        match self.output.form {
             Form::Json => self.output.json(raw),
             Form::Jsonl => self.output.json_line(&decode::<Value>(raw)?),
-            Form::Human => human(decode(raw)?),
+            Form::Human => human(),
         }
         Ok(())
     }
 
     /// For actions: the JSON in the JSON forms, `message` otherwise.
     fn done(&self, raw: &[u8], message: &str) -> Result<(), Failure> {
-        self.show::<Value>(raw, |_| self.output.line(message))
+        self.print(raw, || self.output.line(message))
     }
 
     async fn auth_status(&self) -> Result<(), Failure> {
@@ -124,7 +134,7 @@ impl Session {
     async fn repos(&self) -> Result<(), Failure> {
         let raw = self.call("list_repositories", Arguments::new()).await?;
         if self.output.form == Form::Jsonl {
-            return self.lines_of(&raw, "repositories");
+            return self.lines_of(&decode(&raw)?, "repositories");
         }
         self.show::<RepositoryList>(&raw, |list| {
             let rows = list
@@ -144,8 +154,7 @@ impl Session {
     }
 
     /// `--jsonl` for a list: each item of `field`, a line each.
-    fn lines_of(&self, raw: &[u8], field: &str) -> Result<(), Failure> {
-        let page: Value = decode(raw)?;
+    fn lines_of(&self, page: &Value, field: &str) -> Result<(), Failure> {
         for item in page
             .get(field)
             .and_then(Value::as_array)
@@ -213,7 +222,7 @@ impl Session {
                     .call("create_task", Arguments::new().body(to_json(&request)?))
                     .await?;
                 let created: twill_api::CreateTaskResponse = decode(&raw)?;
-                self.show::<Value>(&raw, |_| {
+                self.print(&raw, || {
                     self.output.line(&format!(
                         "created {}: {}",
                         created.task.slug, created.task.url
@@ -246,7 +255,7 @@ impl Session {
                     .body(to_json(&request)?);
                 let raw = self.call("send_message", arguments).await?;
                 let sent: twill_api::SendMessageResponse = decode(&raw)?;
-                self.show::<Value>(&raw, |_| {
+                self.print(&raw, || {
                     self.output.line(&format!(
                         "job {} {} on {task}",
                         sent.job.id, sent.job.status
@@ -286,7 +295,7 @@ impl Session {
                     .call("approve_plan", Arguments::new().arg("taskIdOrSlug", &task))
                     .await?;
                 let approved: twill_api::ApprovePlanResponse = decode(&raw)?;
-                self.show::<Value>(&raw, |_| {
+                self.print(&raw, || {
                     self.output.line(&format!(
                         "plan approved; job {} {}",
                         approved.job.id, approved.job.status
@@ -376,16 +385,22 @@ impl Session {
                 page_arguments = page_arguments.arg("cursor", cursor);
             }
             let raw = self.call(name, page_arguments).await?;
-            match self.output.form {
-                Form::Json => self.output.json(&raw),
-                Form::Jsonl => self.lines_of(&raw, field)?,
-                Form::Human => human(decode(&raw)?),
-            }
+            // Parsed once: the cursor, the items for --jsonl, the typed
+            // page for reading.
             let page: Value = decode(&raw)?;
             cursor = page
                 .get("nextCursor")
                 .and_then(Value::as_str)
                 .map(str::to_owned);
+            match self.output.form {
+                Form::Json => self.output.json(&raw),
+                Form::Jsonl => self.lines_of(&page, field)?,
+                Form::Human => {
+                    human(serde_json::from_value(page).map_err(|error| {
+                        Failure::Local(format!("cannot read the answer: {error}"))
+                    })?)
+                }
+            }
             match &cursor {
                 Some(next) if all => {
                     if !seen.insert(next.clone()) {
@@ -469,7 +484,7 @@ impl Session {
             ScheduleCommand::List => {
                 let raw = self.call("list_scheduled_tasks", Arguments::new()).await?;
                 if self.output.form == Form::Jsonl {
-                    return self.lines_of(&raw, "scheduledTasks");
+                    return self.lines_of(&decode(&raw)?, "scheduledTasks");
                 }
                 self.show::<ScheduledTaskList>(&raw, |list| {
                     let rows = list
