@@ -3,61 +3,18 @@
 //! refuses bad arguments before any I/O, naming the accepted ones.
 
 use serde_json::json;
-use twill_api::prelude::*;
-use twill_api::{
-    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error,
-    InputProblem, ParamRole, SendMessageRequest, UpdateScheduledTaskRequest,
-};
+use twill_api::{Arguments, Endpoint, Error, InputProblem, ParamRole};
 use twill_tests::{Canned, Recorded, Recorder};
 
-/// Calls the typed method of `name` with fixed arguments.
-async fn typed(client: &Client, name: &str) {
-    let create_task = CreateTaskRequest::new("do it");
-    let message = SendMessageRequest::new("hi");
-    let schedule = CreateScheduledTaskRequest::new("Nightly", "Run the tests", "0 3 * * *");
-    let update = UpdateScheduledTaskRequest::new().title("Nightly run");
-    let _ = match name {
-        "me" => client.me().await.map(drop),
-        "list_repositories" => client.list_repositories().await.map(drop),
-        "create_task" => client.create_task(&create_task).await.map(drop),
-        "get_task" => client.get_task("task 1/ü").await.map(drop),
-        "send_message" => client.send_message("task 1/ü", &message).await.map(drop),
-        "list_tasks" => client.list_tasks(Some(7), Some("c+/=")).await.map(drop),
-        "list_jobs" => client.list_jobs("task 1/ü", Some(7), None).await.map(drop),
-        "approve_plan" => client.approve_plan("task 1/ü").await.map(drop),
-        "cancel_task" => client.cancel_task("task 1/ü").await.map(drop),
-        "archive_task" => client.archive_task("task 1/ü").await.map(drop),
-        "teleport_claude" => client.teleport_claude("task 1/ü").await.map(drop),
-        "stream_job_logs" => client.stream_job_logs("job-1").await.map(drop),
-        "cancel_job" => client.cancel_job("job-1").await.map(drop),
-        "list_scheduled_tasks" => client.list_scheduled_tasks().await.map(drop),
-        "create_scheduled_task" => client.create_scheduled_task(&schedule).await.map(drop),
-        "get_scheduled_task" => client.get_scheduled_task("sched-1").await.map(drop),
-        "update_scheduled_task" => client
-            .update_scheduled_task("sched-1", &update)
-            .await
-            .map(drop),
-        "delete_scheduled_task" => client.delete_scheduled_task("sched-1").await.map(drop),
-        "pause_scheduled_task" => client.pause_scheduled_task("sched-1").await.map(drop),
-        "resume_scheduled_task" => client.resume_scheduled_task("sched-1").await.map(drop),
-        other => panic!("no typed call for `{other}`: add one"),
-    };
-}
+use super::metadata_matches_wire::{call as typed, values};
 
-/// The same arguments, by wire name, and the same body as JSON.
+/// The arguments [`values`] gives the typed methods, by wire name, and the
+/// same bodies as JSON.
 fn dynamic(endpoint: &Endpoint) -> Arguments {
+    let values = values();
     let mut arguments = Arguments::new();
     for param in endpoint.params() {
         arguments = match (param.role(), param.wire_name()) {
-            (ParamRole::Path, Some("taskIdOrSlug")) => arguments.arg("taskIdOrSlug", "task 1/ü"),
-            (ParamRole::Path, Some("jobId")) => arguments.arg("jobId", "job-1"),
-            (ParamRole::Path, Some("scheduledTaskId")) => {
-                arguments.arg("scheduledTaskId", "sched-1")
-            }
-            (ParamRole::Query, Some("limit")) => arguments.arg("limit", "7"),
-            (ParamRole::Query, Some("cursor")) if endpoint.name() == "list_tasks" => {
-                arguments.arg("cursor", "c+/=")
-            }
             (ParamRole::Body, _) => arguments.body(match endpoint.name() {
                 "create_task" => json!({ "command": "do it" }),
                 "send_message" => json!({ "message": "hi" }),
@@ -66,7 +23,8 @@ fn dynamic(endpoint: &Endpoint) -> Arguments {
                 }),
                 _ => json!({ "title": "Nightly run" }),
             }),
-            _ => arguments,
+            (_, Some(wire)) => arguments.arg(wire, values[param.name()]),
+            (_, None) => arguments,
         };
     }
     arguments
@@ -103,7 +61,7 @@ async fn a_call_from_metadata_sends_what_the_typed_method_sends() {
             Recorder::start(Canned::status(404)).await,
             Recorder::start(Canned::status(404)).await,
         );
-        typed(&first.client(), endpoint.name()).await;
+        let _ = typed(&first.client(), endpoint.name()).await;
         let answer = second.client().call(endpoint, &dynamic(endpoint)).await;
         assert!(
             matches!(answer, Err(Error::UnexpectedResponse(_))),

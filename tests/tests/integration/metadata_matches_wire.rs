@@ -16,7 +16,7 @@ use twill_tests::{Canned, Recorded, Recorder};
 
 /// The value each argument is given, by its Rust name, as it reads on the
 /// wire once encoded.
-fn values() -> HashMap<&'static str, &'static str> {
+pub(super) fn values() -> HashMap<&'static str, &'static str> {
     HashMap::from([
         ("task_id_or_slug", "task-1"),
         ("job_id", "job-1"),
@@ -43,7 +43,7 @@ trait Downstream {
 impl Downstream for Client {}
 
 /// Calls the endpoint named `name` with the arguments of [`values`].
-async fn call(client: &Client, name: &str) -> Result<(), Error> {
+pub(super) async fn call(client: &Client, name: &str) -> Result<(), Error> {
     let create_task = CreateTaskRequest::new("do it");
     let message = SendMessageRequest::new("hi");
     let schedule = CreateScheduledTaskRequest::new("Nightly", "Run the tests", "0 3 * * *");
