@@ -1,70 +1,93 @@
 //! Turns a [`Model`] into code. Nothing here can fail: every check ran
 //! before.
 
-use proc_macro2::{Ident, Span, TokenStream};
+use std::fmt::Write as _;
+
+use proc_macro2::{Delimiter, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, Generics, Meta, TraitItemFn};
 
+use crate::code::Code;
 use crate::model::{Model, ParamRole, PathStep};
 use crate::text::{self, TypeScan};
 
 /// The method with its default body, which hands `endpoint` (an expression
 /// of type `&'static twill_api::Endpoint`) to the client.
 pub(crate) fn method(func: &TraitItemFn, model: &Model, endpoint: TokenStream) -> TokenStream {
-    let attrs = with_doc_line(&func.attrs, &model.doc_line());
     let sig = &func.sig;
-    let ident = &sig.ident;
-    let generics = &sig.generics;
-    let predicates = generics.where_clause.iter().flat_map(|w| &w.predicates);
-    let inputs = &sig.inputs;
     let output = &model.output;
+    let mut code = Code::default();
+    code.tokens(with_doc_line(&func.attrs, &model.doc_line()))
+        .text("fn ")
+        .tokens(&sig.ident)
+        .tokens(&sig.generics)
+        .group(Delimiter::Parenthesis, tokens(&sig.inputs))
+        .text("-> impl ::core::future::Future<Output = ")
+        .tokens(output)
+        .text("> + ::core::marker::Send where ");
+    for predicate in sig.generics.where_clause.iter().flat_map(|w| &w.predicates) {
+        code.tokens(predicate).text(",");
+    }
+    code.text("Self: ::twill_api::AsClient");
 
+    let mut arguments = Code::default();
+    arguments
+        .text("::twill_api::AsClient::as_client(self),")
+        .tokens(endpoint);
+    let mut body = Code::default();
+    body.text("::twill_api::__private::Call::new")
+        .group(Delimiter::Parenthesis, arguments);
     // Each call is spanned at its argument, so that a type that cannot be
     // sent (say, a body that is not `Serialize`) is reported there.
-    let path = model.path.iter().map(|step| match step {
-        PathStep::Literal(text) => quote!(.literal(#text)),
-        PathStep::Segment { placeholder, param } => {
-            let arg = &model.params[*param].ident;
-            quote_spanned!(arg.span()=> .segment(#placeholder, &#arg))
+    for step in &model.path {
+        match step {
+            PathStep::Literal(text) => _ = write!(body, ".literal({text:?})"),
+            PathStep::Segment { placeholder, param } => {
+                let arg = &model.params[*param].ident;
+                body.tokens(quote_spanned!(arg.span()=> .segment(#placeholder, &#arg)));
+            }
         }
-    });
+    }
     // The runtime sends queries, then headers, then the body, whatever the
     // order of the arguments.
-    let (mut queries, mut headers, mut body) = (Vec::new(), Vec::new(), Vec::new());
-    for param in &model.params {
-        let arg = &param.ident;
-        match &param.role {
-            ParamRole::Path(_) => {}
-            ParamRole::Query(name) => {
-                queries.push(quote_spanned!(arg.span()=> .query(#name, &#arg)));
+    for role in [Role::Query, Role::Header, Role::Body] {
+        for param in &model.params {
+            let arg = &param.ident;
+            match (&param.role, role) {
+                (ParamRole::Query(name), Role::Query) => {
+                    body.tokens(quote_spanned!(arg.span()=> .query(#name, &#arg)));
+                }
+                (ParamRole::Header(name), Role::Header) => {
+                    body.tokens(quote_spanned!(arg.span()=> .header(#name, &#arg)));
+                }
+                (ParamRole::Body, Role::Body) => {
+                    body.tokens(quote_spanned!(arg.span()=> .json(&#arg)));
+                }
+                _ => {}
             }
-            ParamRole::Header(name) => {
-                headers.push(quote_spanned!(arg.span()=> .header(#name, &#arg)));
-            }
-            ParamRole::Body => body.push(quote_spanned!(arg.span()=> .json(&#arg))),
         }
     }
-    let empty_object = model.empty_object_body.then(|| quote!(.empty_object()));
-    let send = quote_spanned!(output.span()=> .send());
+    if model.empty_object_body {
+        body.text(".empty_object()");
+    }
+    body.tokens(quote_spanned!(output.span()=> .send()));
+    code.group(Delimiter::Brace, body);
+    code.into_tokens()
+}
 
-    quote! {
-        #attrs
-        fn #ident #generics (#inputs)
-            -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
-        where
-            #(#predicates,)*
-            Self: ::twill_api::AsClient,
-        {
-            ::twill_api::__private::Call::new(::twill_api::AsClient::as_client(self), #endpoint)
-            #(#path)*
-            #(#queries)*
-            #(#headers)*
-            #(#body)*
-            #empty_object
-            #send
-        }
-    }
+/// The roles in the order the runtime sends them.
+#[derive(Clone, Copy)]
+enum Role {
+    Query,
+    Header,
+    Body,
+}
+
+fn tokens(inner: impl ToTokens) -> Code {
+    let mut code = Code::default();
+    code.tokens(inner);
+    code
 }
 
 /// The endpoint of a method in a trait without `#[endpoints]`, built in its
@@ -81,16 +104,19 @@ pub(crate) fn standalone_endpoint(model: &Model, generics: &Generics) -> TokenSt
         .chain(generics.const_params().map(|param| param.ident.to_string()))
         .chain(["Self".to_owned()])
         .collect();
+    let mut code = Code::default();
     if success.first_of(&generic_names).is_some() {
-        let value = endpoint_value(model, Nesting::InlineConst, &success);
-        quote!(const { &#value })
+        code.text("const { &")
+            .tokens(endpoint_value(model, Nesting::InlineConst, &success))
+            .text("}");
     } else {
-        let value = endpoint_value(model, Nesting::ConstItem, &success);
-        quote!({
-            const ENDPOINT: ::twill_api::Endpoint = #value;
-            &ENDPOINT
-        })
+        code.text("const ENDPOINT: ::twill_api::Endpoint = ")
+            .tokens(endpoint_value(model, Nesting::ConstItem, &success))
+            .text("; &ENDPOINT");
     }
+    let mut block = Code::default();
+    block.group(Delimiter::Brace, code);
+    block.into_tokens()
 }
 
 /// Where an `Endpoint` value is built.
@@ -106,57 +132,69 @@ pub(crate) enum Nesting {
 
 /// The `twill_api::Endpoint` value of the model, a constant expression.
 pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan) -> TokenStream {
-    let name = &model.name;
-    let method = Ident::new(model.method.variant(), Span::call_site());
-    let template = &model.template;
-    let summary = &model.summary;
-    let params = model.params.iter().map(|param| {
+    let mut code = Code::default();
+    _ = write!(
+        code,
+        "::twill_api::Endpoint::new({:?}, ::twill_api::HttpMethod::{}, {:?})",
+        model.name,
+        model.method.variant(),
+        model.template
+    );
+    if model.declared_idempotent {
+        code.text(".idempotent()");
+    }
+    if let Some(name) = &model.trait_name {
+        _ = write!(code, ".in_trait({name:?})");
+    }
+    _ = write!(code, ".with_summary({:?})", model.summary);
+    // Only where needed: each `const` block is one more body to evaluate,
+    // and a crate of 200 endpoints rebuilds measurably slower with them.
+    code.text(match nesting {
+        Nesting::ConstItem => ".with_params(&[",
+        Nesting::InlineConst => ".with_params(const { &[",
+    });
+    for param in &model.params {
         let name = param.ident.to_string();
         let name = name.trim_start_matches("r#");
         let ty = text::type_text(&param.ty);
         let optional = param.optional;
-        match &param.role {
-            ParamRole::Path(wire) => quote!(::twill_api::Param::path(#name, #wire, #ty)),
-            ParamRole::Query(wire) => {
-                quote!(::twill_api::Param::query(#name, #wire, #ty, #optional))
+        _ = match &param.role {
+            ParamRole::Path(wire) => {
+                write!(
+                    code,
+                    "::twill_api::Param::path({name:?}, {wire:?}, {ty:?}),"
+                )
             }
-            ParamRole::Header(wire) => {
-                quote!(::twill_api::Param::header(#name, #wire, #ty, #optional))
-            }
-            ParamRole::Body => quote!(::twill_api::Param::body(#name, #ty)),
-        }
+            ParamRole::Query(wire) => write!(
+                code,
+                "::twill_api::Param::query({name:?}, {wire:?}, {ty:?}, {optional}),"
+            ),
+            ParamRole::Header(wire) => write!(
+                code,
+                "::twill_api::Param::header({name:?}, {wire:?}, {ty:?}, {optional}),"
+            ),
+            ParamRole::Body => write!(code, "::twill_api::Param::body({name:?}, {ty:?}),"),
+        };
+    }
+    code.text(match nesting {
+        Nesting::ConstItem => "])",
+        Nesting::InlineConst => "] })",
     });
-    let params = quote!(&[#(#params),*]);
-    // Only where needed: each `const` block is one more body to evaluate,
-    // and a crate of 200 endpoints rebuilds measurably slower with them.
-    let params = match nesting {
-        Nesting::ConstItem => params,
-        Nesting::InlineConst => quote!(const { #params }),
-    };
-    let success_text = &success.text;
+    if model.empty_object_body {
+        code.text(".with_empty_object_body()");
+    }
     // Spanned at the user's success type, so that a type that cannot be
     // decoded is reported there.
-    let success = success.static_tokens();
+    let success_tokens = success.static_tokens();
     let streaming = quote_spanned!(model.success.span()=>
-        <#success as ::twill_api::FromResponse>::STREAMING
+        <#success_tokens as ::twill_api::FromResponse>::STREAMING
     );
-    let idempotent = model.declared_idempotent.then(|| quote!(.idempotent()));
-    let in_trait = model
-        .trait_name
-        .as_ref()
-        .map(|name| quote!(.in_trait(#name)));
-    let empty_object = model
-        .empty_object_body
-        .then(|| quote!(.with_empty_object_body()));
-    quote! {
-        ::twill_api::Endpoint::new(#name, ::twill_api::HttpMethod::#method, #template)
-            #idempotent
-            #in_trait
-            .with_summary(#summary)
-            .with_params(#params)
-            #empty_object
-            .with_success_type(#success_text, #streaming)
-    }
+    let mut arguments = Code::default();
+    _ = write!(arguments, "{:?},", success.text);
+    arguments.tokens(streaming);
+    code.text(".with_success_type")
+        .group(Delimiter::Parenthesis, arguments);
+    code.into_tokens()
 }
 
 /// The method as declared, with a body that only type-checks: implementors

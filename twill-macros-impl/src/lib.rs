@@ -29,8 +29,12 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+// Only to hand text to the compiler's lexer directly (see `code`).
+extern crate proc_macro;
+
 mod attr;
 mod check;
+mod code;
 mod errors;
 mod expand;
 mod model;
