@@ -5,11 +5,13 @@
 
 use std::collections::HashSet;
 
+use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
-use syn::{Attribute, Error, Expr, ExprLit, Generics, Lit, Meta, Type};
+use syn::{Error, Generics};
 
 use crate::attr::{EndpointAttr, HttpMethod, Options};
 use crate::errors::{Errors, both, silent};
+use crate::method::Attr;
 use crate::model::{Model, Param, ParamRole, PathStep};
 use crate::signature::{Arg, Marker, Role, Signature};
 use crate::suggest;
@@ -22,7 +24,7 @@ pub(crate) struct Context<'a> {
     pub(crate) trait_name: Option<String>,
     /// The method's name, attributes and generics.
     pub(crate) ident: &'a syn::Ident,
-    pub(crate) attrs: &'a [Attribute],
+    pub(crate) attrs: &'a [Attr],
     pub(crate) generics: &'a Generics,
 }
 
@@ -307,7 +309,11 @@ fn idempotent_only_where_it_says_something(
 /// method's own type parameters: the metadata is the trait's `ENDPOINTS`
 /// constant, where they are not in scope, and it asks the success type
 /// whether the call streams.
-fn listed_success_type_is_not_generic(success: &Type, generics: &Generics, errors: &mut Errors) {
+fn listed_success_type_is_not_generic(
+    success: &TokenStream,
+    generics: &Generics,
+    errors: &mut Errors,
+) {
     let own: Vec<String> = generics
         .type_params()
         .map(|param| param.ident.to_string())
@@ -332,40 +338,18 @@ fn name_of(arg: &Arg) -> String {
 
 /// `Option<..>` by its last path segment, as the runtime's
 /// `OptionalParamValue` treats it.
-fn is_option(ty: &Type) -> bool {
-    match ty {
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == "Option"),
-        Type::Group(group) => is_option(&group.elem),
-        Type::Paren(paren) => is_option(&paren.elem),
-        _ => false,
-    }
+fn is_option(ty: &TokenStream) -> bool {
+    text::is_path_to(ty, "Option")
 }
 
 /// The first paragraph of the doc comment, its lines joined by spaces.
 /// Docs that are not literals (`#[doc = include_str!(..)]`) are skipped.
-pub(crate) fn summary(attrs: &[Attribute]) -> String {
+pub(crate) fn summary(attrs: &[Attr]) -> String {
     let mut words: Vec<String> = Vec::new();
-    for attr in attrs {
-        let Meta::NameValue(doc) = &attr.meta else {
-            continue;
-        };
-        if !doc.path.is_ident("doc") {
-            continue;
-        }
-        let Expr::Lit(ExprLit {
-            lit: Lit::Str(text),
-            ..
-        }) = &doc.value
-        else {
-            continue;
-        };
+    for text in attrs.iter().filter_map(Attr::doc_text) {
         // `split`, not `lines`: a blank `///` is an empty string, which has
         // no lines but is a paragraph break.
-        for line in text.value().split('\n') {
+        for line in text.split('\n') {
             let line = line.trim();
             if line.is_empty() {
                 if !words.is_empty() {

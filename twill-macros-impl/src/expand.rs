@@ -5,28 +5,32 @@ use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{Attribute, Expr, Generics, Meta, TraitItemFn};
+use syn::Generics;
 
 use crate::code::Code;
+use crate::method::{Attr, Method};
 use crate::model::{Model, ParamRole, PathStep};
 use crate::text::{self, TypeScan};
 
 /// The method with its default body, which hands `endpoint` (an expression
 /// of type `&'static twill_api::Endpoint`) to the client.
-pub(crate) fn method(func: &TraitItemFn, model: &Model, endpoint: TokenStream) -> TokenStream {
-    let sig = &func.sig;
+pub(crate) fn method(func: &Method, model: &Model, endpoint: TokenStream) -> TokenStream {
     let output = &model.output;
     let mut code = Code::default();
     code.tokens(with_doc_line(&func.attrs, &model.doc_line()))
         .text("fn ")
-        .tokens(&sig.ident)
-        .tokens(&sig.generics)
-        .group(Delimiter::Parenthesis, tokens(&sig.inputs))
+        .tokens(&func.ident)
+        .tokens(&func.generics)
+        .group(Delimiter::Parenthesis, tokens(func.inputs_tokens()))
         .text("-> impl ::core::future::Future<Output = ")
         .tokens(output)
         .text("> + ::core::marker::Send where ");
-    for predicate in sig.generics.where_clause.iter().flat_map(|w| &w.predicates) {
+    for predicate in func
+        .generics
+        .where_clause
+        .iter()
+        .flat_map(|w| &w.predicates)
+    {
         code.tokens(predicate).text(",");
     }
     code.text("Self: ::twill_api::AsClient");
@@ -71,7 +75,7 @@ pub(crate) fn method(func: &TraitItemFn, model: &Model, endpoint: TokenStream) -
     if model.empty_object_body {
         body.text(".empty_object()");
     }
-    body.tokens(quote_spanned!(output.span()=> .send()));
+    body.tokens(quote_spanned!(text::first_span(output)=> .send()));
     code.group(Delimiter::Brace, body);
     code.into_tokens()
 }
@@ -186,7 +190,7 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
     // Spanned at the user's success type, so that a type that cannot be
     // decoded is reported there.
     let success_tokens = success.static_tokens();
-    let streaming = quote_spanned!(model.success.span()=>
+    let streaming = quote_spanned!(text::first_span(&model.success)=>
         <#success_tokens as ::twill_api::FromResponse>::STREAMING
     );
     let mut arguments = Code::default();
@@ -201,9 +205,9 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
 /// of the trait and callers of the method then compile as they would with a
 /// correct declaration, and the only errors are the declaration's own. The
 /// body never runs, since the crate does not compile.
-pub(crate) fn placeholder(func: &TraitItemFn) -> TokenStream {
+pub(crate) fn placeholder(func: &Method) -> TokenStream {
     let attrs = &func.attrs;
-    let sig = &func.sig;
+    let sig = func.signature_tokens();
     quote! {
         #(#attrs)*
         #[allow(unreachable_code, unused_variables)]
@@ -215,27 +219,15 @@ pub(crate) fn placeholder(func: &TraitItemFn) -> TokenStream {
 
 /// The attributes with `line` as a paragraph of its own after the doc
 /// comment's first paragraph (its summary), or as the whole doc comment
-/// when there is none. Written as tokens, not parsed: parsing costs each
-/// method more than the rest of its doc handling.
-fn with_doc_line(attrs: &[Attribute], line: &str) -> TokenStream {
-    let is_doc =
-        |attr: &Attribute| matches!(&attr.meta, Meta::NameValue(doc) if doc.path.is_ident("doc"));
-    let is_blank = |attr: &Attribute| match &attr.meta {
-        Meta::NameValue(doc) => match &doc.value {
-            Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(text),
-                ..
-            }) => text.value().trim().is_empty(),
-            _ => false,
-        },
-        _ => false,
-    };
+/// when there is none.
+fn with_doc_line(attrs: &[Attr], line: &str) -> TokenStream {
+    let is_blank = |attr: &Attr| attr.doc_text().is_some_and(|text| text.trim().is_empty());
     let line = format!(" {line}");
     let mut out = TokenStream::new();
     let mut inserted = false;
     let mut in_summary = false;
     for attr in attrs {
-        if !inserted && is_doc(attr) {
+        if !inserted && attr.is_doc() {
             if is_blank(attr) && in_summary {
                 out.extend(quote!(#[doc = ""] #[doc = #line]));
                 inserted = true;

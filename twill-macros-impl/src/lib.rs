@@ -5,17 +5,19 @@
 //! One declaration, one model. A declaration goes through three steps, each
 //! in its own module:
 //!
-//! 1. **Parse** (`attr`, `template`, `signature`): the attribute and the
-//!    trait method are read into a small IR that keeps the original tokens
-//!    for spans. Each part is read on its own (`syn::Result` per part), so
-//!    that one mistake does not hide the others.
+//! 1. **Parse** (`attr`, `template`, `method`, `signature`): the attribute
+//!    and the trait method are read into a small IR that keeps the original
+//!    tokens for spans. Each part is read on its own (`syn::Result` per
+//!    part), so that one mistake does not hide the others. The method is
+//!    read from its tokens rather than by `syn` (see `method`).
 //! 2. **Check** (`check`): the parts are cross-checked (placeholders
 //!    against arguments, roles against the HTTP method), each rule a named
 //!    function, every error collected; the result is the `model::Model`, or
 //!    every mistake at once.
 //! 3. **Expand** (`expand`): the model becomes the method's default body,
 //!    its `twill_api::Endpoint` value and the `METHOD /path` line of its
-//!    documentation. This step cannot fail.
+//!    documentation. This step cannot fail. Its fixed parts are written as
+//!    text for the compiler's lexer (`code`).
 //!
 //! `#[endpoints]` on a trait (`trait_walk`) runs the same steps on each of
 //! its `#[twill_endpoint]` methods, and puts their `Endpoint` values in the
@@ -37,6 +39,7 @@ mod check;
 mod code;
 mod errors;
 mod expand;
+mod method;
 mod model;
 mod signature;
 mod suggest;
@@ -44,29 +47,26 @@ mod template;
 mod text;
 mod trait_walk;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Error, TraitItemFn};
+use syn::Error;
 
+use crate::method::Method;
 use crate::model::Model;
-
-const NOT_A_TRAIT_METHOD: &str = "`#[twill_endpoint]` goes on a method declaration in a trait, \
-                                  such as `async fn get_task(&self, task_id_or_slug: &str) -> \
-                                  Result<GetTaskResponse, Error>;`";
 
 /// `#[twill_endpoint(args)]` on `item`, a trait method declaration: the
 /// method with its default body, or the method beside its errors.
 pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut func: TraitItemFn = match syn::parse2(item.clone()) {
+    let mut func = match method::read(item.clone()) {
         Ok(func) => func,
-        Err(_) => {
-            let error = Error::new(Span::call_site(), NOT_A_TRAIT_METHOD).into_compile_error();
+        Err(error) => {
+            let error = error.into_compile_error();
             return quote!(#item #error);
         }
     };
     match model_of(args, &mut func, None) {
         Ok(model) => {
-            let endpoint = expand::standalone_endpoint(&model, &func.sig.generics);
+            let endpoint = expand::standalone_endpoint(&model, &func.generics);
             expand::method(&func, &model, endpoint)
         }
         Err(error) => {
@@ -87,22 +87,25 @@ pub fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
 /// from `func`, so that it can be emitted as is beside errors.
 pub(crate) fn model_of(
     args: TokenStream,
-    func: &mut TraitItemFn,
+    func: &mut Method,
     trait_name: Option<String>,
 ) -> syn::Result<Model> {
-    if let Some(block) = &func.default {
+    if let Some(block) = &func.body {
         return Err(Error::new(
-            block.brace_token.span.open(),
-            format!("{NOT_A_TRAIT_METHOD}, without a body: the macro writes the body"),
+            block.span_open(),
+            format!(
+                "{}, without a body: the macro writes the body",
+                method::NOT_A_TRAIT_METHOD
+            ),
         ));
     }
     let attr = attr::parse(args);
     let sig = signature::parse(func);
     let context = check::Context {
         trait_name,
-        ident: &func.sig.ident,
+        ident: &func.ident,
         attrs: &func.attrs,
-        generics: &func.sig.generics,
+        generics: &func.generics,
     };
     check::model(attr, sig, &context)
 }

@@ -3,7 +3,7 @@
 //! value (and so the `ENDPOINTS` entry), and the `METHOD /path` line of the
 //! method's documentation.
 
-use syn::{Ident, Type};
+use proc_macro2::{Ident, TokenStream};
 
 use crate::attr::HttpMethod;
 
@@ -28,9 +28,9 @@ pub(crate) struct Model {
     /// The first paragraph of the method's doc comment, on one line.
     pub(crate) summary: String,
     /// `Result<T, E>` as written.
-    pub(crate) output: Type,
+    pub(crate) output: TokenStream,
     /// `T`.
-    pub(crate) success: Type,
+    pub(crate) success: TokenStream,
 }
 
 pub(crate) enum PathStep {
@@ -42,7 +42,7 @@ pub(crate) enum PathStep {
 
 pub(crate) struct Param {
     pub(crate) ident: Ident,
-    pub(crate) ty: Type,
+    pub(crate) ty: TokenStream,
     pub(crate) role: ParamRole,
     /// A query or header argument of type `Option<..>`, left out when
     /// `None`.

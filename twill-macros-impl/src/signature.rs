@@ -1,15 +1,13 @@
 //! The trait method: its receiver, its arguments with their roles, its
 //! return type.
 
-use proc_macro2::Span;
-use syn::spanned::Spanned;
-use syn::{
-    Attribute, Error, FnArg, GenericArgument, Ident, LitStr, Meta, Pat, PathArguments,
-    ReceiverKind, ReturnType, TraitItemFn, Type,
-};
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
+use syn::{Error, LitStr};
 
 use crate::errors::Errors;
+use crate::method::{Attr, AttrArgs, InputKind, Method};
 use crate::template::camel_case;
+use crate::text;
 
 const MARKERS: &str = "`#[body]`, `#[query]`, `#[query(\"name\")]` or `#[header(\"Name\")]`";
 
@@ -46,7 +44,7 @@ pub(crate) struct Signature {
 
 pub(crate) struct Arg {
     pub(crate) ident: Ident,
-    pub(crate) ty: Type,
+    pub(crate) ty: TokenStream,
     pub(crate) marker: Marker,
 }
 
@@ -72,96 +70,91 @@ pub(crate) enum Role {
 /// The return type, `Result<T, E>`.
 pub(crate) struct Output {
     /// The whole type, as written.
-    pub(crate) result: Type,
+    pub(crate) result: TokenStream,
     /// `T`, decoded from a success response.
-    pub(crate) success: Type,
+    pub(crate) success: TokenStream,
 }
 
-/// Reads the method, removing the macro's argument markers from `func` so
-/// that it can be emitted as is when the declaration has errors.
-pub(crate) fn parse(func: &mut TraitItemFn) -> Signature {
+/// Reads the method, removing the macro's argument markers from it so that
+/// it can be emitted as is when the declaration has errors.
+pub(crate) fn parse(method: &mut Method) -> Signature {
     let mut problems = Errors::default();
-    let sig = &mut func.sig;
 
-    if sig.asyncness.is_none() {
+    if !method.qualifiers.iter().any(|q| is_ident(q, "async")) {
         problems.push(Error::new(
-            sig.fn_token.span,
+            method.fn_token.span(),
             "an endpoint method is an `async fn`: write `async fn`",
         ));
     }
-    if let Some(constness) = &sig.constness {
-        problems.push(Error::new(
-            constness.span,
-            "an endpoint method cannot be `const`",
-        ));
-    }
-    if let syn::Safety::Unsafe(token) = &sig.safety {
-        problems.push(Error::new(
-            token.span,
-            "an endpoint method cannot be `unsafe`",
-        ));
-    }
-    if let Some(abi) = &sig.abi {
-        problems.push(Error::new_spanned(
-            abi,
-            "an endpoint method cannot declare an ABI",
-        ));
-    }
-    if let Some(variadic) = &sig.variadic {
-        problems.push(Error::new_spanned(
-            variadic,
-            "an endpoint method cannot be variadic",
-        ));
+    for (index, qualifier) in method.qualifiers.iter().enumerate() {
+        if is_ident(qualifier, "const") {
+            problems.push(Error::new(
+                qualifier.span(),
+                "an endpoint method cannot be `const`",
+            ));
+        } else if is_ident(qualifier, "unsafe") {
+            problems.push(Error::new(
+                qualifier.span(),
+                "an endpoint method cannot be `unsafe`",
+            ));
+        } else if is_ident(qualifier, "extern") {
+            let abi: TokenStream = method.qualifiers[index..]
+                .iter()
+                .take(2)
+                .filter(|token| !is_ident(token, "fn") && !is_ident(token, "async"))
+                .cloned()
+                .collect();
+            problems.push(Error::new_spanned(
+                abi,
+                "an endpoint method cannot declare an ABI",
+            ));
+        }
     }
 
-    match sig.inputs.first() {
-        Some(FnArg::Receiver(receiver)) => {
-            if !matches!(receiver.kind, ReceiverKind::Reference(_, _, None)) {
-                problems.push(Error::new_spanned(
-                    receiver,
-                    "an endpoint method takes `&self`: it only reads the client it is called on",
-                ));
-            }
-        }
+    match method.inputs.first().map(|input| &input.kind) {
+        Some(InputKind::Receiver { shared_ref: true }) => {}
+        Some(InputKind::Receiver { shared_ref: false }) => problems.push(Error::new_spanned(
+            &method.inputs[0].tokens,
+            "an endpoint method takes `&self`: it only reads the client it is called on",
+        )),
         _ => problems.push(Error::new(
-            sig.ident.span(),
+            method.ident.span(),
             format!(
                 "`{}` has no `&self`: an endpoint method takes `&self` first, the client it is \
                  called on",
-                sig.ident
+                method.ident
             ),
         )),
     }
 
     let mut args = Vec::new();
-    for input in sig.inputs.iter_mut() {
-        let FnArg::Typed(typed) = input else { continue };
-        let mut marker = take_marker(&mut typed.attrs, &mut problems);
-        match &*typed.pat {
-            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+    for input in method.inputs.iter_mut().skip(1) {
+        let mut marker = take_marker(&mut input.attrs, &mut problems);
+        match &input.kind {
+            InputKind::Named { ident, ty } => {
                 if let Marker::Role(Role::Query(name)) = &mut marker
                     && name.is_empty()
                 {
-                    *name = camel_case(&pat.ident.to_string());
+                    *name = camel_case(&ident.to_string());
                 }
                 args.push(Arg {
-                    ident: pat.ident.clone(),
-                    ty: (*typed.ty).clone(),
+                    ident: ident.clone(),
+                    ty: ty.clone(),
                     marker,
                 });
             }
-            other => problems.push(Error::new_spanned(
-                other,
+            InputKind::Receiver { .. } | InputKind::Pattern => problems.push(Error::new_spanned(
+                &input.tokens,
                 "an endpoint argument is a plain name (`task_id: &str`): its name binds it to a \
                  path placeholder or its marker",
             )),
         }
     }
 
-    let output = match &sig.output {
-        ReturnType::Type(_, ty) => output(ty),
-        ReturnType::Default => Err(Error::new(
-            sig.paren_token.span.close(),
+    let output = match &method.output {
+        Some((_, ty)) => output(ty),
+        None => Err(Error::new(
+            method.parens.span_close(),
             "missing return type: an endpoint returns `Result<T, E>`, for example \
              `-> Result<SendMessageResponse, twill_api::Error>`",
         )),
@@ -174,76 +167,63 @@ pub(crate) fn parse(func: &mut TraitItemFn) -> Signature {
     }
 }
 
+fn is_ident(token: &TokenTree, name: &str) -> bool {
+    matches!(token, TokenTree::Ident(ident) if ident == name)
+}
+
 /// `Result<T, ..>`, recognised by its last path segment so that aliases such
 /// as `twill_api::Result<T>` and `std::result::Result<T, E>` are accepted.
-fn output(ty: &Type) -> syn::Result<Output> {
+fn output(ty: &TokenStream) -> syn::Result<Output> {
     const FORM: &str = "an endpoint returns `Result<T, E>`: `T` is decoded from the success body \
                         (`()` for none) and `E` from failures (`twill_api::Error`, or a type that \
                         implements `twill_api::EndpointError`)";
-    let success = result_success_type(ty).ok_or_else(|| Error::new_spanned(ty, FORM))?;
+    let success =
+        text::first_generic_argument(ty, "Result").ok_or_else(|| Error::new_spanned(ty, FORM))?;
     Ok(Output {
         result: ty.clone(),
         success,
     })
 }
 
-fn result_success_type(ty: &Type) -> Option<Type> {
-    match ty {
-        Type::Path(path) if path.qself.is_none() => {
-            let last = path.path.segments.last()?;
-            if last.ident != "Result" {
-                return None;
-            }
-            let PathArguments::AngleBracketed(args) = &last.arguments else {
-                return None;
-            };
-            match args.args.first()? {
-                GenericArgument::Type(success) => Some(success.clone()),
-                _ => None,
-            }
-        }
-        Type::Group(group) => result_success_type(&group.elem),
-        Type::Paren(paren) => result_success_type(&paren.elem),
-        _ => None,
-    }
-}
-
 /// Removes the macro's markers from an argument's attributes and reads
 /// what they say.
-fn take_marker(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Marker {
+fn take_marker(attrs: &mut Vec<Attr>, errors: &mut Errors) -> Marker {
     let mut marker = Marker::None;
     let mut kept = Vec::with_capacity(attrs.len());
     for attr in attrs.drain(..) {
-        let Some(name) = marker_name(&attr) else {
+        let Some((name, args)) = attr.named() else {
             kept.push(attr);
             continue;
         };
-        let parsed = match name {
-            "body" => match &attr.meta {
-                Meta::Path(_) => Ok(Role::Body(attr.span())),
+        let parsed = if name == "body" {
+            match args {
+                AttrArgs::None => Ok(Role::Body(attr.span())),
                 _ => Err(Error::new_spanned(&attr, "`#[body]` takes no arguments")),
-            },
-            "query" => match &attr.meta {
-                Meta::Path(_) => Ok(Role::Query(String::new())),
-                Meta::List(_) => attr
-                    .parse_args::<LitStr>()
+            }
+        } else if name == "query" {
+            match args {
+                AttrArgs::None => Ok(Role::Query(String::new())),
+                AttrArgs::List(list) => syn::parse2::<LitStr>(list.stream())
                     .and_then(query_name)
                     .map(Role::Query),
-                Meta::NameValue(_) => Err(Error::new_spanned(
+                AttrArgs::Value(_) => Err(Error::new_spanned(
                     &attr,
                     "write `#[query]`, or `#[query(\"name\")]` to choose the query name",
                 )),
-            },
-            _ => match &attr.meta {
-                Meta::List(_) => attr
-                    .parse_args::<LitStr>()
+            }
+        } else if name == "header" {
+            match args {
+                AttrArgs::List(list) => syn::parse2::<LitStr>(list.stream())
                     .and_then(header_name)
                     .map(Role::Header),
                 _ => Err(Error::new_spanned(
                     &attr,
                     "write `#[header(\"Name\")]` with the header's name",
                 )),
-            },
+            }
+        } else {
+            kept.push(attr);
+            continue;
         };
         marker = match (marker, parsed) {
             (Marker::None, Ok(role)) => Marker::Role(role),
@@ -268,13 +248,6 @@ fn take_marker(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Marker {
     }
     *attrs = kept;
     marker
-}
-
-fn marker_name(attr: &Attribute) -> Option<&'static str> {
-    let path = attr.path();
-    ["body", "query", "header"]
-        .into_iter()
-        .find(|name| path.is_ident(name))
 }
 
 fn query_name(lit: LitStr) -> syn::Result<String> {

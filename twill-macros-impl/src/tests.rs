@@ -5,12 +5,11 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::TraitItemFn;
 
 use crate::model::{Model, ParamRole};
 
 fn model(args: TokenStream, item: TokenStream, trait_name: Option<&str>) -> syn::Result<Model> {
-    let mut func: TraitItemFn = syn::parse2(item).expect("a trait method");
+    let mut func = crate::method::read(item).expect("a trait method");
     crate::model_of(args, &mut func, trait_name.map(str::to_owned))
 }
 

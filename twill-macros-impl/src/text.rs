@@ -2,14 +2,86 @@
 //! rewrites the metadata's constant needs.
 
 use proc_macro2::{Delimiter, Group, Ident, Spacing, Span, TokenStream, TokenTree};
-use quote::ToTokens;
-use syn::Type;
+
+use crate::method::split_top_level;
 
 /// A type as a person writes it: `Option<&str>`, `&'a [u8]`,
 /// `Result<Vec<Job>, Error>`, whatever the spacing of the source. The
 /// tokens' own `to_string` spaces every token (`Option < & str >`).
-pub(crate) fn type_text(ty: &Type) -> String {
+pub(crate) fn type_text(ty: &TokenStream) -> String {
     scan(ty).text
+}
+
+/// The span a type's diagnostics point at: its first token's.
+pub(crate) fn first_span(ty: &TokenStream) -> Span {
+    ty.clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |token| token.span())
+}
+
+/// Whether `ty` is a path whose last segment is `name` (`Option<u32>`,
+/// `std::option::Option<u32>`): read by name, so that aliases count.
+pub(crate) fn is_path_to(ty: &TokenStream, name: &str) -> bool {
+    path_arguments(ty, name).is_some()
+}
+
+/// `T` in `name<T, ..>`, a path whose last segment is `name` (`Result<T, E>`,
+/// `twill_api::Result<T>`), when `T` is a type.
+pub(crate) fn first_generic_argument(ty: &TokenStream, name: &str) -> Option<TokenStream> {
+    let arguments = path_arguments(ty, name)??;
+    let first = split_top_level(arguments).into_iter().next()?;
+    match first.first()? {
+        // A lifetime, a constant.
+        TokenTree::Punct(punct) if punct.as_char() == '\'' => None,
+        TokenTree::Literal(_) => None,
+        TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => None,
+        _ => Some(first.into_iter().collect()),
+    }
+}
+
+/// For a path ending in the segment `name`: `Some(Some(arguments))` with
+/// what is between its angle brackets, or `Some(None)` when it has none.
+fn path_arguments(ty: &TokenStream, name: &str) -> Option<Option<TokenStream>> {
+    let tokens: Vec<TokenTree> = ty.clone().into_iter().collect();
+    // A type in parentheses, or in the invisible group of a `macro_rules!`
+    // fragment, is the type inside.
+    if let [TokenTree::Group(group)] = tokens.as_slice()
+        && matches!(group.delimiter(), Delimiter::Parenthesis | Delimiter::None)
+    {
+        return path_arguments(&group.stream(), name);
+    }
+    let is_colon =
+        |at: usize| matches!(tokens.get(at), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+    let mut at = 0;
+    let last = loop {
+        if is_colon(at) && is_colon(at + 1) {
+            at += 2;
+        }
+        let Some(TokenTree::Ident(ident)) = tokens.get(at) else {
+            return None;
+        };
+        at += 1;
+        if !(is_colon(at) && is_colon(at + 1)) {
+            break ident;
+        }
+    };
+    if *last != name {
+        return None;
+    }
+    match tokens.get(at) {
+        None => Some(None),
+        Some(TokenTree::Punct(open)) if open.as_char() == '<' => {
+            let close = tokens.len() - 1;
+            match &tokens[close] {
+                TokenTree::Punct(punct) if punct.as_char() == '>' && close > at => {
+                    Some(Some(tokens[at + 1..close].iter().cloned().collect()))
+                }
+                _ => None,
+            }
+        }
+        Some(_) => None,
+    }
 }
 
 /// What one walk over a type's tokens tells: each token crosses the
@@ -26,8 +98,8 @@ pub(crate) struct TypeScan {
     pub(crate) tokens: TokenStream,
 }
 
-pub(crate) fn scan(ty: &Type) -> TypeScan {
-    let tokens = ty.to_token_stream();
+pub(crate) fn scan(ty: &TokenStream) -> TypeScan {
+    let tokens = ty.clone();
     let mut scan = TypeScan {
         text: String::new(),
         idents: Vec::new(),
@@ -163,8 +235,29 @@ fn rewrite_lifetimes(tokens: TokenStream) -> TokenStream {
 mod tests {
     use super::*;
 
+    fn ty(source: &str) -> TokenStream {
+        source.parse().expect("tokens")
+    }
+
     fn text(source: &str) -> String {
-        type_text(&syn::parse_str(source).expect("a type"))
+        type_text(&ty(source))
+    }
+
+    #[test]
+    fn paths_read_by_their_last_segment() {
+        assert!(is_path_to(&ty("Option<u32>"), "Option"));
+        assert!(is_path_to(&ty("::std::option::Option<&str>"), "Option"));
+        assert!(!is_path_to(&ty("Vec<Option<u32>>"), "Option"));
+        assert!(!is_path_to(&ty("<T as Trait>::Option"), "Option"));
+        let success =
+            |source: &str| first_generic_argument(&ty(source), "Result").map(|t| t.to_string());
+        assert_eq!(success("Result<Vec<T>, E>").as_deref(), Some("Vec < T >"));
+        assert_eq!(success("twill_api::Result<()>").as_deref(), Some("()"));
+        assert_eq!(success("(Result<u8, E>)").as_deref(), Some("u8"));
+        assert_eq!(success("Result<'a, E>"), None);
+        assert_eq!(success("Result"), None);
+        assert_eq!(success("Option<u8>"), None);
+        assert_eq!(success("(u8, Result<u8, E>)"), None);
     }
 
     #[test]
@@ -189,26 +282,26 @@ mod tests {
 
     #[test]
     fn lifetimes_become_static() {
-        let ty: Type = syn::parse_str("Foo<'a, Cow<'_, str>>").expect("a type");
+        let foo = ty("Foo<'a, Cow<'_, str>>");
         assert_eq!(
-            scan(&ty).static_tokens().to_string(),
-            "Foo < 'static , Cow < 'static , str > >"
+            scan(&foo).static_tokens().to_string().replace(' ', ""),
+            "Foo<'static,Cow<'static,str>>"
         );
     }
 
     #[test]
     fn finds_generic_names() {
-        let ty: Type = syn::parse_str("Vec<Page<T>>").expect("a type");
+        let page = ty("Vec<Page<T>>");
         let names = ["T".to_owned()];
         assert_eq!(
-            scan(&ty).first_of(&names).map(|(n, _)| n),
+            scan(&page).first_of(&names).map(|(n, _)| n),
             Some("T".to_owned())
         );
-        let ty: Type = syn::parse_str("Vec<Thing>").expect("a type");
-        assert!(scan(&ty).first_of(&names).is_none());
-        let ty: Type = syn::parse_str("&'T str").expect("a type");
+        let thing = ty("Vec<Thing>");
+        assert!(scan(&thing).first_of(&names).is_none());
+        let lifetime = ty("&'T str");
         assert!(
-            scan(&ty).first_of(&names).is_none(),
+            scan(&lifetime).first_of(&names).is_none(),
             "a lifetime's name is not a type"
         );
     }

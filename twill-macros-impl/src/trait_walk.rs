@@ -4,7 +4,7 @@
 //! trait's `ENDPOINTS` constant, which the method bodies index.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::{Attribute, Error, ItemTrait, Meta, TraitItem, parse_quote};
 
 use crate::attr::{self, HttpMethod};
@@ -66,6 +66,14 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
         let endpoint = quote! {
             const { &<Self as #trait_ident #ty_generics>::ENDPOINTS[#index] }
         };
+        let mut func = match crate::method::read(func.to_token_stream()) {
+            Ok(func) => func,
+            Err(error) => {
+                errors.extend(error.into_compile_error());
+                continue;
+            }
+        };
+        let func = &mut func;
         let expanded = crate::model_of(args, func, Some(trait_name.clone())).map(|model| {
             let success = crate::text::scan(&model.success);
             entries.push(expand::endpoint_value(
