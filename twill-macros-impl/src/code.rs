@@ -7,13 +7,14 @@
 
 use std::fmt;
 
-use proc_macro2::{Delimiter, Group, TokenStream};
-use quote::{ToTokens, TokenStreamExt};
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::ToTokens;
 
-/// Code being written: text not yet lexed, after the tokens so far.
+/// Code being written: text not yet lexed, after the pieces so far.
 #[derive(Default)]
 pub(crate) struct Code {
-    tokens: TokenStream,
+    /// Joined once at the end: each join crosses the compiler's bridge.
+    pieces: Vec<TokenStream>,
     text: String,
 }
 
@@ -27,7 +28,7 @@ impl Code {
     /// Appends tokens as they are, spans and all.
     pub(crate) fn tokens(&mut self, tokens: impl ToTokens) -> &mut Self {
         self.flush();
-        tokens.to_tokens(&mut self.tokens);
+        self.pieces.push(tokens.into_token_stream());
         self
     }
 
@@ -35,20 +36,22 @@ impl Code {
     /// between brackets, which text cannot open without closing.
     pub(crate) fn group(&mut self, delimiter: Delimiter, inner: Code) -> &mut Self {
         self.flush();
-        self.tokens
-            .append(Group::new(delimiter, inner.into_tokens()));
+        let group = Group::new(delimiter, inner.into_tokens());
+        self.pieces.push(TokenTree::Group(group).into());
         self
     }
 
     pub(crate) fn into_tokens(mut self) -> TokenStream {
         self.flush();
-        self.tokens
+        if self.pieces.len() == 1 {
+            return self.pieces.pop().unwrap_or_default();
+        }
+        self.pieces.into_iter().collect()
     }
 
     fn flush(&mut self) {
         if !self.text.is_empty() {
-            // As one stream: `extend(stream)` would push it tree by tree.
-            self.tokens.extend(std::iter::once(lex(&self.text)));
+            self.pieces.push(lex(&self.text));
             self.text.clear();
         }
     }

@@ -19,9 +19,11 @@ pub(crate) fn method(func: &Method, model: &Model, endpoint: TokenStream) -> Tok
     let mut code = Code::default();
     code.tokens(with_doc_line(&func.attrs, &model.doc_line()))
         .text("fn ")
-        .tokens(&func.ident)
-        .tokens(&func.generics)
-        .group(Delimiter::Parenthesis, tokens(func.inputs_tokens()))
+        .tokens(&func.ident);
+    if !func.generics.params.is_empty() {
+        code.tokens(&func.generics);
+    }
+    code.group(Delimiter::Parenthesis, tokens(func.inputs_tokens()))
         .text("-> impl ::core::future::Future<Output = ")
         .tokens(output)
         .text("> + ::core::marker::Send where ");

@@ -52,7 +52,9 @@ pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
             "the path must start with `/`, as in `\"/{path}\"`"
         )));
     }
-    let has_query = path.contains(['?', '#']);
+    // Byte tests, not `str::contains` with a char pattern: the pattern
+    // machinery is generic, so it runs unoptimised in a dev build's macro.
+    let has_query = path.bytes().any(|b| matches!(b, b'?' | b'#'));
     if has_query {
         errors.push(error(
             "the path cannot hold a query or a fragment; declare query parameters as \
@@ -81,7 +83,7 @@ pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
             )));
             continue;
         }
-        if !segment.contains(['<', '>']) {
+        if !segment.bytes().any(|b| matches!(b, b'<' | b'>')) {
             // `?` and `#` were reported above, once for the whole path.
             let bad = segment
                 .chars()
@@ -159,7 +161,26 @@ fn placeholder(segment: &str) -> Result<Placeholder, String> {
 
 /// RFC 3986 `pchar` less `%`: what a literal segment may hold unencoded.
 fn is_literal_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c)
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '-' | '.'
+                | '_'
+                | '~'
+                | '!'
+                | '$'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | '+'
+                | ','
+                | ';'
+                | '='
+                | ':'
+                | '@'
+        )
 }
 
 /// `taskIdOrSlug` to `task_id_or_slug`; a run of capitals is one word
