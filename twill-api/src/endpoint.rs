@@ -51,6 +51,17 @@ impl fmt::Display for HttpMethod {
     }
 }
 
+/// What a declared endpoint method returns: the call, boxed, borrowing only
+/// the client (the request is built before it is returned).
+///
+/// Boxed rather than `impl Future` because every `impl Trait` in a trait's
+/// method signature is one more associated type that rustc rebuilds on every
+/// compile: for a crate of 200 endpoints that was a fifth of each rebuild,
+/// against one allocation per call (about 1 % of a call's CPU time on
+/// loopback; BENCHMARKS.md). A method with type or const parameters returns
+/// `impl Future` instead, since the box could not outlive them.
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 /// One declared endpoint, as data: everything its `#[twill_endpoint]`
 /// declaration says, from the one model the macro builds of it. The value
 /// a method hands to the client on each call is the one its trait lists in

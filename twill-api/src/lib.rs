@@ -74,7 +74,8 @@
 //!   events. `E` is [`Error`] or your own type implementing
 //!   [`EndpointError`].
 //! - **Futures** are `Send`, so calls can be spawned on a multi-threaded
-//!   runtime.
+//!   runtime. A method returns a [`BoxFuture`] (as `async-trait`'s methods
+//!   do), or `impl Future` when it has type or const parameters.
 //!
 //! Mistakes are compile errors at the offending tokens, all reported at once:
 //!
@@ -132,6 +133,7 @@ pub use client::{
 };
 pub use decode::EXCERPT_LIMIT;
 pub use dynamic::Arguments;
+pub use endpoint::BoxFuture;
 pub use endpoint::{Endpoint, HttpMethod, Param, ParamRole};
 pub use error::{
     ApiError, ApiErrorCode, DecodeError, EndpointError, Error, ErrorResponse, InputProblem,

@@ -336,6 +336,18 @@ fn expansion_streaming_return() {
     ));
 }
 
+/// A method with a type parameter returns `impl Future`: a boxed future
+/// could not outlive the parameter.
+#[test]
+fn expansion_generic_method() {
+    insta::assert_snapshot!(expand_in_trait(
+        quote!(GET "/things/<id>"),
+        quote!(
+            async fn thing<I: twill_api::ParamValue + Sync>(&self, id: I) -> Result<Thing, Error>;
+        ),
+    ));
+}
+
 #[test]
 fn expansion_endpoints_over_a_trait() {
     let expanded = crate::endpoints(
