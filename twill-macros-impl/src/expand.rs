@@ -91,14 +91,11 @@ pub(crate) fn method(func: &Method, model: &Model, endpoint: TokenStream) -> Tok
     if model.empty_object_body {
         body.text(".empty_object()");
     }
-    body.tokens(quote_spanned!(text::first_span(output)=> .send()));
-    if boxed {
-        let mut pinned = Code::default();
-        pinned
-            .text("::std::boxed::Box::pin")
-            .group(Delimiter::Parenthesis, body);
-        body = pinned;
-    }
+    body.tokens(if boxed {
+        quote_spanned!(text::first_span(output)=> .send_boxed())
+    } else {
+        quote_spanned!(text::first_span(output)=> .send())
+    });
     code.group(Delimiter::Brace, body);
     code.into_tokens()
 }

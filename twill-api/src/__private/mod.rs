@@ -26,9 +26,26 @@ use self::execute::{Outcome, Prepared, execute};
 use crate::error::{EndpointError, Error, InputProblem, InvalidInput};
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
 use crate::response::{FromResponse, RawResponse};
-use crate::{Client, Endpoint};
+use crate::{BoxFuture, Client, Endpoint};
 
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// Stages 2 to 4 of a typed call, and the decoding of its answer.
+async fn finish<T, E>(
+    client: &Client,
+    endpoint: &'static Endpoint,
+    request: Result<Prepared, Error>,
+) -> Result<T, E>
+where
+    T: FromResponse,
+    E: EndpointError,
+{
+    let request = request?;
+    match execute(client, endpoint, &request).await? {
+        Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
+        Outcome::Failure(response) => Err(E::from_response(response)),
+    }
+}
 
 /// A request being built by a generated method.
 #[must_use = "a call does nothing until `send` is awaited"]
@@ -165,13 +182,21 @@ impl<'a> Call<'a> {
         let client = self.client;
         let endpoint = self.endpoint;
         let request = self.into_request(T::ACCEPT);
-        async move {
-            let request = request?;
-            match execute(client, endpoint, &request).await? {
-                Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
-                Outcome::Failure(response) => Err(E::from_response(response)),
-            }
-        }
+        // A block, not `finish`'s future itself: that would have to outlive
+        // `'a` with `T` and `E` in it, which a generic method cannot promise.
+        async move { finish(client, endpoint, request).await }
+    }
+
+    /// [`send`](Self::send), boxed: what a method returning a
+    /// [`BoxFuture`] calls, so that its expansion stays one chain.
+    pub fn send_boxed<T, E>(self) -> BoxFuture<'a, Result<T, E>>
+    where
+        T: FromResponse + 'a,
+        E: EndpointError + 'a,
+    {
+        let client = self.client;
+        let endpoint = self.endpoint;
+        Box::pin(finish(client, endpoint, self.into_request(T::ACCEPT)))
     }
 
     /// Sends the request and hands back the success response as it came
