@@ -196,20 +196,14 @@ pub(crate) fn read(item: TokenStream) -> syn::Result<Method> {
     let mut output = None;
     if is_punct(tokens.get(at), '-') && is_punct(tokens.get(at + 1), '>') {
         let arrow = tokens[at..at + 2].iter().cloned().collect();
-        at += 2;
-        let start = at;
-        while at < tokens.len() && !ends_signature(&tokens[at]) {
-            at += 1;
-        }
+        let start = at + 2;
+        at = part_end(&tokens, start);
         output = Some((arrow, tokens[start..at].iter().cloned().collect()));
     }
 
     if matches!(tokens.get(at), Some(TokenTree::Ident(ident)) if ident == "where") {
         let start = at;
-        at += 1;
-        while at < tokens.len() && !ends_signature(&tokens[at]) {
-            at += 1;
-        }
+        at = part_end(&tokens, at + 1);
         let clause: WhereClause = syn::parse2(tokens[start..at].iter().cloned().collect())?;
         generics.where_clause = Some(clause);
     }
@@ -331,15 +325,26 @@ fn is_closing_angle(tokens: &[TokenTree], at: usize, token: &TokenTree) -> bool 
                 if minus.as_char() == '-' && minus.spacing() == Spacing::Joint))
 }
 
-/// Where the return type or the `where` clause ends: at `where`, `;` or
-/// the body.
-fn ends_signature(token: &TokenTree) -> bool {
-    match token {
-        TokenTree::Ident(ident) => ident == "where",
-        TokenTree::Punct(punct) => punct.as_char() == ';',
-        TokenTree::Group(group) => group.delimiter() == Delimiter::Brace,
-        TokenTree::Literal(_) => false,
+/// Where the return type or the `where` clause that starts at `start` ends:
+/// at `where`, `;` or the body, outside angle brackets (a const argument
+/// such as `Foo<{ N }>` is a brace group inside them).
+fn part_end(tokens: &[TokenTree], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut at = start;
+    while let Some(token) = tokens.get(at) {
+        match token {
+            TokenTree::Punct(punct) if punct.as_char() == '<' => depth += 1,
+            _ if is_closing_angle(tokens, at, token) => depth = depth.saturating_sub(1),
+            TokenTree::Ident(ident) if depth == 0 && ident == "where" => break,
+            TokenTree::Punct(punct) if depth == 0 && punct.as_char() == ';' => break,
+            TokenTree::Group(group) if depth == 0 && group.delimiter() == Delimiter::Brace => {
+                break;
+            }
+            _ => {}
+        }
+        at += 1;
     }
+    at
 }
 
 fn is_punct(token: Option<&TokenTree>, c: char) -> bool {
@@ -438,6 +443,17 @@ mod tests {
         assert!(matches!(method.inputs[2].kind, InputKind::Pattern));
         let (_, output) = method.output.as_ref().expect("a return type");
         assert_eq!(output.to_string(), "Result < T , Error >");
+    }
+
+    #[test]
+    fn a_const_argument_in_the_return_type_is_part_of_it() {
+        let method = read(quote! {
+            async fn get(&self) -> Result<Bytes<{ 4 }>, Error> where Self: Sized;
+        })
+        .expect("a method");
+        let (_, output) = method.output.as_ref().expect("a return type");
+        assert_eq!(output.to_string(), "Result < Bytes < { 4 } > , Error >");
+        assert!(method.generics.where_clause.is_some());
     }
 
     #[test]

@@ -98,12 +98,12 @@ pub(crate) fn parse(method: &mut Method) -> Signature {
                 "an endpoint method cannot be `unsafe`",
             ));
         } else if is_ident(qualifier, "extern") {
-            let abi: TokenStream = method.qualifiers[index..]
-                .iter()
-                .take(2)
-                .filter(|token| !is_ident(token, "fn") && !is_ident(token, "async"))
-                .cloned()
-                .collect();
+            // `extern`, and its ABI's name when given.
+            let name = method
+                .qualifiers
+                .get(index + 1)
+                .filter(|token| matches!(token, TokenTree::Literal(_)));
+            let abi: TokenStream = std::iter::once(qualifier).chain(name).cloned().collect();
             problems.push(Error::new_spanned(
                 abi,
                 "an endpoint method cannot declare an ABI",
@@ -128,7 +128,10 @@ pub(crate) fn parse(method: &mut Method) -> Signature {
     }
 
     let mut args = Vec::new();
-    for input in method.inputs.iter_mut().skip(1) {
+    for (index, input) in method.inputs.iter_mut().enumerate() {
+        if index == 0 && matches!(input.kind, InputKind::Receiver { .. }) {
+            continue;
+        }
         let mut marker = take_marker(&mut input.attrs, &mut problems);
         match &input.kind {
             InputKind::Named { ident, ty } => {

@@ -145,6 +145,43 @@ fn a_bad_marker_is_not_also_an_argument_without_a_role() {
     assert!(messages[0].starts_with("`Authorization` cannot be an argument"));
 }
 
+/// Without `&self`, the first argument is still an argument: its
+/// placeholder is bound, and only the missing receiver is reported.
+#[test]
+fn a_missing_receiver_is_the_only_mistake() {
+    let messages = messages(
+        quote!(GET "/tasks/<taskId>"),
+        quote!(
+            async fn get(task_id: &str) -> Result<(), Error>;
+        ),
+    );
+    assert_eq!(
+        messages,
+        [
+            "`get` has no `&self`: an endpoint method takes `&self` first, the client it is called on"
+        ]
+    );
+}
+
+/// The qualifiers an endpoint refuses, each at its own tokens.
+#[test]
+fn const_unsafe_and_extern_are_refused() {
+    let messages = messages(
+        quote!(GET "/tasks"),
+        quote!(
+            const async unsafe extern "C" fn list(&self) -> Result<(), Error>;
+        ),
+    );
+    assert_eq!(
+        messages,
+        [
+            "an endpoint method cannot be `const`",
+            "an endpoint method cannot be `unsafe`",
+            "an endpoint method cannot declare an ABI",
+        ]
+    );
+}
+
 #[test]
 fn reserved_headers_are_refused() {
     for name in [
