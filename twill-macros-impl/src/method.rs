@@ -58,6 +58,7 @@ pub(crate) struct Attr {
 }
 
 /// What follows an attribute's name.
+#[derive(Clone)]
 pub(crate) enum AttrArgs {
     /// `#[name]`.
     None,
@@ -67,7 +68,77 @@ pub(crate) enum AttrArgs {
     Value(TokenStream),
 }
 
+/// An attribute's path, read by its segments.
+#[derive(Clone)]
+pub(crate) struct AttrPath {
+    /// Whether it starts with `::`.
+    pub(crate) global: bool,
+    pub(crate) segments: Vec<Ident>,
+    /// The path as written, for spans.
+    pub(crate) tokens: TokenStream,
+    /// What follows the path.
+    pub(crate) args: AttrArgs,
+}
+
+impl AttrPath {
+    /// The path as a person writes it: `twill_api::twill_endpoint`.
+    pub(crate) fn text(&self) -> String {
+        let names: Vec<String> = self.segments.iter().map(Ident::to_string).collect();
+        let prefix = if self.global { "::" } else { "" };
+        format!("{prefix}{}", names.join("::"))
+    }
+}
+
 impl Attr {
+    /// What is between the brackets.
+    pub(crate) fn meta(&self) -> TokenStream {
+        self.brackets.stream()
+    }
+
+    /// The path and what follows it, when the attribute starts with a path
+    /// (`a::b`, `::a`) followed by nothing, `(..)` or `= ..`.
+    pub(crate) fn path(&self) -> Option<AttrPath> {
+        let tokens: Vec<TokenTree> = self.brackets.stream().into_iter().collect();
+        let is_colons = |at: usize| {
+            matches!(
+                (tokens.get(at), tokens.get(at + 1)),
+                (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)))
+                    if a.as_char() == ':' && b.as_char() == ':' && a.spacing() == Spacing::Joint
+            )
+        };
+        let global = is_colons(0);
+        let mut at = if global { 2 } else { 0 };
+        let mut segments = Vec::new();
+        loop {
+            let Some(TokenTree::Ident(segment)) = tokens.get(at) else {
+                return None;
+            };
+            segments.push(segment.clone());
+            at += 1;
+            if !is_colons(at) {
+                break;
+            }
+            at += 2;
+        }
+        let path_tokens = tokens[..at].iter().cloned().collect();
+        let args = match &tokens[at..] {
+            [] => AttrArgs::None,
+            [TokenTree::Group(group)] if group.delimiter() == Delimiter::Parenthesis => {
+                AttrArgs::List(group.clone())
+            }
+            [TokenTree::Punct(eq), value @ ..] if eq.as_char() == '=' => {
+                AttrArgs::Value(value.iter().cloned().collect())
+            }
+            _ => return None,
+        };
+        Some(AttrPath {
+            global,
+            segments,
+            tokens: path_tokens,
+            args,
+        })
+    }
+
     /// The name, when the attribute's path is one identifier (`doc`,
     /// `body`), with what follows it.
     pub(crate) fn named(&self) -> Option<(Ident, AttrArgs)> {
@@ -227,7 +298,7 @@ pub(crate) fn read(item: TokenStream) -> syn::Result<Method> {
 }
 
 /// The outer attributes from `at` on.
-fn attributes(tokens: &[TokenTree], at: &mut usize) -> Vec<Attr> {
+pub(crate) fn attributes(tokens: &[TokenTree], at: &mut usize) -> Vec<Attr> {
     let mut attrs = Vec::new();
     while let (Some(TokenTree::Punct(pound)), Some(TokenTree::Group(brackets))) =
         (tokens.get(*at), tokens.get(*at + 1))
@@ -318,7 +389,7 @@ pub(crate) fn split_top_level(stream: TokenStream) -> Vec<Vec<TokenTree>> {
 }
 
 /// A `>` that closes an angle bracket: not the one of `->`.
-fn is_closing_angle(tokens: &[TokenTree], at: usize, token: &TokenTree) -> bool {
+pub(crate) fn is_closing_angle(tokens: &[TokenTree], at: usize, token: &TokenTree) -> bool {
     is_punct(Some(token), '>')
         && !(at > 0
             && matches!(&tokens[at - 1], TokenTree::Punct(minus)

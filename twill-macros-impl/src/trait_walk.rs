@@ -3,13 +3,16 @@
 //! is parsed and checked once and its metadata is built in one place: the
 //! trait's `ENDPOINTS` constant, which the method bodies index.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
-use syn::{Attribute, Error, ItemTrait, Meta, TraitItem, parse_quote};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::quote;
+use syn::parse::{ParseStream, Parser};
+use syn::{Error, Generics, Token};
 
 use crate::attr::{self, HttpMethod};
+use crate::code::Code;
 use crate::errors::compile_errors;
 use crate::expand;
+use crate::method::{self, Attr, AttrArgs, AttrPath};
 
 /// The paths `#[endpoints]` reads as `#[twill_endpoint]`: the name alone,
 /// through `twill_api` (or `twill_macros`), or through `crate` inside
@@ -17,13 +20,10 @@ use crate::expand;
 const ACCEPTED_PATHS: &str = "`#[twill_endpoint(..)]` or `#[twill_api::twill_endpoint(..)]`";
 
 pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
-    let mut item_trait: ItemTrait = match syn::parse2(item.clone()) {
-        Ok(item_trait) => item_trait,
-        Err(_) => {
-            let error = Error::new(Span::call_site(), "`#[endpoints]` goes on a trait");
-            let error = error.into_compile_error();
-            return quote!(#item #error);
-        }
+    let Some((header, trait_ident, generics, body)) = read_trait(item.clone()) else {
+        let error = Error::new(Span::call_site(), "`#[endpoints]` goes on a trait");
+        let error = error.into_compile_error();
+        return quote!(#item #error);
     };
     let mut errors = TokenStream::new();
     if !args.is_empty() {
@@ -31,119 +31,228 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
             Error::new_spanned(args, "`#[endpoints]` takes no arguments").into_compile_error(),
         );
     }
-    if let Some(existing) = item_trait.items.iter().find_map(|item| match item {
-        TraitItem::Const(constant) if constant.ident == "ENDPOINTS" => Some(&constant.ident),
-        _ => None,
-    }) {
-        errors.extend(
-            Error::new(
-                existing.span(),
-                "`#[endpoints]` adds `ENDPOINTS` to the trait; rename this one",
-            )
-            .into_compile_error(),
-        );
-    }
 
-    let trait_ident = item_trait.ident.clone();
     let trait_name = trait_ident.to_string();
-    let (_, ty_generics, _) = item_trait.generics.split_for_impl();
-    let mut entries = Vec::new();
+    let (_, ty_generics, _) = generics.split_for_impl();
+    let mut items = TokenStream::new();
+    let mut entries = Code::default();
+    let mut count = 0usize;
     let mut claimed_paths = Vec::new();
-    for item in &mut item_trait.items {
-        let TraitItem::Fn(func) = item else { continue };
-        let args = match claim(&mut func.attrs) {
-            Claim::NotAnEndpoint => continue,
-            Claim::Refused(error) => {
-                errors.extend(error.into_compile_error());
+    for item in split_items(body.stream()) {
+        let mut at = 0;
+        let attrs = method::attributes(&item, &mut at);
+        if let [TokenTree::Ident(keyword), TokenTree::Ident(name), ..] = &item[at..]
+            && keyword == "const"
+            && name == "ENDPOINTS"
+        {
+            errors.extend(
+                Error::new(
+                    name.span(),
+                    "`#[endpoints]` adds `ENDPOINTS` to the trait; rename this one",
+                )
+                .into_compile_error(),
+            );
+        }
+        let (position, args) = match claim(&attrs) {
+            Claim::NotAnEndpoint => {
+                items.extend(item);
                 continue;
             }
-            Claim::Endpoint(path, args) => {
+            Claim::Refused(error) => {
+                errors.extend(error.into_compile_error());
+                items.extend(item);
+                continue;
+            }
+            Claim::Endpoint(position, path, args) => {
                 claimed_paths.push(path);
-                args
+                (position, args)
             }
         };
-        let index = proc_macro2::Literal::usize_unsuffixed(entries.len());
-        let endpoint = quote! {
-            const { &<Self as #trait_ident #ty_generics>::ENDPOINTS[#index] }
-        };
-        let mut func = match crate::method::read(func.to_token_stream()) {
+        let mut func = match method::read(item.into_iter().collect()) {
             Ok(func) => func,
             Err(error) => {
                 errors.extend(error.into_compile_error());
                 continue;
             }
         };
-        let func = &mut func;
-        let expanded = crate::model_of(args, func, Some(trait_name.clone())).map(|model| {
+        func.attrs.remove(position);
+        let index = proc_macro2::Literal::usize_unsuffixed(count);
+        let endpoint = quote! {
+            const { &<Self as #trait_ident #ty_generics>::ENDPOINTS[#index] }
+        };
+        let expanded = crate::model_of(args, &mut func, Some(trait_name.clone())).map(|model| {
             let success = crate::text::scan(&model.success);
-            entries.push(expand::endpoint_value(
-                &model,
-                expand::Nesting::ConstItem,
-                &success,
-            ));
-            expand::method(func, &model, endpoint)
+            entries
+                .tokens(expand::endpoint_value(
+                    &model,
+                    expand::Nesting::ConstItem,
+                    &success,
+                ))
+                .text(",");
+            count += 1;
+            expand::method(&func, &model, endpoint)
         });
-        *item = TraitItem::Verbatim(match expanded {
+        items.extend(match expanded {
             Ok(method) => method,
             Err(error) => {
-                let placeholder = expand::placeholder(func);
+                let placeholder = expand::placeholder(&func);
                 let error = compile_errors(error);
                 quote!(#placeholder #error)
             }
         });
     }
 
-    item_trait.items.push(parse_quote! {
-        /// Every endpoint this trait declares, in declaration order: the
-        /// values its methods hand to the client.
-        const ENDPOINTS: &'static [::twill_api::Endpoint] = &[#(#entries),*];
-    });
+    let mut list = Code::default();
+    list.text(
+        "#[doc = \" Every endpoint this trait declares, in declaration order: the\"] \
+         #[doc = \" values its methods hand to the client.\"] \
+         const ENDPOINTS: &'static [::twill_api::Endpoint] = &",
+    )
+    .group(Delimiter::Bracket, entries)
+    .text(";");
+    items.extend(list.into_tokens());
+    let mut braces = Group::new(Delimiter::Brace, items);
+    braces.set_span(body.span());
     // The attributes were expanded here, not resolved: name their paths
     // once, so that an import of `twill_endpoint` counts as used (and one
     // that names something else is an error at the attribute).
     let paths = claimed_paths.iter().map(|path| quote!(use #path as _;));
     let uses = (!claimed_paths.is_empty()).then(|| quote!(const _: () = { #(#paths)* };));
-    quote!(#item_trait #uses #errors)
+    quote!(#header #braces #uses #errors)
+}
+
+/// A trait in parts: what comes before its body (attributes, visibility,
+/// name, generics, supertraits, `where` clause) as written, its name, its
+/// generics, and its body. Read by `syn` only up to the generics: the items
+/// are split by their tokens, since only the endpoint methods need reading,
+/// and those are read by `method`.
+fn read_trait(item: TokenStream) -> Option<(TokenStream, Ident, Generics, Group)> {
+    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+    let body = match tokens.pop()? {
+        TokenTree::Group(group) if group.delimiter() == Delimiter::Brace => group,
+        _ => return None,
+    };
+    let header: TokenStream = tokens.into_iter().collect();
+    let parser = |input: ParseStream| -> syn::Result<(Ident, Generics)> {
+        input.call(syn::Attribute::parse_outer)?;
+        input.parse::<syn::Visibility>()?;
+        input.parse::<Option<Token![unsafe]>>()?;
+        input.parse::<Option<Token![auto]>>()?;
+        input.parse::<Token![trait]>()?;
+        let ident: Ident = input.parse()?;
+        let generics: Generics = input.parse()?;
+        // Supertraits and a `where` clause are emitted as written.
+        input.parse::<TokenStream>()?;
+        Ok((ident, generics))
+    };
+    let (ident, generics) = parser.parse2(header.clone()).ok()?;
+    Some((header, ident, generics, body))
+}
+
+/// The items of a trait's body, each with its attributes: a method ends at
+/// its `;` or its body, anything else at its `;` outside angle brackets (a
+/// constant's value may hold braces) or at the braces of a macro call.
+fn split_items(body: TokenStream) -> Vec<Vec<TokenTree>> {
+    let tokens: Vec<TokenTree> = body.into_iter().collect();
+    let mut items = Vec::new();
+    let mut at = 0;
+    while at < tokens.len() {
+        let start = at;
+        // An inner attribute, `#![..]`, is an item of its own here.
+        if let [
+            TokenTree::Punct(pound),
+            TokenTree::Punct(bang),
+            TokenTree::Group(group),
+            ..,
+        ] = &tokens[at..]
+            && pound.as_char() == '#'
+            && bang.as_char() == '!'
+            && group.delimiter() == Delimiter::Bracket
+        {
+            at += 3;
+            items.push(tokens[start..at].to_vec());
+            continue;
+        }
+        method::attributes(&tokens, &mut at);
+        let is_method = tokens[at..]
+            .iter()
+            .find(|token| {
+                !matches!(token, TokenTree::Literal(_))
+                    && !matches!(token, TokenTree::Ident(ident)
+                        if ["const", "async", "unsafe", "extern"].iter().any(|q| ident == q))
+            })
+            .is_some_and(|token| matches!(token, TokenTree::Ident(ident) if ident == "fn"));
+        let mut depth = 0usize;
+        while let Some(token) = tokens.get(at) {
+            at += 1;
+            match token {
+                TokenTree::Punct(punct) if punct.as_char() == '<' => depth += 1,
+                _ if method::is_closing_angle(&tokens, at - 1, token) => {
+                    depth = depth.saturating_sub(1);
+                }
+                TokenTree::Punct(punct) if depth == 0 && punct.as_char() == ';' => break,
+                TokenTree::Group(group) if depth == 0 && group.delimiter() == Delimiter::Brace => {
+                    let after_bang =
+                        matches!(&tokens[at - 2], TokenTree::Punct(bang) if bang.as_char() == '!');
+                    if is_method || after_bang {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        items.push(tokens[start..at].to_vec());
+    }
+    items
 }
 
 enum Claim {
-    /// No attribute of ours: an ordinary method.
+    /// No attribute of ours: an ordinary item.
     NotAnEndpoint,
-    /// `#[twill_endpoint(..)]`, removed from the attributes: its path and
-    /// its arguments.
-    Endpoint(syn::Path, TokenStream),
+    /// `#[twill_endpoint(..)]`: its position among the attributes, its path
+    /// and its arguments.
+    Endpoint(usize, TokenStream, TokenStream),
     /// An attribute that looks like ours but cannot be read as ours.
     Refused(Error),
 }
 
-/// Finds the method's `#[twill_endpoint]` attribute and takes it out, or
-/// refuses one that `#[endpoints]` cannot be sure of: skipping it would
-/// leave the endpoint out of `ENDPOINTS` without a word.
-fn claim(attrs: &mut Vec<Attribute>) -> Claim {
+/// Finds the method's `#[twill_endpoint]` attribute, or refuses one that
+/// `#[endpoints]` cannot be sure of: skipping it would leave the endpoint
+/// out of `ENDPOINTS` without a word.
+fn claim(attrs: &[Attr]) -> Claim {
+    let paths: Vec<Option<AttrPath>> = attrs.iter().map(Attr::path).collect();
     let ours: Vec<usize> = (0..attrs.len())
-        .filter(|&index| is_twill_endpoint(&attrs[index]))
+        .filter(|&index| paths[index].as_ref().is_some_and(is_twill_endpoint))
         .collect();
     match ours.as_slice() {
-        [] => match attrs.iter().find(|attr| looks_like_twill_endpoint(attr)) {
-            Some(attr) => Claim::Refused(Error::new_spanned(
-                attr.path(),
-                format!(
-                    "`#[endpoints]` cannot tell whether `#[{}(..)]` is `#[twill_endpoint]`: it \
-                     reads its methods' attributes by name, and a `use .. as` rename or another \
-                     path hides it; write {ACCEPTED_PATHS} so that the endpoint is in \
-                     `ENDPOINTS`",
-                    path_text(attr.path())
-                ),
-            )),
-            None => Claim::NotAnEndpoint,
-        },
+        [] => {
+            let lookalike = paths
+                .iter()
+                .flatten()
+                .find(|path| looks_like_twill_endpoint(path));
+            match lookalike {
+                Some(path) => Claim::Refused(Error::new_spanned(
+                    &path.tokens,
+                    format!(
+                        "`#[endpoints]` cannot tell whether `#[{}(..)]` is `#[twill_endpoint]`: \
+                         it reads its methods' attributes by name, and a `use .. as` rename or \
+                         another path hides it; write {ACCEPTED_PATHS} so that the endpoint is \
+                         in `ENDPOINTS`",
+                        path.text()
+                    ),
+                )),
+                None => Claim::NotAnEndpoint,
+            }
+        }
         [index] => {
-            let attr = attrs.remove(*index);
-            match attr.meta {
-                Meta::List(list) if !list.tokens.is_empty() => {
-                    Claim::Endpoint(list.path, list.tokens)
+            let Some(path) = paths[*index].clone() else {
+                return Claim::NotAnEndpoint;
+            };
+            match path.args {
+                AttrArgs::List(list) if !list.stream().is_empty() => {
+                    Claim::Endpoint(*index, path.tokens, list.stream())
                 }
-                other => Claim::Refused(Error::new_spanned(other, attr::GRAMMAR)),
+                _ => Claim::Refused(Error::new_spanned(attrs[*index].meta(), attr::GRAMMAR)),
             }
         }
         [_, second, ..] => Claim::Refused(Error::new_spanned(
@@ -153,21 +262,14 @@ fn claim(attrs: &mut Vec<Attribute>) -> Claim {
     }
 }
 
-fn is_twill_endpoint(attr: &Attribute) -> bool {
-    let segments: Vec<String> = attr
-        .path()
-        .segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect();
-    let global = attr.path().leading_colon.is_some();
-    match segments.as_slice() {
-        [name] => !global && name == "twill_endpoint",
+fn is_twill_endpoint(path: &AttrPath) -> bool {
+    match path.segments.as_slice() {
+        [name] => !path.global && name == "twill_endpoint",
         [krate, name] => {
             name == "twill_endpoint"
                 && (krate == "twill_api"
                     || krate == "twill_macros"
-                    || (krate == "crate" && !global))
+                    || (krate == "crate" && !path.global))
         }
         _ => false,
     }
@@ -175,40 +277,87 @@ fn is_twill_endpoint(attr: &Attribute) -> bool {
 
 /// An attribute by another path ending in `twill_endpoint`, or one whose
 /// arguments start like ours (`GET "/path"`).
-fn looks_like_twill_endpoint(attr: &Attribute) -> bool {
-    if attr
-        .path()
+fn looks_like_twill_endpoint(path: &AttrPath) -> bool {
+    if path
         .segments
         .last()
-        .is_some_and(|segment| segment.ident == "twill_endpoint")
+        .is_some_and(|segment| segment == "twill_endpoint")
     {
         return true;
     }
-    let Meta::List(list) = &attr.meta else {
+    let AttrArgs::List(list) = &path.args else {
         return false;
     };
-    let mut tokens = list.tokens.clone().into_iter();
+    let mut tokens = list.stream().into_iter();
     let method = match tokens.next() {
-        Some(proc_macro2::TokenTree::Ident(ident)) => ident.to_string(),
+        Some(TokenTree::Ident(ident)) => ident.to_string(),
         _ => return false,
     };
     let path_follows = matches!(
         tokens.next(),
-        Some(proc_macro2::TokenTree::Literal(literal)) if literal.to_string().starts_with('"')
+        Some(TokenTree::Literal(literal)) if literal.to_string().starts_with('"')
     );
     path_follows && HttpMethod::ALL.iter().any(|known| known.as_str() == method)
 }
 
-fn path_text(path: &syn::Path) -> String {
-    let segments: Vec<String> = path
-        .segments
-        .iter()
-        .map(|segment| segment.ident.to_string())
-        .collect();
-    let prefix = if path.leading_colon.is_some() {
-        "::"
-    } else {
-        ""
-    };
-    format!("{prefix}{}", segments.join("::"))
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::*;
+
+    fn items(body: TokenStream) -> Vec<String> {
+        split_items(body)
+            .into_iter()
+            .map(|item| item.into_iter().collect::<TokenStream>().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn a_trait_body_splits_into_its_items() {
+        let split = items(quote! {
+            #![allow(unused)]
+            /// A constant whose value holds braces.
+            const LIMIT: Limits = Limits { max: 1 };
+            type Item: Into<Vec<u8>>;
+            declare! { x }
+            declare!(y);
+            #[twill_endpoint(GET "/a")]
+            async fn a(&self) -> Result<Vec<Box<dyn Fn() -> u8>>, Error>;
+            fn helper(&self) -> u8 { 1 }
+            const fn limit() -> u8 { 2 }
+        });
+        assert_eq!(split.len(), 8, "{split:#?}");
+        assert!(split[0].starts_with("# ! [allow"));
+        assert!(split[1].ends_with("Limits { max : 1 } ;"));
+        assert!(split[3].starts_with("declare ! {"));
+        assert!(split[5].starts_with("# [twill_endpoint"));
+        assert!(split[6].ends_with("{ 1 }"));
+        assert!(split[7].starts_with("const fn limit"));
+    }
+
+    #[test]
+    fn reads_the_trait_header() {
+        let (_, ident, generics, _) = read_trait(quote! {
+            /// Docs.
+            pub unsafe trait Labels<T: Send>: Send + Sync where T: Clone { }
+        })
+        .expect("a trait");
+        assert_eq!(ident, "Labels");
+        assert_eq!(generics.params.len(), 1);
+        assert!(
+            read_trait(quote!(
+                fn labels() {}
+            ))
+            .is_none()
+        );
+        assert!(
+            read_trait(quote!(
+                struct Labels {
+                    x: u8,
+                }
+            ))
+            .is_none()
+        );
+    }
 }
