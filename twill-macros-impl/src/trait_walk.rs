@@ -68,14 +68,18 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
                 (position, args)
             }
         };
-        let mut func = match method::read(item.into_iter().collect()) {
+        // The claimed attribute is taken out, as the compiler would have:
+        // each attribute is two tokens, `#` and its brackets.
+        let mut item = item;
+        item.drain(2 * position..2 * position + 2);
+        let mut func = match method::read(item.iter().cloned().collect()) {
             Ok(func) => func,
             Err(error) => {
                 errors.extend(error.into_compile_error());
+                items.extend(item);
                 continue;
             }
         };
-        func.attrs.remove(position);
         let index = proc_macro2::Literal::usize_unsuffixed(count);
         let endpoint = quote! {
             const { &<Self as #trait_ident #ty_generics>::ENDPOINTS[#index] }
@@ -334,6 +338,25 @@ mod tests {
         assert!(split[5].starts_with("# [twill_endpoint"));
         assert!(split[6].ends_with("{ 1 }"));
         assert!(split[7].starts_with("const fn limit"));
+    }
+
+    /// A claimed method the reader refuses stays in the trait, without the
+    /// attribute, beside the error: leaving it out would cascade.
+    #[test]
+    fn a_refused_method_stays_without_its_attribute() {
+        let out = endpoints(
+            TokenStream::new(),
+            quote! {
+                trait Api {
+                    #[twill_endpoint(GET "/a")]
+                    pub async fn a(&self) -> Result<(), Error>;
+                }
+            },
+        )
+        .to_string();
+        assert!(out.contains("pub async fn a"), "{out}");
+        assert!(!out.contains("twill_endpoint (GET"), "{out}");
+        assert!(out.contains("compile_error"), "{out}");
     }
 
     #[test]
