@@ -13,6 +13,9 @@ pub(crate) const NOT_A_TRAIT_METHOD: &str = "`#[twill_endpoint]` goes on a metho
                                   such as `async fn get_task(&self, task_id_or_slug: &str) -> \
                                   Result<GetTaskResponse, Error>;`";
 
+/// The keywords that may come before `fn` (an `extern` with its ABI's name).
+pub(crate) const QUALIFIERS: [&str; 4] = ["async", "const", "unsafe", "extern"];
+
 /// A trait method declaration, in parts.
 pub(crate) struct Method {
     pub(crate) attrs: Vec<Attr>,
@@ -209,11 +212,7 @@ pub(crate) fn read(item: TokenStream) -> syn::Result<Method> {
     let fn_token = loop {
         match tokens.get(at) {
             Some(TokenTree::Ident(ident)) if ident == "fn" => break ident.clone(),
-            Some(TokenTree::Ident(ident))
-                if ["async", "const", "unsafe", "extern"]
-                    .iter()
-                    .any(|q| ident == q) =>
-            {
+            Some(TokenTree::Ident(ident)) if QUALIFIERS.iter().any(|q| ident == q) => {
                 qualifiers.push(tokens[at].clone());
             }
             Some(TokenTree::Literal(_)) if qualifiers.last().is_some_and(is_extern) => {

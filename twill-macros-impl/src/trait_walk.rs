@@ -183,7 +183,7 @@ fn split_items(body: TokenStream) -> Vec<Vec<TokenTree>> {
             .find(|token| {
                 !matches!(token, TokenTree::Literal(_))
                     && !matches!(token, TokenTree::Ident(ident)
-                        if ["const", "async", "unsafe", "extern"].iter().any(|q| ident == q))
+                        if method::QUALIFIERS.iter().any(|q| ident == q))
             })
             .is_some_and(|token| matches!(token, TokenTree::Ident(ident) if ident == "fn"));
         let mut depth = 0usize;
