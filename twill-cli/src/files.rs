@@ -2,6 +2,8 @@
 
 use std::path::Path;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use twill_api::FilePart;
 
 use crate::failure::Failure;
@@ -40,7 +42,7 @@ pub fn file_part(value: &str) -> Result<FilePart, Failure> {
         .file_name()
         .map_or_else(|| "attachment".into(), |name| name.to_string_lossy());
     let media = media_type(&name);
-    let url = format!("data:{media};base64,{}", base64(&bytes));
+    let url = format!("data:{media};base64,{}", STANDARD.encode(&bytes));
     Ok(FilePart::new(name.into_owned(), media, url))
 }
 
@@ -70,26 +72,6 @@ pub fn media_type(name: &str) -> &'static str {
         }
         _ => "application/octet-stream",
     }
-}
-
-/// Standard base64 with padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for group in bytes.chunks(3) {
-        let n = group
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            out.push(if i <= group.len() {
-                ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -123,9 +105,12 @@ mod tests {
     }
 
     #[test]
-    fn base64_is_standard() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    fn a_local_file_goes_inline_as_a_base64_data_url() {
+        let path = std::env::temp_dir().join(format!("twill-files-{}.txt", std::process::id()));
+        std::fs::write(&path, b"foobar!").unwrap();
+        let part = file_part(path.to_str().unwrap()).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(part.media_type, "text/plain");
+        assert_eq!(part.url, "data:text/plain;base64,Zm9vYmFyIQ==");
     }
 }
