@@ -72,6 +72,9 @@ struct Inner {
     http: Arc<Http>,
     /// Without a trailing slash: endpoint paths start with one.
     base_url: String,
+    /// `base_url` parsed once: a call's URL is this with its own path and
+    /// query, so that no call parses a scheme and host again.
+    base: Url,
     /// `Bearer <key>`, marked sensitive so that `http` never prints it.
     authorization: HeaderValue,
     user_agent: HeaderValue,
@@ -166,6 +169,7 @@ impl Client {
         let mut inner = Inner {
             http: self.inner.http.clone(),
             base_url: self.inner.base_url.clone(),
+            base: self.inner.base.clone(),
             authorization: self.inner.authorization.clone(),
             user_agent: self.inner.user_agent.clone(),
             timeout: self.inner.timeout,
@@ -190,6 +194,11 @@ impl Client {
     /// The HTTP client, set up on first use (see [`Http`]).
     pub(crate) fn http(&self) -> Result<&reqwest::Client, TransportCause> {
         self.inner.http.get()
+    }
+
+    /// The parsed base URL (see [`Inner::base`]).
+    pub(crate) fn base(&self) -> &Url {
+        &self.inner.base
     }
 
     pub(crate) fn authorization(&self) -> &HeaderValue {
@@ -385,7 +394,8 @@ impl ClientBuilder {
         let key = self.api_key.ok_or(BuildError::MissingApiKey)?;
         let authorization = authorization(&key)?;
         drop(key);
-        let base_url = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let base = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let base_url = base.as_str().trim_end_matches('/').to_owned();
         let http = Arc::new(match self.http {
             Some(http) => Http::Given(http),
             None => Http::Default {
@@ -398,6 +408,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                base,
                 authorization,
                 user_agent: HeaderValue::from_static(USER_AGENT),
                 timeout: self.timeout.unwrap_or(Some(DEFAULT_TIMEOUT)),
@@ -446,7 +457,7 @@ fn authorization(key: &str) -> Result<HeaderValue, BuildError> {
     Ok(value)
 }
 
-fn base_url(raw: &str) -> Result<String, BuildError> {
+fn base_url(raw: &str) -> Result<Url, BuildError> {
     let invalid = |reason| BuildError::InvalidBaseUrl(reason);
     let url = Url::parse(raw).map_err(|_| invalid("it is not an absolute URL"))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -460,7 +471,7 @@ fn base_url(raw: &str) -> Result<String, BuildError> {
             "it carries credentials; pass the API key with `api_key`",
         ));
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    Ok(url)
 }
 
 /// The HTTP client: the one given, or the default, built on the first
@@ -549,10 +560,13 @@ mod tests {
 
     #[test]
     fn base_url_is_checked() {
-        assert_eq!(
-            base_url("https://twill.ai/api/v1/").unwrap(),
-            "https://twill.ai/api/v1"
-        );
+        let client = Client::builder()
+            .api_key("twill_sk_test")
+            .base_url("https://twill.ai/api/v1/")
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "https://twill.ai/api/v1");
+        assert_eq!(client.base().path(), "/api/v1/");
         assert!(matches!(
             base_url("twill.ai"),
             Err(BuildError::InvalidBaseUrl(_))

@@ -564,9 +564,6 @@ pub enum InputProblem {
     /// The value's `ParamValue` or `Display` implementation failed.
     #[error("the value could not be formatted")]
     Format,
-    /// The request URL cannot be parsed.
-    #[error("the request URL is not valid")]
-    InvalidUrl,
     /// A [`Client::call`](crate::Client::call) argument that names no
     /// parameter of the endpoint.
     #[error("no parameter `{name}`; this endpoint takes: {}", list(accepted))]
