@@ -192,10 +192,27 @@ fn main() {
             .ok()
             .and_then(|calls| calls.parse().ok())
             .unwrap_or(PROFILE_CALLS);
+        // `TWILL_BENCH_IN_FLIGHT=64` keeps that many calls in flight, as c
+        // does; unset, the calls are made one after the other, with no
+        // stream machinery around them to count.
+        let in_flight = std::env::var("TWILL_BENCH_IN_FLIGHT")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
         runtime.block_on(async {
-            for _ in 0..calls {
-                call(side).await.expect("call");
+            if in_flight == 1 {
+                for _ in 0..calls {
+                    call(side).await.expect("call");
+                }
+                return;
             }
+            futures_util::stream::iter(0..calls)
+                .map(|_| call(side))
+                .buffer_unordered(in_flight)
+                .for_each(|sent| async move {
+                    sent.expect("call");
+                })
+                .await;
         });
         return;
     }
