@@ -41,9 +41,16 @@ pub trait FromResponse: Sized {
 }
 
 impl<T: DeserializeOwned> FromResponse for T {
-    async fn from_response(mut response: RawResponse) -> Result<Self, Error> {
-        let body = response.take_bytes().await?;
-        response.decode_json(&body)
+    // A block rather than an `async fn`, which would keep a second copy of
+    // the response in its future.
+    #[allow(clippy::manual_async_fn)]
+    fn from_response(
+        mut response: RawResponse,
+    ) -> impl Future<Output = Result<Self, Error>> + Send {
+        async move {
+            let body = response.take_bytes().await?;
+            response.decode_json(&body)
+        }
     }
 }
 

@@ -1,8 +1,11 @@
 //! Stages 2 to 4 of a call: send with retries, classify, read.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::TryFutureExt;
+use futures_util::future::Either;
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderMap};
 use tracing::{Instrument, Span};
@@ -10,36 +13,47 @@ use tracing::{Instrument, Span};
 use crate::error::{
     Error, ErrorResponse, ResponseTooLarge, TransportCause, TransportError, may_have_acted,
 };
-use crate::hook::{AttemptEnd, AttemptRequest, HookError};
-use crate::response::{BodyFailure, Limits, RawResponse, read_body};
+use crate::hook::{AttemptEnd, AttemptRequest, Hook, HookError};
+use crate::response::{BodyFailure, RawResponse, read_body};
 use crate::retry::{Failure, is_retryable, retry_after};
-use crate::{Client, Endpoint};
+use crate::{BoxFuture, Client, Endpoint};
 
 /// A request ready to send, kept in parts so that each attempt gets a copy.
 ///
 /// The body is copied rather than shared between attempts: holding a
 /// second reference to the body while hyper sent it cost 13% more client
 /// CPU per call in the benchmarks (BENCHMARKS.md), far more than copying a
-/// JSON body.
+/// JSON body. What the client's settings say (timeouts, limits) is read
+/// from the client where it is used, which keeps this, and so every call's
+/// future, smaller.
 pub(super) struct Prepared {
     pub(super) method: reqwest::Method,
     pub(super) url: Url,
     pub(super) headers: HeaderMap,
     pub(super) body: Option<Vec<u8>>,
-    /// The HTTP client's timeout for each attempt, body included.
-    pub(super) timeout: Option<Duration>,
-    /// A streaming call's timeout for each attempt's head and failure body.
-    pub(super) head_timeout: Option<Duration>,
-    pub(super) limits: Limits,
 }
 
 impl Prepared {
-    fn attempt(&self) -> reqwest::Request {
+    /// The request of one attempt, whose HTTP client bounds it, body
+    /// included, by `timeout`.
+    fn attempt(&self, timeout: Option<Duration>) -> reqwest::Request {
         let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
         *request.headers_mut() = self.headers.clone();
         *request.body_mut() = self.body.clone().map(Into::into);
-        *request.timeout_mut() = self.timeout;
+        *request.timeout_mut() = timeout;
         request
+    }
+}
+
+/// How an attempt is bounded in time: by the HTTP client's timeout, which
+/// covers the whole body, or, for a streaming call, by a deadline on its
+/// head alone. A stream lasts as long as the job it follows, so the HTTP
+/// client's timeout would cut it short; its reader bounds the silence
+/// between events instead.
+fn timeouts(client: &Client, endpoint: &Endpoint) -> (Option<Duration>, Option<Duration>) {
+    match client.timeout() {
+        Some(timeout) if endpoint.is_streaming() => (None, Some(timeout)),
+        timeout => (timeout, None),
     }
 }
 
@@ -111,35 +125,52 @@ async fn send_with_retries(
     // that stops the next.
     let mut acted = false;
     loop {
-        let ended = match send_once(client, endpoint, prepared, attempt).await {
-            Ended::Stopped(error) => Ended::Stopped(error.after(attempt - 1, acted)),
-            ended => ended,
-        };
-        let verdict = classify(&ended, endpoint, &prepared.method);
-        let delay = verdict
-            .retryable
-            .then(|| policy.delay(attempt, started.elapsed(), verdict.retry_after))
-            .flatten();
-        if let Some(delay) = delay {
-            tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
-            acted |= verdict.may_have_acted;
-            drop(ended);
-            // Boxed: a wait happens only on a retry, and the call's future
-            // should not carry a timer's room on every call.
-            Box::pin(tokio::time::sleep(delay)).await;
-            attempt += 1;
-            continue;
-        }
-        let (method, record) = (&prepared.method, Record { span, started });
-        return match finish(ended, attempt, &record) {
-            Final::Done(outcome) => outcome,
-            // Boxed: reading a refusal's body is the rare path, and its
-            // state would otherwise make every call's future larger.
-            Final::ReadBody(response, deadline) => {
-                Box::pin(read_failure(response, deadline, method, attempt)).await
+        // A block, so that the attempt's end is gone before the next await:
+        // a local moved from still keeps its room in an async fn's state
+        // until its scope ends, and this one would sit in every call's
+        // future for the sake of the rare retry and failure paths.
+        let next = {
+            let ended = match send_once(client, endpoint, prepared, attempt).await {
+                Ended::Stopped(error) => Ended::Stopped(error.after(attempt - 1, acted)),
+                ended => ended,
+            };
+            let verdict = classify(&ended, endpoint, &prepared.method);
+            let delay = verdict
+                .retryable
+                .then(|| policy.delay(attempt, started.elapsed(), verdict.retry_after))
+                .flatten();
+            if let Some(delay) = delay {
+                tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                acted |= verdict.may_have_acted;
+                Next::Wait(delay)
+            } else {
+                let record = Record { span, started };
+                match finish(ended, attempt, &record) {
+                    Final::Done(outcome) => return outcome,
+                    // Boxed: reading a refusal's body is the rare path.
+                    Final::ReadBody(response, deadline) => Next::ReadFailure(Box::pin(
+                        read_failure(response, deadline, &prepared.method, attempt),
+                    )),
+                }
             }
         };
+        match next {
+            Next::Wait(delay) => {
+                // Boxed: a wait happens only on a retry.
+                Box::pin(tokio::time::sleep(delay)).await;
+                attempt += 1;
+            }
+            Next::ReadFailure(reading) => return reading.await,
+        }
     }
+}
+
+/// What the retry loop does after an attempt that did not end the call.
+enum Next<'a> {
+    /// Waits, then tries again.
+    Wait(Duration),
+    /// Reads the last attempt's refusal.
+    ReadFailure(BoxFuture<'a, Result<Outcome, Error>>),
 }
 
 /// What the retry loop needs to know of an attempt's end.
@@ -175,14 +206,94 @@ fn classify(ended: &Ended, endpoint: &'static Endpoint, method: &reqwest::Method
 /// Stage 2a: sends one attempt (hooks around it) and, for a success that
 /// does not stream, reads its body, so that a body cut short is retried
 /// like a lost connection.
+///
+/// Each step hands its result straight to the next rather than keeping it
+/// in a local: in an async fn, a local moved from keeps its room in the
+/// future until its scope ends, and the request and the HTTP client's
+/// answer would then both sit in every call's future while its body is
+/// read.
 async fn send_once(
     client: &Client,
     endpoint: &'static Endpoint,
     prepared: &Prepared,
     attempt: u32,
 ) -> Ended {
-    let mut request = prepared.attempt();
     let hooks = client.hooks().get();
+    let deadline = timeouts(client, endpoint).1.map(|timeout| Deadline {
+        at: tokio::time::Instant::now() + timeout,
+        timeout,
+    });
+    let (sending, sent) = match start(client, endpoint, prepared, attempt, hooks, deadline) {
+        Ok(started) => started,
+        Err(error) => return Ended::Stopped(error),
+    };
+    let head = Head {
+        endpoint,
+        hooks,
+        method: &prepared.method,
+        attempt,
+        deadline,
+    };
+    let mut response = match head.answered(sending.await, sent.elapsed()) {
+        Answered::Success(response) => response,
+        Answered::Ended(ended) => return ended,
+    };
+    let (method, limits) = (&prepared.method, client.limits());
+    if endpoint.is_streaming() {
+        return Ended::Done(Ok(RawResponse::unread(
+            response,
+            method.clone(),
+            attempt,
+            limits,
+        )));
+    }
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    match read_body(&mut response, limits.body).await {
+        Ok(body) => Ended::Done(Ok(RawResponse::read(
+            status,
+            headers,
+            body,
+            method.clone(),
+            attempt,
+            limits,
+        ))),
+        Err(BodyFailure::TooLarge) => Ended::Done(Err(Error::ResponseTooLarge(ResponseTooLarge {
+            status,
+            limit: limits.body,
+            method: method.clone(),
+            attempts: attempt,
+        }))),
+        Err(BodyFailure::Http(error)) => {
+            let error =
+                TransportError::new(TransportCause::Http(error), method, Some(status), attempt);
+            tracing::debug!(attempt, status = status.as_u16(), %error, "body failed");
+            Ended::Failed(error)
+        }
+    }
+}
+
+/// Makes the attempt's request, lets the hooks see it (or stop it), and
+/// hands it to the HTTP client; returns the answer to await and when it
+/// was sent.
+///
+/// Most calls have no deadline of their own; those that do carry a timer,
+/// boxed so that the others have no room for it.
+fn start<'a>(
+    client: &'a Client,
+    endpoint: &'static Endpoint,
+    prepared: &Prepared,
+    attempt: u32,
+    hooks: Option<&[Arc<dyn Hook>]>,
+    deadline: Option<Deadline>,
+) -> Result<
+    (
+        impl Future<Output = Result<reqwest::Response, TransportCause>> + Send + use<'a>,
+        Instant,
+    ),
+    HookError,
+> {
+    let mut request = prepared.attempt(timeouts(client, endpoint).0);
     if let Some(hooks) = hooks {
         // Out of the hooks' sight, and back over whatever they set: the
         // prepared headers keep it so that a call without hooks pays
@@ -198,7 +309,7 @@ async fn send_once(
         for hook in hooks {
             if let Err(error) = hook.before_attempt(&mut view) {
                 tracing::debug!(attempt, %error, "stopped by a hook");
-                return Ended::Stopped(error);
+                return Err(error);
             }
         }
         request
@@ -208,80 +319,86 @@ async fn send_once(
     // Header values marked sensitive (the key) print as `Sensitive`.
     tracing::trace!(attempt, ?request, "sending");
     let sent = Instant::now();
-    let deadline = prepared.head_timeout.map(|timeout| Deadline {
-        at: tokio::time::Instant::now() + timeout,
-        timeout,
-    });
-    let result = match (client.http(), deadline) {
-        (Ok(http), None) => http.execute(request).await.map_err(TransportCause::Http),
-        // Boxed: only streaming calls have a deadline here, and its timer
-        // would otherwise take room in every call's future.
-        (Ok(http), deadline) => Box::pin(within(deadline, http.execute(request))).await,
-        (Err(cause), _) => Err(cause),
-    };
-    let latency = sent.elapsed();
-    let latency_ms = latency.as_millis() as u64;
-    let method = &prepared.method;
-    let mut response = match result {
-        Ok(response) => response,
-        Err(cause) => {
-            let error = TransportError::new(cause, method, None, attempt);
-            tracing::debug!(attempt, latency_ms, %error, "failed");
-            if let Some(hooks) = hooks {
-                let end = AttemptEnd {
-                    endpoint,
-                    attempt,
-                    latency,
-                    outcome: Err(&error),
-                };
-                hooks.iter().for_each(|hook| hook.after_attempt(&end));
-            }
-            return Ended::Failed(error);
+    let sending = match (client.http(), deadline) {
+        (Ok(http), None) => Either::Left(http.execute(request).map_err(TransportCause::Http)),
+        (Ok(http), deadline) => {
+            let boxed: BoxFuture<'a, _> = Box::pin(within(deadline, http.execute(request)));
+            Either::Right(boxed)
+        }
+        (Err(cause), _) => {
+            let boxed: BoxFuture<'a, _> = Box::pin(std::future::ready(Err(cause)));
+            Either::Right(boxed)
         }
     };
-    let status = response.status();
-    if let Some(hooks) = hooks {
-        let end = AttemptEnd {
+    Ok((sending, sent))
+}
+
+/// Where an attempt's answer is judged: the hooks that see it and what the
+/// trace says of it.
+struct Head<'a> {
+    endpoint: &'static Endpoint,
+    hooks: Option<&'a [Arc<dyn Hook>]>,
+    method: &'a reqwest::Method,
+    attempt: u32,
+    deadline: Option<Deadline>,
+}
+
+impl Head<'_> {
+    /// The response if it is a success; otherwise how the attempt ended.
+    fn answered(
+        &self,
+        result: Result<reqwest::Response, TransportCause>,
+        latency: Duration,
+    ) -> Answered {
+        let Head {
             endpoint,
+            hooks,
+            method,
             attempt,
-            latency,
-            outcome: Ok((status, response.headers())),
+            deadline,
+        } = *self;
+        let latency_ms = latency.as_millis() as u64;
+        let response = match result {
+            Ok(response) => response,
+            Err(cause) => {
+                let error = TransportError::new(cause, method, None, attempt);
+                tracing::debug!(attempt, latency_ms, %error, "failed");
+                if let Some(hooks) = hooks {
+                    let end = AttemptEnd {
+                        endpoint,
+                        attempt,
+                        latency,
+                        outcome: Err(&error),
+                    };
+                    hooks.iter().for_each(|hook| hook.after_attempt(&end));
+                }
+                return Answered::Ended(Ended::Failed(error));
+            }
         };
-        hooks.iter().for_each(|hook| hook.after_attempt(&end));
-    }
-    if !status.is_success() {
-        tracing::debug!(attempt, status = status.as_u16(), latency_ms, "failed");
-        return Ended::Refused(response, deadline);
-    }
-    tracing::debug!(attempt, status = status.as_u16(), latency_ms, "answered");
-    let limits = prepared.limits;
-    if endpoint.is_streaming() {
-        return Ended::Done(Ok(RawResponse::unread(
-            response,
-            method.clone(),
-            attempt,
-            limits,
-        )));
-    }
-    let headers = std::mem::take(response.headers_mut());
-    let read = match read_body(&mut response, limits.body).await {
-        Ok(body) => RawResponse::read(status, headers, body, method.clone(), attempt, limits),
-        Err(BodyFailure::TooLarge) => {
-            return Ended::Done(Err(Error::ResponseTooLarge(ResponseTooLarge {
-                status,
-                limit: limits.body,
-                method: method.clone(),
-                attempts: attempt,
-            })));
+        let status = response.status();
+        if let Some(hooks) = hooks {
+            let end = AttemptEnd {
+                endpoint,
+                attempt,
+                latency,
+                outcome: Ok((status, response.headers())),
+            };
+            hooks.iter().for_each(|hook| hook.after_attempt(&end));
         }
-        Err(BodyFailure::Http(error)) => {
-            let error =
-                TransportError::new(TransportCause::Http(error), method, Some(status), attempt);
-            tracing::debug!(attempt, status = status.as_u16(), %error, "body failed");
-            return Ended::Failed(error);
+        if !status.is_success() {
+            tracing::debug!(attempt, status = status.as_u16(), latency_ms, "failed");
+            return Answered::Ended(Ended::Refused(response, deadline));
         }
-    };
-    Ended::Done(Ok(read))
+        tracing::debug!(attempt, status = status.as_u16(), latency_ms, "answered");
+        Answered::Success(response)
+    }
+}
+
+/// An attempt's answer, judged.
+enum Answered {
+    /// A success, its body still to read.
+    Success(reqwest::Response),
+    Ended(Ended),
 }
 
 /// Awaits `future` until `deadline`, if there is one.

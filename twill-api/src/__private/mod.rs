@@ -30,19 +30,29 @@ use crate::{BoxFuture, Client, Endpoint};
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Stages 2 to 4 of a typed call, and the decoding of its answer.
-async fn finish<T, E>(
+///
+/// Written as a function returning a block, not as an `async fn`, and with
+/// no local for a value that is handed on: an `async fn` keeps a copy of
+/// each argument in its future beside the one it was given, and a local
+/// moved from keeps its room until its scope ends. Every call's future
+/// (boxed, and touched on every poll) is smaller for it.
+#[allow(clippy::manual_async_fn)]
+fn finish<T, E>(
     client: &Client,
     endpoint: &'static Endpoint,
-    request: Result<Prepared, Error>,
-) -> Result<T, E>
+    request: Prepared,
+) -> impl Future<Output = Result<T, E>> + Send
 where
     T: FromResponse,
     E: EndpointError,
 {
-    let request = request?;
-    match execute(client, endpoint, &request).await? {
-        Outcome::Success(response) => T::from_response(response).await.map_err(E::from),
-        Outcome::Failure(response) => Err(E::from_response(response)),
+    async move {
+        let response = match execute(client, endpoint, &request).await {
+            Ok(Outcome::Success(response)) => response,
+            Ok(Outcome::Failure(response)) => return Err(E::from_response(response)),
+            Err(error) => return Err(E::from(error)),
+        };
+        T::from_response(response).await.map_err(E::from)
     }
 }
 
@@ -191,7 +201,12 @@ impl<'a> Call<'a> {
         let request = self.into_request(T::ACCEPT);
         // A block, not `finish`'s future itself: that would have to outlive
         // `'a` with `T` and `E` in it, which a generic method cannot promise.
-        async move { finish(client, endpoint, request).await }
+        async move {
+            match request {
+                Ok(request) => finish(client, endpoint, request).await,
+                Err(error) => Err(E::from(error)),
+            }
+        }
     }
 
     /// [`send`](Self::send), boxed: what a method returning a
@@ -203,7 +218,10 @@ impl<'a> Call<'a> {
     {
         let client = self.client;
         let endpoint = self.endpoint;
-        Box::pin(finish(client, endpoint, self.into_request(T::ACCEPT)))
+        match self.into_request(T::ACCEPT) {
+            Ok(request) => Box::pin(finish(client, endpoint, request)),
+            Err(error) => Box::pin(async move { Err(E::from(error)) }),
+        }
     }
 
     /// Sends the request and hands back the success response as it came
@@ -258,19 +276,11 @@ impl<'a> Call<'a> {
             // Some proxies refuse a POST without a length (411).
             headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
-        // A stream lasts as long as the job it follows, so the HTTP
-        // client's timeout, which covers the whole body, would cut it
-        // short: the call timeout bounds its head here instead, and its
-        // reader the silence between events.
-        let streaming = self.endpoint.is_streaming();
         Ok(Prepared {
             method: self.endpoint.method().to_reqwest(),
             url,
             headers,
             body: self.body,
-            timeout: client.timeout().filter(|_| !streaming),
-            head_timeout: client.timeout().filter(|_| streaming),
-            limits: client.limits(),
         })
     }
 }
