@@ -50,10 +50,25 @@ impl Prepared {
 /// head alone. A stream lasts as long as the job it follows, so the HTTP
 /// client's timeout would cut it short; its reader bounds the silence
 /// between events instead.
-fn timeouts(client: &Client, endpoint: &Endpoint) -> (Option<Duration>, Option<Duration>) {
-    match client.timeout() {
-        Some(timeout) if endpoint.is_streaming() => (None, Some(timeout)),
-        timeout => (timeout, None),
+struct Bounds {
+    /// The HTTP client's timeout, body included.
+    whole: Option<Duration>,
+    /// The deadline's timeout, for the head and a refusal's body.
+    head: Option<Duration>,
+}
+
+impl Bounds {
+    fn of(client: &Client, endpoint: &Endpoint) -> Bounds {
+        match client.timeout() {
+            Some(timeout) if endpoint.is_streaming() => Bounds {
+                whole: None,
+                head: Some(timeout),
+            },
+            timeout => Bounds {
+                whole: timeout,
+                head: None,
+            },
+        }
     }
 }
 
@@ -219,7 +234,7 @@ async fn send_once(
     attempt: u32,
 ) -> Ended {
     let hooks = client.hooks().get();
-    let deadline = timeouts(client, endpoint).1.map(|timeout| Deadline {
+    let deadline = Bounds::of(client, endpoint).head.map(|timeout| Deadline {
         at: tokio::time::Instant::now() + timeout,
         timeout,
     });
@@ -293,7 +308,7 @@ fn start<'a>(
     ),
     HookError,
 > {
-    let mut request = prepared.attempt(timeouts(client, endpoint).0);
+    let mut request = prepared.attempt(Bounds::of(client, endpoint).whole);
     if let Some(hooks) = hooks {
         // Out of the hooks' sight, and back over whatever they set: the
         // prepared headers keep it so that a call without hooks pays
