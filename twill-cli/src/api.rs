@@ -2,7 +2,7 @@
 //! endpoint by its method name, its arguments checked against the
 //! endpoint's metadata.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::Read;
 
 use serde_json::Value;
 use twill_api::{
@@ -100,15 +100,7 @@ pub async fn run(session: &Session, args: ApiArgs) -> Result<(), Failure> {
         return Ok(());
     }
     // Bytes, such as a teleport archive: never onto a terminal.
-    if std::io::stdout().is_terminal() {
-        return Err(Failure::Usage(format!(
-            "the answer is {} bytes of binary; redirect it to a file",
-            body.len()
-        )));
-    }
-    std::io::stdout()
-        .write_all(&body)
-        .map_err(|error| Failure::Local(format!("cannot write the answer: {error}")))
+    crate::output::write_binary(&format!("{} bytes of binary", body.len()), &body)
 }
 
 /// The endpoint named `name`, or a usage error naming the near ones.

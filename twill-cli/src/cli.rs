@@ -191,10 +191,12 @@ pub enum TaskCommand {
     Teleport {
         /// The task's id or slug.
         task: String,
-        /// Writes the tar archive to this file.
+        /// Writes the tar archive to this file, whole or not at all (`-`:
+        /// standard output, never a terminal).
         #[arg(long, value_name = "FILE.tar")]
         output: Option<PathBuf>,
-        /// Unpacks the archive into this directory, every entry checked.
+        /// Unpacks the archive into this directory: plain files and
+        /// directories only, never through a link; refused whole otherwise.
         #[arg(long, value_name = "DIR")]
         extract: Option<PathBuf>,
     },

@@ -456,8 +456,16 @@ impl Session {
             .map_err(|error| Failure::api(endpoint, error))?;
         let session = cell(archive.session_id.as_deref());
         let job = cell(archive.job_id.as_deref());
-        if let Some(path) = output {
-            teleport::write_atomically(path, &archive.tar)?;
+        if output == Some(Path::new("-")) {
+            // The archive owns standard output; the summary goes to stderr.
+            crate::output::write_binary("a tar archive", &archive.tar)?;
+            eprintln!(
+                "twill: session {session}, job {job}: wrote {} bytes to standard output",
+                archive.tar.len()
+            );
+        } else if let Some(path) = output {
+            teleport::write_atomically(path, &archive.tar)
+                .map_err(|why| Failure::Local(format!("cannot write {}: {why}", path.display())))?;
             self.output.line(&format!(
                 "session {session}, job {job}: wrote {} ({} bytes)",
                 path.display(),
@@ -465,7 +473,8 @@ impl Session {
             ));
         }
         if let Some(dir) = extract {
-            let written = teleport::extract(&archive.tar, dir)?;
+            let written = teleport::extract(&archive.tar, dir)
+                .map_err(|error| Failure::Local(error.to_string()))?;
             self.output.line(&format!(
                 "session {session}, job {job}: {} files in {}",
                 written.len(),

@@ -15,6 +15,22 @@ pub enum Form {
     Jsonl,
 }
 
+/// Writes bytes that are not text to standard output, refusing a terminal,
+/// which they could drive. `what` names them in the refusal.
+pub fn write_binary(what: &str, bytes: &[u8]) -> Result<(), crate::failure::Failure> {
+    use crate::failure::Failure;
+    let mut stdout = std::io::stdout().lock();
+    if stdout.is_terminal() {
+        return Err(Failure::Usage(format!(
+            "refusing to write {what} to a terminal: redirect standard output to a file"
+        )));
+    }
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|error| Failure::Local(format!("cannot write to standard output: {error}")))
+}
+
 /// Standard output in the chosen form.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {

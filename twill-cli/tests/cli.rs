@@ -405,6 +405,48 @@ fn files_teleport_and_schedules() {
 }
 
 #[test]
+fn teleport_writes_to_a_pipe_and_never_through_a_link() {
+    let mock = Mock::start(&[]);
+    mock.ok(&["tasks", "create", "a session to teleport"]);
+    let output = mock
+        .twill()
+        .args(["tasks", "teleport", "task-1", "--output", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(&output.stdout[257..262], b"ustar", "the archive, raw");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with("twill: session session-task-1"),
+        "{stderr}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("twill-cli-teleport-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dir.join("out");
+    std::fs::create_dir_all(dir.join("victim")).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink("../victim", out.join(".claude")).unwrap();
+    let (code, stdout, stderr) = stdout_of(mock.twill().args([
+        "tasks",
+        "teleport",
+        "task-1",
+        "--extract",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "twill: the archive was refused and nothing was written: \".claude/session.jsonl\": \
+         .claude on disk is a link or special file\n"
+    );
+    assert_eq!(std::fs::read_dir(dir.join("victim")).unwrap().count(), 0);
+    assert!(!out.join("README.txt").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn completions_and_man_come_from_the_same_definition() {
     let (code, out, _) = stdout_of(twill().args(["completions", "bash"]));
     assert_eq!(code, 0);
