@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::enums::open_enum;
 use crate::hook::HookError;
+use crate::untrusted::escape_line;
 
 /// `Result` with [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -74,7 +75,10 @@ pub enum StreamError {
     #[error("the job log stream ended before its `complete` or `error` event")]
     EndedEarly,
     /// A job log event's data is not JSON.
-    #[error("a job log event is not valid JSON ({source}): {excerpt:?}")]
+    #[error(
+        "a job log event is not valid JSON ({source}): \"{}\"",
+        crate::escape_line(excerpt)
+    )]
     InvalidEvent {
         /// The start of the event's data.
         excerpt: String,
@@ -267,21 +271,21 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The server's text is escaped: a newline or an ANSI escape in it
+        // must not forge log lines or drive a terminal.
         write!(
             f,
             "Twill API error {} ({}): {}",
             self.status.as_u16(),
-            self.code,
-            self.message.escape_debug()
+            escape_line(self.code.as_str()),
+            escape_line(&self.message)
         )?;
-        // The server's text is escaped: a newline or an ANSI escape in it
-        // must not forge log lines or recolour a terminal.
         for issue in self.validation_issues() {
             write!(
                 f,
                 "; {}: {}",
-                issue.field.escape_debug(),
-                issue.message.escape_debug()
+                escape_line(&issue.field),
+                escape_line(&issue.message)
             )?;
         }
         Ok(())
@@ -339,11 +343,17 @@ impl fmt::Display for UnexpectedResponse {
         if self.body_len == 0 {
             f.write_str("empty body")?;
         } else {
-            write!(f, "{} bytes: {:?}", self.body_len, self.excerpt)?;
+            write!(
+                f,
+                "{} bytes: \"{}\"",
+                self.body_len,
+                escape_line(&self.excerpt)
+            )?;
         }
         if let Some(location) = &self.location {
             // Quoted and escaped: the header is the server's text.
-            write!(f, ", redirect to {location:?} (not followed)")?;
+            let location = escape_line(location);
+            write!(f, ", redirect to \"{location}\" (not followed)")?;
         }
         write_attempts(f, self.attempts)
     }
@@ -354,8 +364,9 @@ impl std::error::Error for UnexpectedResponse {}
 /// A success response whose body is not what the endpoint declares.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "cannot decode the HTTP {} response body: {source}; body: {excerpt:?}",
-    status.as_u16()
+    "cannot decode the HTTP {} response body: {source}; body: \"{}\"",
+    status.as_u16(),
+    crate::escape_line(excerpt)
 )]
 #[non_exhaustive]
 pub struct DecodeError {

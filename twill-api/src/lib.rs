@@ -121,6 +121,7 @@ mod retry;
 mod scheduled;
 mod tasks;
 mod types;
+mod untrusted;
 
 #[doc(hidden)]
 pub mod __private;
@@ -185,6 +186,7 @@ pub use twill_macros::endpoints;
 /// The `#[twill_endpoint(METHOD "path")]` attribute; see the [crate docs](crate#declaring-an-endpoint).
 pub use twill_macros::twill_endpoint;
 pub use types::{Acknowledgement, FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
+pub use untrusted::{Escaped, REDACTED, escape_line, escape_text};
 
 /// The HTTP client crate this one is built on, for
 /// [`ClientBuilder::http_client`], [`StatusCode`] and [`Method`].

@@ -1,5 +1,6 @@
 //! The job log stream: server-sent events decoded into typed events.
 
+use crate::untrusted::Secret;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -146,29 +147,43 @@ impl JobLogStream {
         S: Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: std::error::Error + Send + Sync + 'static,
     {
+        Self::from_blocks(bytes, Secret::default())
+    }
+
+    /// [`from_byte_stream`](Self::from_byte_stream), with the key scrubbed
+    /// from each event's data before it is decoded.
+    fn from_blocks<S, E>(bytes: S, secret: Secret) -> Self
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
         let blocks = Box::pin(SseByteStream::new(bytes));
-        let events = futures_util::stream::unfold(Some(blocks), |blocks| async move {
-            let mut blocks = blocks?;
-            loop {
-                let block = match blocks.next().await {
-                    None => return Some((Err(Error::Stream(StreamError::EndedEarly)), None)),
-                    Some(Err(error)) => return Some((Err(sse_error(error)), None)),
-                    Some(Ok(block)) => block,
-                };
-                // Blocks with no data carry only an id or a retry delay.
-                let Sse {
-                    event,
-                    data: Some(data),
-                    ..
-                } = block
-                else {
-                    continue;
-                };
-                return match JobLogEvent::parse(event.as_deref(), &data) {
-                    Ok(event) if event.is_terminal() => Some((Ok(event), None)),
-                    Ok(event) => Some((Ok(event), Some(blocks))),
-                    Err(error) => Some((Err(Error::Stream(error)), None)),
-                };
+        let events = futures_util::stream::unfold(Some(blocks), move |blocks| {
+            let secret = secret.clone();
+            async move {
+                let mut blocks = blocks?;
+                loop {
+                    let block = match blocks.next().await {
+                        None => return Some((Err(Error::Stream(StreamError::EndedEarly)), None)),
+                        Some(Err(error)) => return Some((Err(sse_error(error)), None)),
+                        Some(Ok(block)) => block,
+                    };
+                    // Blocks with no data carry only an id or a retry delay.
+                    let Sse {
+                        event,
+                        data: Some(data),
+                        ..
+                    } = block
+                    else {
+                        continue;
+                    };
+                    let data = secret.scrub_text(data);
+                    return match JobLogEvent::parse(event.as_deref(), &data) {
+                        Ok(event) if event.is_terminal() => Some((Ok(event), None)),
+                        Ok(event) => Some((Ok(event), Some(blocks))),
+                        Err(error) => Some((Err(Error::Stream(error)), None)),
+                    };
+                }
             }
         });
         JobLogStream {
@@ -212,6 +227,7 @@ impl FromResponse for JobLogStream {
     const STREAMING: bool = true;
 
     async fn from_response(response: RawResponse) -> Result<Self, Error> {
+        let secret = response.secret();
         let too_large = response.too_large(response.event_limit());
         let mut event_size = EventSize::new(response.event_limit());
         let idle = response.idle_timeout();
@@ -240,7 +256,7 @@ impl FromResponse for JobLogStream {
             };
             futures_util::stream::iter(items)
         });
-        Ok(JobLogStream::from_byte_stream(bytes))
+        Ok(JobLogStream::from_blocks(bytes, secret))
     }
 }
 

@@ -1,5 +1,6 @@
 //! How a success response becomes the value an endpoint returns.
 
+use crate::untrusted::Secret;
 use std::fmt;
 use std::future::Future;
 use std::time::Duration;
@@ -157,6 +158,8 @@ pub struct RawResponse {
     method: Method,
     attempts: u32,
     limits: Limits,
+    /// The key, scrubbed from a body read here and from stream events.
+    secret: Secret,
 }
 
 enum Body {
@@ -194,6 +197,7 @@ impl RawResponse {
         method: Method,
         attempts: u32,
         limits: Limits,
+        secret: Secret,
     ) -> Self {
         RawResponse {
             status: inner.status(),
@@ -202,6 +206,7 @@ impl RawResponse {
             method,
             attempts,
             limits,
+            secret,
         }
     }
 
@@ -221,6 +226,7 @@ impl RawResponse {
             method,
             attempts,
             limits,
+            secret: Secret::default(),
         }
     }
 
@@ -229,7 +235,13 @@ impl RawResponse {
     /// an `http::Response`). It stands for the answer to a GET's first
     /// attempt.
     pub fn from_parts(response: reqwest::Response, limit: usize) -> Self {
-        RawResponse::unread(response, Method::GET, 1, Limits::with_body(limit))
+        RawResponse::unread(
+            response,
+            Method::GET,
+            1,
+            Limits::with_body(limit),
+            Secret::default(),
+        )
     }
 
     /// The HTTP status.
@@ -261,7 +273,7 @@ impl RawResponse {
             // Boxed: a body is read here only for streams and hand-built
             // responses; the usual call has read it already.
             Body::Unread(inner) => match Box::pin(read_body(inner, self.limits.body)).await {
-                Ok(body) => Ok(body),
+                Ok(body) => Ok(self.secret.scrub(body)),
                 Err(BodyFailure::TooLarge) => {
                     Err(Error::ResponseTooLarge(self.too_large(self.limits.body)))
                 }
@@ -281,6 +293,11 @@ impl RawResponse {
                 Err(error) => Err(self.transport(TransportCause::Http(error))),
             },
         }
+    }
+
+    /// The key, to scrub from stream events.
+    pub(crate) fn secret(&self) -> Secret {
+        self.secret.clone()
     }
 
     /// The largest server-sent event accepted, in bytes.

@@ -148,3 +148,82 @@ async fn mock_server_and_builder_debug_redact_the_key() {
         "{shown}"
     );
 }
+
+/// A proxy that reflects the request's headers into what it sends back:
+/// every body and event the client reads has the key scrubbed first.
+#[tokio::test]
+async fn a_server_that_echoes_the_key_gets_it_redacted_everywhere() {
+    let echoed = format!("Authorization: Bearer {TEST_KEY}");
+    let client_of = |server: &Recorder| {
+        server
+            .client()
+            .with_retry_policy(twill_api::RetryPolicy::none())
+    };
+
+    let page = Recorder::start(
+        Canned::status(502)
+            .header("content-type", "text/html")
+            .body(format!("<pre>{echoed}</pre>")),
+    )
+    .await;
+    let error = client_of(&page).get_task("t").await.unwrap_err();
+    let twill_api::Error::UnexpectedResponse(response) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(
+        response.excerpt,
+        "<pre>Authorization: Bearer [redacted]</pre>"
+    );
+    assert_no_key(&format!("{error} {error:?}"));
+
+    let refusal = Recorder::start(Canned::json(
+        400,
+        json!({ "error": { "code": "validation_error", "message": echoed,
+            "details": { "issues": [{ "field": TEST_KEY, "message": echoed }] } } }),
+    ))
+    .await;
+    let error = client_of(&refusal).get_task("t").await.unwrap_err();
+    let twill_api::Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.message, "Authorization: Bearer [redacted]");
+    assert_no_key(&format!("{error} {error:?} {:?}", api.details));
+
+    let redirect = Recorder::start(
+        Canned::status(302).header("location", &format!("https://evil.example/?k={TEST_KEY}")),
+    )
+    .await;
+    let error = client_of(&redirect).get_task("t").await.unwrap_err();
+    assert_no_key(&format!("{error} {error:?}"));
+    assert!(error.to_string().contains("k=[redacted]"), "{error}");
+
+    let success = Recorder::start(Canned::json(
+        200,
+        json!({ "job": { "id": echoed, "status": "PENDING" } }),
+    ))
+    .await;
+    let sent = client_of(&success)
+        .send_message("t", &SendMessageRequest::new("hi"))
+        .await
+        .unwrap();
+    assert_eq!(sent.job.id, "Authorization: Bearer [redacted]");
+
+    let stream = Recorder::start(
+        Canned::status(200)
+            .header("content-type", "text/event-stream")
+            .body(format!(
+                "data: {{\"type\":\"agent_message\",\"text\":\"{echoed}\"}}\n\n\
+                 data: {{\"type\":\"complete\",\"status\":\"completed\"}}\n\n"
+            )),
+    )
+    .await;
+    let mut logs = twill_api::Jobs::stream_job_logs(&client_of(&stream), "j")
+        .await
+        .unwrap();
+    let event = logs.next_event().await.unwrap().unwrap();
+    assert_no_key(&format!("{event:?}"));
+    assert!(
+        format!("{event:?}").contains("Bearer [redacted]"),
+        "{event:?}"
+    );
+}

@@ -16,6 +16,7 @@ use crate::error::{
 use crate::hook::{AttemptEnd, AttemptRequest, Hook, HookError};
 use crate::response::{BodyFailure, RawResponse, read_body};
 use crate::retry::{Failure, is_retryable, retry_after};
+use crate::untrusted::Secret;
 use crate::{BoxFuture, Client, Endpoint};
 
 /// A request ready to send, kept in parts so that each attempt gets a copy.
@@ -164,7 +165,7 @@ async fn send_with_retries(
                     Final::Done(outcome) => return outcome,
                     // Boxed: reading a refusal's body is the rare path.
                     Final::ReadBody(response, deadline) => Next::ReadFailure(Box::pin(
-                        read_failure(response, deadline, &prepared.method, attempt),
+                        read_failure(response, deadline, &prepared.method, attempt, client),
                     )),
                 }
             }
@@ -260,6 +261,7 @@ async fn send_once(
             method.clone(),
             attempt,
             limits,
+            Secret::new(client.authorization()),
         )));
     }
     let status = response.status();
@@ -268,7 +270,7 @@ async fn send_once(
         Ok(body) => Ended::Done(Ok(RawResponse::read(
             status,
             headers,
-            body,
+            Secret::new(client.authorization()).scrub(body),
             method.clone(),
             attempt,
             limits,
@@ -472,9 +474,15 @@ async fn read_failure(
     deadline: Option<Deadline>,
     method: &reqwest::Method,
     attempts: u32,
+    client: &Client,
 ) -> Result<Outcome, Error> {
     let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
+    let mut headers = std::mem::take(response.headers_mut());
+    let secret = Secret::new(client.authorization());
+    // The headers an error shows (a redirect's target).
+    if let Some(location) = headers.get_mut(reqwest::header::LOCATION) {
+        secret.scrub_header(location);
+    }
     let mut body = Vec::new();
     while body.len() < ERROR_BODY_LIMIT {
         match within(deadline, response.chunk()).await {
@@ -490,7 +498,7 @@ async fn read_failure(
     Ok(Outcome::Failure(ErrorResponse {
         status,
         headers,
-        body: body.into(),
+        body: secret.scrub(body.into()),
         method: method.clone(),
         attempts,
     }))
