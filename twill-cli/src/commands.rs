@@ -460,7 +460,9 @@ impl Session {
             // The archive owns standard output; the summary goes to stderr.
             crate::output::write_binary("a tar archive", &archive.tar)?;
             eprintln!(
-                "twill: session {session}, job {job}: wrote {} bytes to standard output",
+                "twill: session {}, job {}: wrote {} bytes to standard output",
+                twill_api::escape_line(&session),
+                twill_api::escape_line(&job),
                 archive.tar.len()
             );
         } else if let Some(path) = output {

@@ -92,14 +92,10 @@ fn api_lines(endpoint: Option<&'static Endpoint>, error: &Error, verbose: bool) 
                 "{} ({}): {}",
                 api.status.as_u16(),
                 api.code,
-                api.message.escape_debug()
+                api.message
             ));
             for issue in api.validation_issues() {
-                lines.push(format!(
-                    "  {}: {}",
-                    issue.field.escape_debug(),
-                    issue.message.escape_debug()
-                ));
+                lines.push(format!("  {}: {}", issue.field, issue.message));
             }
         }
         other => lines.push(other.to_string()),

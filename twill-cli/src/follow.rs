@@ -228,8 +228,9 @@ mod status_line {
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r\x1b[2K{frame} job {job} · {} · {}s",
-            status.to_lowercase().replace('_', " "),
+            "\r\x1b[2K{frame} job {} · {} · {}s",
+            twill_api::escape_line(job),
+            twill_api::escape_line(&status.to_lowercase().replace('_', " ")),
             elapsed.as_secs()
         );
         let _ = err.flush();

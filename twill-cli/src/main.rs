@@ -40,8 +40,9 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
+            // One line per problem, however the server's text is spelled.
             for line in failure.lines(verbose) {
-                eprintln!("twill: {line}");
+                eprintln!("twill: {}", twill_api::escape_line(&line));
             }
             failure.exit_code()
         }

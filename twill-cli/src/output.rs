@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use serde_json::Value;
+use twill_api::{escape_line, escape_text};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,9 +47,17 @@ impl Output {
         }
     }
 
-    /// Prints a line. A closed pipe (`twill tasks list | head`) ends the
-    /// output quietly.
+    /// Prints readable text, which may hold the server's: its control
+    /// characters are shown escaped, never sent to the terminal (every
+    /// readable line passes here, once). Our own lines may span several.
     pub fn line(&self, text: &str) {
+        self.raw_line(&escape_text(text).to_string());
+    }
+
+    /// Prints a line as is: JSON, whose escaping already keeps controls
+    /// out. A closed pipe (`twill tasks list | head`) ends the output
+    /// quietly.
+    fn raw_line(&self, text: &str) {
         let mut out = std::io::stdout().lock();
         if writeln!(out, "{text}").is_err() {
             std::process::exit(0);
@@ -63,14 +72,19 @@ impl Output {
             .flatten()
             .and_then(|value| serde_json::to_string_pretty(&value).ok());
         match pretty {
-            Some(text) => self.line(&text),
-            None => self.line(String::from_utf8_lossy(raw).trim_end()),
+            Some(text) => self.raw_line(&text),
+            // Not JSON after all (or not on a terminal): as is only when it
+            // parses, since only JSON's escaping keeps controls out.
+            None => match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
+                Ok(_) => self.raw_line(String::from_utf8_lossy(raw).trim_end()),
+                Err(_) => self.line(String::from_utf8_lossy(raw).trim_end()),
+            },
         }
     }
 
     /// Prints one JSON value on one line.
     pub fn json_line(&self, value: &Value) {
-        self.line(&value.to_string());
+        self.raw_line(&value.to_string());
     }
 
     /// Prints rows under a header, each column as wide as its widest cell.
@@ -84,6 +98,16 @@ impl Output {
     }
 
     fn aligned(&self, header: Option<&[&str]>, columns: usize, rows: &[Vec<String>]) {
+        // A cell is one line: a newline in a title must not forge a row.
+        let rows: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .map(|cell| escape_line(cell).to_string())
+                    .collect()
+            })
+            .collect();
+        let rows = &rows[..];
         let mut widths: Vec<usize> = match header {
             Some(header) => header.iter().map(|h| h.chars().count()).collect(),
             None => vec![0; columns],

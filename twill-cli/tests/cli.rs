@@ -575,3 +575,82 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
     }
     assert_eq!(through_api, declared, "through api");
 }
+
+/// What a terminal would act on: ESC, BEL, a C1 CSI, a bidi override.
+fn assert_inert(what: &str, text: &str) {
+    for control in ['\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\r'] {
+        assert!(
+            !text.contains(control),
+            "{what} sent {control:?} to the terminal: {text:?}"
+        );
+    }
+}
+
+#[test]
+fn server_text_never_drives_the_terminal() {
+    let mock = Mock::start(&[]);
+    let title = "T\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}it's";
+    let prompt = "P\u{1b}]52;c;cHduZWQ=\u{7}\nsecond line";
+    mock.ok(&["tasks", "create", prompt, "--title", title]);
+    let created = mock.ok(&[
+        "--json",
+        "schedules",
+        "create",
+        "--title",
+        title,
+        "--message",
+        prompt,
+        "--cron",
+        "0 3 * * *",
+    ]);
+    let created: serde_json::Value = serde_json::from_str(&created).unwrap();
+    let schedule = created["scheduledTask"]["id"].as_str().unwrap();
+    for (args, shows_text) in [
+        (&["tasks", "list"][..], true),
+        (&["tasks", "show", "task-1"], true),
+        (&["tasks", "jobs", "task-1"], false),
+        (&["tasks", "send", "task-1", prompt, "--follow"], true),
+        (&["schedules", "list"], true),
+        (&["schedules", "show", schedule], true),
+        (&["tasks", "show", "no\u{1b}[2Jsuch"], false),
+    ] {
+        let output = mock.twill().args(args).output().unwrap();
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert_inert(&format!("{args:?} (stdout)"), &stdout);
+        assert_inert(&format!("{args:?} (stderr)"), &stderr);
+        assert!(
+            !shows_text || format!("{stdout}{stderr}").contains("\\u{1b}"),
+            "{args:?} shows the escape visibly: {stdout}{stderr}"
+        );
+    }
+    let list = mock.ok(&["tasks", "list"]);
+    assert!(list.contains("it's"), "quotes stay quotes: {list}");
+    // JSON output stays exact: its own escaping keeps controls out.
+    let json = mock.ok(&["--json", "tasks", "show", "task-1"]);
+    assert!(json.contains("\\u001b]0;pwned\\u0007"), "{json}");
+}
+
+#[test]
+fn an_error_from_the_server_is_one_line_per_problem() {
+    let url = common::answering(common::json_response(
+        400,
+        &serde_json::json!({ "error": {
+            "code": "bad\ntwill: forged line",
+            "message": "The task's sandbox is gone\u{1b}]0;pwned\u{7}",
+            "details": { "issues": [{ "field": "title\r", "message": "too\nlong" }] }
+        }}),
+    ));
+    let (code, stdout, stderr) = stdout_of(
+        twill()
+            .env("TWILL_BASE_URL", &url)
+            .env("TWILL_API_KEY", "twill_sk_hostile_test")
+            .args(["tasks", "show", "t"]),
+    );
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert_eq!(
+        stderr,
+        "twill: 400 (bad\\ntwill: forged line): The task's sandbox is gone\\u{1b}]0;pwned\\u{7}\n\
+         twill:   title\\r: too\\nlong\n"
+    );
+}

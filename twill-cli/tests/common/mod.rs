@@ -82,3 +82,38 @@ pub fn twill() -> Command {
         .env("NO_COLOR", "1");
     command
 }
+
+/// A server on loopback that answers every request with `response` (a
+/// whole HTTP/1.1 response) and closes: the hostile or broken server of a
+/// test. Lives as long as the test process.
+pub fn answering(response: String) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // Read the head and whatever body arrived with it; the answer
+            // does not depend on the request.
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 8192];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    url
+}
+
+/// A JSON response with `status`, closing the connection.
+pub fn json_response(status: u16, body: &serde_json::Value) -> String {
+    let body = body.to_string();
+    format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
