@@ -276,6 +276,7 @@ pub struct ClientBuilder {
     stream_idle_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     follow_redirects: bool,
+    allow_insecure_http: bool,
     hooks: Vec<Arc<dyn Hook>>,
 }
 
@@ -387,6 +388,33 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends the key over plain `http://` to a host that is not loopback.
+    ///
+    /// Without it, [`build`](Self::build) refuses such a base URL with
+    /// [`BuildError::InsecureHttp`]: anyone on the path would read the key.
+    /// Loopback (`127.0.0.0/8`, `::1`, `localhost`, `*.localhost`, decided
+    /// from the URL alone, without a DNS lookup) needs no opt-in, so
+    /// `twill-mock` works as is.
+    ///
+    /// ```
+    /// use twill_api::{BuildError, Client};
+    ///
+    /// let refused = Client::builder().api_key("twill_sk_x").base_url("http://10.0.0.5/api/v1").build();
+    /// assert!(matches!(refused, Err(BuildError::InsecureHttp(host)) if host == "10.0.0.5"));
+    /// let local = Client::builder().api_key("twill_sk_x").base_url("http://localhost:8080/api/v1").build();
+    /// assert!(local.is_ok());
+    /// let allowed = Client::builder()
+    ///     .api_key("twill_sk_x")
+    ///     .base_url("http://10.0.0.5/api/v1")
+    ///     .allow_insecure_http()
+    ///     .build();
+    /// assert!(allowed.is_ok());
+    /// ```
+    pub fn allow_insecure_http(mut self) -> Self {
+        self.allow_insecure_http = true;
+        self
+    }
+
     /// Checks the configuration and builds the client. No I/O happens
     /// here: the default HTTP client, and with it the platform's root
     /// certificates, is set up on the first call.
@@ -395,6 +423,10 @@ impl ClientBuilder {
         let authorization = authorization(&key)?;
         drop(key);
         let base = base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        if base.scheme() == "http" && !self.allow_insecure_http && !is_loopback(&base) {
+            let host = base.host_str().unwrap_or_default().to_owned();
+            return Err(BuildError::InsecureHttp(host));
+        }
         let base_url = base.as_str().trim_end_matches('/').to_owned();
         let http = Arc::new(match self.http {
             Some(http) => Http::Given(http),
@@ -455,6 +487,25 @@ fn authorization(key: &str) -> Result<HeaderValue, BuildError> {
         .map_err(|_| BuildError::InvalidApiKey("it is not a valid header value"))?;
     value.set_sensitive(true);
     Ok(value)
+}
+
+/// Whether `url`'s host is this machine, by its spelling alone.
+fn is_loopback(url: &Url) -> bool {
+    // The URL parser has normalised the host: `127.1` is `127.0.0.1`, an
+    // IPv6 address is bracketed, a name is lower case.
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    if let Some(ipv6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return ipv6
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    }
+    if let Ok(ipv4) = host.parse::<std::net::Ipv4Addr>() {
+        return ipv4.is_loopback();
+    }
+    let name = host.trim_end_matches('.');
+    name == "localhost" || name.ends_with(".localhost")
 }
 
 fn base_url(raw: &str) -> Result<Url, BuildError> {
@@ -542,11 +593,56 @@ pub enum BuildError {
     /// The base URL cannot be used.
     #[error("invalid Twill base URL: {0}")]
     InvalidBaseUrl(&'static str),
+    /// The base URL is plain `http://` to a host that is not loopback, and
+    /// [`ClientBuilder::allow_insecure_http`] was not called.
+    #[error(
+        "refusing to send the API key over plain http to {0}: use https, or opt in with ClientBuilder::allow_insecure_http"
+    )]
+    InsecureHttp(String),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_for_loopback_unless_allowed() {
+        let build = |url: &str| {
+            Client::builder()
+                .api_key("twill_sk_x")
+                .base_url(url)
+                .build()
+        };
+        for local in [
+            "http://127.0.0.1:9/api/v1",
+            "http://127.9.8.7/api/v1",
+            "http://127.1/api/v1",
+            "http://[::1]:9/api/v1",
+            "http://localhost/api/v1",
+            "http://LOCALHOST./api/v1",
+            "http://mock.localhost:9/api/v1",
+            "https://10.0.0.5/api/v1",
+        ] {
+            assert!(build(local).is_ok(), "{local}");
+        }
+        for remote in [
+            ("http://10.0.0.5/api/v1", "10.0.0.5"),
+            ("http://twill.ai/api/v1", "twill.ai"),
+            ("http://localhost.evil.com/api/v1", "localhost.evil.com"),
+            ("http://[::2]/api/v1", "[::2]"),
+            ("http://0.0.0.0/api/v1", "0.0.0.0"),
+        ] {
+            let error = build(remote.0).unwrap_err();
+            assert_eq!(error, BuildError::InsecureHttp(remote.1.to_owned()));
+            assert!(error.to_string().contains(remote.1), "{error}");
+        }
+        let allowed = Client::builder()
+            .api_key("twill_sk_x")
+            .base_url("http://10.0.0.5/api/v1")
+            .allow_insecure_http()
+            .build();
+        assert!(allowed.is_ok());
+    }
 
     #[test]
     fn api_root_appends_the_version_once() {

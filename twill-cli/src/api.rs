@@ -2,8 +2,9 @@
 //! endpoint by its method name, its arguments checked against the
 //! endpoint's metadata.
 
-use std::io::Read;
+use std::path::Path;
 
+use crate::local_input;
 use serde_json::Value;
 use twill_api::{
     Arguments, Endpoint, Error, FromResponse, InputProblem, JobLogStream, ParamRole, all_endpoints,
@@ -140,21 +141,22 @@ fn accepted(endpoint: &'static Endpoint) -> String {
     }
 }
 
+/// The largest `--body` read from a file or standard input.
+const MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+
 /// `--body`: inline JSON, `@FILE`, or `-` for standard input.
 fn body_json(body: &str) -> Result<Value, Failure> {
     let text = match body {
-        "-" => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|error| {
-                    Failure::Usage(format!("cannot read the body from standard input: {error}"))
-                })?;
-            text
-        }
+        "-" => local_input::read_stdin(MAX_BODY_BYTES).map_err(|error| {
+            Failure::Usage(format!("cannot read the body from standard input: {error}"))
+        })?,
         _ => match body.strip_prefix('@') {
-            Some(path) => std::fs::read_to_string(path)
-                .map_err(|error| Failure::Usage(format!("cannot read {path}: {error}")))?,
+            Some(path) => local_input::read_file(Path::new(path), MAX_BODY_BYTES)
+                .map_err(|error| Failure::Usage(format!("cannot read {path}: {error}")))
+                .and_then(|bytes| {
+                    String::from_utf8(bytes)
+                        .map_err(|_| Failure::Usage(format!("{path} is not UTF-8 text")))
+                })?,
             None => body.to_owned(),
         },
     };

@@ -45,9 +45,12 @@ pub struct Global {
         conflicts_with = "api_key_stdin"
     )]
     pub api_key_file: Option<PathBuf>,
-    /// Read the API key from standard input.
+    /// Read the API key from standard input (a hidden prompt on a terminal).
     #[arg(long, help_heading = "Global options", global = true)]
     pub api_key_stdin: bool,
+    /// Send the key over plain http to a host that is not this machine.
+    #[arg(long, help_heading = "Global options", global = true)]
+    pub insecure_http: bool,
     /// Say more: each call's endpoint, and a failure's status and attempts.
     #[arg(long, short, help_heading = "Global options", global = true)]
     pub verbose: bool,

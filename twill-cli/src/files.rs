@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD;
 use twill_api::FilePart;
 
 use crate::failure::Failure;
+use crate::local_input::{InputError, read_file};
 
 /// The largest local file sent inline: a `data:` URL travels in the JSON
 /// body, a third larger than the file.
@@ -28,16 +29,12 @@ pub fn file_part(value: &str) -> Result<FilePart, Failure> {
     }
     let path = Path::new(value);
     let cannot = |why: String| Failure::Usage(format!("cannot attach {value}: {why}"));
-    let size = std::fs::metadata(path)
-        .map_err(|error| cannot(error.to_string()))?
-        .len();
-    if size > MAX_INLINE_BYTES {
-        return Err(cannot(format!(
-            "{size} bytes is over the {MAX_INLINE_BYTES}-byte limit for a file sent inline; \
-             upload it and pass its URL"
-        )));
-    }
-    let bytes = std::fs::read(path).map_err(|error| cannot(error.to_string()))?;
+    let bytes = read_file(path, MAX_INLINE_BYTES).map_err(|error| match error {
+        InputError::TooLarge(limit) => cannot(format!(
+            "it is over the {limit}-byte limit for a file sent inline; upload it and pass its URL"
+        )),
+        other => cannot(other.to_string()),
+    })?;
     let name = path
         .file_name()
         .map_or_else(|| "attachment".into(), |name| name.to_string_lossy());

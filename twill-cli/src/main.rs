@@ -12,11 +12,11 @@ mod commands;
 mod failure;
 mod files;
 mod follow;
+mod local_input;
 mod mcp;
 mod output;
 mod teleport;
 
-use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -106,31 +106,52 @@ fn run(cli: Cli) -> Result<(), Failure> {
 /// and the key as it may be shown.
 fn client(cli: &Cli) -> Result<(Client, String), Failure> {
     let mut builder = Client::builder_from_env();
+    // A key given by file or standard input is that key: when it is empty,
+    // say so rather than fall back to TWILL_API_KEY.
     let key = if let Some(path) = &cli.global.api_key_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| Failure::Usage(format!("cannot read {}: {error}", path.display())))?;
-        Some(text)
+        let shown = path.display();
+        let bytes = local_input::read_file(path, local_input::MAX_KEY_BYTES).map_err(|error| {
+            Failure::Usage(format!("cannot read the key from {shown}: {error}"))
+        })?;
+        let key = String::from_utf8_lossy(&bytes).trim().to_owned();
+        if key.is_empty() {
+            return Err(Failure::Usage(format!(
+                "{shown} is empty: it should hold the API key"
+            )));
+        }
+        key
     } else if cli.global.api_key_stdin {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|error| {
-                Failure::Usage(format!("cannot read the key from standard input: {error}"))
-            })?;
-        Some(text)
+        let text = local_input::key_from_stdin().map_err(|error| {
+            Failure::Usage(format!("cannot read the key from standard input: {error}"))
+        })?;
+        let key = text.trim().to_owned();
+        if key.is_empty() {
+            return Err(Failure::Usage(
+                "no key on standard input (--api-key-stdin)".to_owned(),
+            ));
+        }
+        key
     } else {
-        None
+        std::env::var("TWILL_API_KEY").unwrap_or_default()
     };
-    let key = match key {
-        Some(key) => key.trim().to_owned(),
-        None => std::env::var("TWILL_API_KEY").unwrap_or_default(),
-    };
+    if cli.global.insecure_http {
+        builder = builder.allow_insecure_http();
+    }
     if !key.is_empty() {
         builder = builder.api_key(key.as_str());
     }
-    let client = builder
-        .build()
-        .map_err(|error| Failure::Usage(error.to_string()))?;
+    // The library's advice names its API; say it in flags here.
+    let client = builder.build().map_err(|error| {
+        Failure::Usage(match error {
+            twill_api::BuildError::InsecureHttp(host) => format!(
+                "refusing to send the API key over plain http to {host}: use https, or pass --insecure-http"
+            ),
+            twill_api::BuildError::MissingApiKey => "no API key: set TWILL_API_KEY, or pass \
+                --api-key-file PATH or --api-key-stdin (`twill mock` runs a local Twill)"
+                .to_owned(),
+            other => other.to_string(),
+        })
+    })?;
     Ok((client, mask(&key)))
 }
 

@@ -654,3 +654,120 @@ fn an_error_from_the_server_is_one_line_per_problem() {
          twill:   title\\r: too\\nlong\n"
     );
 }
+
+#[test]
+fn an_empty_key_file_is_an_error_not_a_fallback() {
+    let dir = std::env::temp_dir().join(format!("twill-cli-empty-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("key");
+    std::fs::write(&file, " \n\t\n").unwrap();
+    let (code, stdout, stderr) = stdout_of(
+        twill()
+            .env("TWILL_API_KEY", "twill_sk_from_the_environment")
+            .args(["auth", "status", "--api-key-file", file.to_str().unwrap()]),
+    );
+    assert_eq!((code, stdout.as_str()), (2, ""));
+    assert_eq!(
+        stderr,
+        format!(
+            "twill: {} is empty: it should hold the API key\n",
+            file.display()
+        )
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_key_is_not_sent_over_plain_http_to_another_host() {
+    let (code, _, stderr) = stdout_of(
+        twill()
+            .env("TWILL_API_KEY", "twill_sk_test_key")
+            .env("TWILL_BASE_URL", "http://10.255.255.1:9")
+            .args(["tasks", "list"]),
+    );
+    assert_eq!(code, 2, "refused before any I/O: {stderr}");
+    assert_eq!(
+        stderr,
+        "twill: refusing to send the API key over plain http to 10.255.255.1: use https, or pass --insecure-http\n"
+    );
+    // Opted in, it is sent: here to a name that cannot resolve.
+    let (code, _, stderr) = stdout_of(
+        twill()
+            .env("TWILL_API_KEY", "twill_sk_test_key")
+            .env("TWILL_BASE_URL", "http://twill.invalid")
+            .args(["--insecure-http", "tasks", "list"]),
+    );
+    assert_eq!(code, 3, "{stderr}");
+}
+
+#[test]
+fn file_attachments_are_read_within_their_limit() {
+    let mock = Mock::start(&[]);
+    let dir = std::env::temp_dir().join(format!("twill-cli-attach-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.bin");
+    std::fs::write(&big, vec![0u8; 10 * 1024 * 1024 + 1]).unwrap();
+    let fifo = dir.join("fifo");
+    assert!(
+        Process::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success(),
+        "mkfifo"
+    );
+    for (path, why) in [
+        (big.to_str().unwrap(), "over the 10485760-byte limit"),
+        ("/dev/zero", "not a regular file"),
+        (fifo.to_str().unwrap(), "not a regular file"),
+        (dir.to_str().unwrap(), "not a regular file"),
+    ] {
+        let (code, _, stderr) =
+            stdout_of(mock.twill().args(["tasks", "create", "x", "--file", path]));
+        assert_eq!(code, 2, "{path}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("twill: cannot attach {path}: ")) && stderr.contains(why),
+            "{path}: {stderr}"
+        );
+    }
+    // Nothing was created by the refused calls.
+    let listed = mock.ok(&["tasks", "list"]);
+    assert!(!listed.contains("task-"), "{listed}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `--api-key-stdin` on a terminal: a prompt, and the key typed is not
+/// echoed (run in a pseudo-terminal by `script`).
+#[test]
+fn the_key_prompt_on_a_terminal_does_not_echo() {
+    let mock = Mock::start(&[]);
+    let twill = assert_cmd::cargo::cargo_bin!("twill");
+    let command = format!("{} auth status --api-key-stdin", twill.display());
+    let output = Process::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TWILL_BASE_URL", &mock.url)
+        .env_remove("TWILL_API_KEY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            // Typed after the prompt is up, as a person would.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let mut stdin = child.stdin.take().unwrap();
+            writeln!(stdin, "{}", mock.key)?;
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(stdin);
+            child.wait_with_output()
+        })
+        .unwrap();
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(transcript.contains("Twill API key: "), "{transcript}");
+    assert!(
+        !transcript.contains(&mock.key),
+        "the key was echoed: {transcript}"
+    );
+    assert!(output.status.success(), "{transcript}");
+}
