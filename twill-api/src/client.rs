@@ -34,6 +34,11 @@ pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// answer, and room for a teleport archive.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 
+/// The longest request URL sent, in bytes: the HTTP stack's limit for a
+/// request target (`http::Uri`, 65,534 bytes). A longer one is refused
+/// before any I/O as [`InputProblem::UrlTooLong`](crate::InputProblem::UrlTooLong).
+pub const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
+
 /// The default largest job log event, in bytes: far above any real event (a
 /// trace chunk is a few KiB), low enough that an endless `data:` line ends
 /// the stream instead of filling memory.

@@ -482,9 +482,12 @@ impl TransportError {
             TransportCause::Http(source) => TransportCause::Http(source.without_url()),
             other => other,
         };
+        // Nothing was written when the client could not be set up, the
+        // connection was not made, or reqwest refused to build the request.
         let written = status.is_some()
             || !matches!(&cause, TransportCause::Setup(_))
-                && !matches!(&cause, TransportCause::Http(source) if source.is_connect());
+                && !matches!(&cause, TransportCause::Http(source)
+                    if source.is_connect() || source.is_builder());
         TransportError {
             may_have_acted: may_have_acted(method, status, written),
             cause,
@@ -596,6 +599,16 @@ pub enum InputProblem {
     /// keys, a `Serialize` implementation that failed).
     #[error("the body cannot be serialized to JSON")]
     Body(#[source] serde_json::Error),
+    /// The request's URL would be longer than an HTTP request line may be
+    /// here ([`MAX_URL_BYTES`](crate::MAX_URL_BYTES)); the parameter named
+    /// is the longest value in it.
+    #[error("the URL would be {length} bytes, over the {limit}-byte limit")]
+    UrlTooLong {
+        /// The URL's length, encoded.
+        length: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 /// A failure response, as received: what [`EndpointError::from_response`]

@@ -130,7 +130,7 @@ pub use account::{Account, Me, Repository, RepositoryList};
 pub use client::{
     AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT,
-    DEFAULT_TIMEOUT,
+    DEFAULT_TIMEOUT, MAX_URL_BYTES,
 };
 pub use decode::EXCERPT_LIMIT;
 pub use dynamic::Arguments;

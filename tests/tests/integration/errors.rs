@@ -282,3 +282,42 @@ async fn an_api_message_is_escaped_and_bounded() {
     assert!(api.message.len() <= twill_api::EXCERPT_LIMIT + '…'.len_utf8());
     assert!(api.message.ends_with('…'));
 }
+
+/// The HTTP stack refuses a request target over 65,534 bytes when it sends;
+/// the client says so before any I/O, naming the argument, and the error
+/// says nothing was sent. One byte under, the request goes out whole.
+#[tokio::test]
+async fn a_url_over_the_limit_is_invalid_input_not_a_transport_error() {
+    let server = Recorder::start(Canned::json(
+        200,
+        json!({ "job": { "id": "j", "status": "PENDING" } }),
+    ))
+    .await;
+    let client = server.client().with_retry_policy(RetryPolicy::none());
+    let fixed = format!("{}/tasks//messages", server.url()).len();
+    let at_limit = "a".repeat(twill_api::MAX_URL_BYTES - fixed);
+    client
+        .send_message(&at_limit, &SendMessageRequest::new("hi"))
+        .await
+        .unwrap();
+    assert_eq!(server.requests().len(), 1);
+
+    let over = format!("{at_limit}a");
+    let error = client
+        .send_message(&over, &SendMessageRequest::new("hi"))
+        .await
+        .unwrap_err();
+    assert!(!error.may_have_acted());
+    let Error::InvalidInput(input) = &error else {
+        panic!("expected InvalidInput, got {error:?}");
+    };
+    assert_eq!(input.parameter, "taskIdOrSlug");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "invalid `taskIdOrSlug` for send_message: the URL would be {} bytes, over the 65534-byte limit",
+            twill_api::MAX_URL_BYTES + 1
+        )
+    );
+    assert_eq!(server.requests().len(), 1, "nothing more was sent");
+}

@@ -70,6 +70,9 @@ pub struct Call<'a> {
     body: Option<Vec<u8>>,
     /// The first argument refused; the rest of the chain does nothing.
     error: Option<InvalidInput>,
+    /// The path or query parameter with the longest encoded value, to name
+    /// when the URL is too long.
+    longest: (&'static str, usize),
 }
 
 impl<'a> Call<'a> {
@@ -85,7 +88,16 @@ impl<'a> Call<'a> {
             headers: Vec::new(),
             body: None,
             error: None,
+            longest: ("path", 0),
         }
+    }
+
+    fn measured(mut self, parameter: &'static str, start: usize) -> Self {
+        let length = self.target.len() - start;
+        if length > self.longest.1 {
+            self.longest = (parameter, length);
+        }
+        self
     }
 
     /// Appends literal path text from the template.
@@ -111,7 +123,7 @@ impl<'a> Call<'a> {
         match &self.target[start..] {
             "" => self.refuse(placeholder, InputProblem::EmptySegment),
             "." | ".." => self.refuse(placeholder, InputProblem::DotSegment),
-            _ => self,
+            _ => self.measured(placeholder, start),
         }
     }
 
@@ -132,13 +144,14 @@ impl<'a> Call<'a> {
         }
         self.target.push_str(name);
         self.target.push('=');
+        let start = self.target.len();
         if value
             .write_param(&mut PercentEncoder(&mut self.target))
             .is_err()
         {
             return self.refuse(name, InputProblem::Format);
         }
-        self
+        self.measured(name, start)
     }
 
     /// Adds a header, unless the value is `None`. `name` is a lower-case
@@ -261,6 +274,18 @@ impl<'a> Call<'a> {
                 url.set_path(&self.target[..start]);
                 url.set_query(Some(&self.target[start + 1..]));
             }
+        }
+        // The HTTP stack refuses a longer URI at send time, as a transport
+        // "builder error"; nothing would be sent, so say so now.
+        if url.as_str().len() > crate::MAX_URL_BYTES {
+            return Err(Error::InvalidInput(InvalidInput {
+                endpoint: self.endpoint.name(),
+                parameter: self.longest.0,
+                problem: InputProblem::UrlTooLong {
+                    length: url.as_str().len(),
+                    limit: crate::MAX_URL_BYTES,
+                },
+            }));
         }
         let mut headers = HeaderMap::with_capacity(5 + self.headers.len());
         headers.insert(AUTHORIZATION, client.authorization().clone());
