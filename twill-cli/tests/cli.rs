@@ -771,3 +771,27 @@ fn the_key_prompt_on_a_terminal_does_not_echo() {
     );
     assert!(output.status.success(), "{transcript}");
 }
+
+/// `--output -` onto a terminal is refused: the archive's bytes could drive
+/// it (run in a pseudo-terminal by `script`).
+#[test]
+fn teleport_to_standard_output_refuses_a_terminal() {
+    let mock = Mock::start(&[]);
+    mock.ok(&["tasks", "create", "a session"]);
+    let twill = assert_cmd::cargo::cargo_bin!("twill");
+    let command = format!("{} tasks teleport task-1 --output -", twill.display());
+    let output = Process::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("TWILL_BASE_URL", &mock.url)
+        .env("TWILL_API_KEY", &mock.key)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{transcript}");
+    assert!(
+        transcript.contains("refusing to write a tar archive to a terminal"),
+        "{transcript}"
+    );
+    assert!(!transcript.contains("ustar"), "{transcript}");
+}

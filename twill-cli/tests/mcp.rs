@@ -297,3 +297,27 @@ async fn the_key_is_in_no_tool_result() {
     assert!(!seen.contains(&mock.key), "{seen}");
     client.cancel().await.unwrap();
 }
+
+/// A proxy that reflects the `Authorization` header into its error page:
+/// the tool result shows the page with the key redacted.
+#[tokio::test]
+async fn a_reflected_key_never_reaches_a_tool_result() {
+    const KEY: &str = "twill_sk_reflected_k3y_value";
+    let page = format!("<pre>Authorization: Bearer {KEY}</pre>");
+    let url = common::answering(format!(
+        "HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+        page.len()
+    ));
+    let mut command = tokio::process::Command::new(assert_cmd::cargo::cargo_bin!("twill"));
+    command
+        .arg("mcp")
+        .env("TWILL_BASE_URL", &url)
+        .env("TWILL_API_KEY", KEY);
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let result = call(&client, "get_task", json!({ "taskIdOrSlug": "t" })).await;
+    assert!(is_error(&result));
+    let shown = format!("{} {:?}", text(&result), result.structured_content);
+    assert!(!shown.contains(KEY), "the key reached the agent: {shown}");
+    assert!(shown.contains("Bearer [redacted]"), "{shown}");
+    client.cancel().await.unwrap();
+}
