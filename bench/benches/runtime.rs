@@ -129,6 +129,43 @@ fn answer() -> reqwest::Response {
     reqwest::Response::from(response)
 }
 
+fn one_call(runtime: &tokio::runtime::Runtime, side: &str, base: &str) {
+    let message = SendMessageRequest::new("Use CSS variables for the theme colors");
+    runtime.block_on(async {
+        match side {
+            // The default client: for an http base, no root certificates.
+            "generated" => {
+                let client = Client::builder()
+                    .api_key(KEY)
+                    .base_url(base)
+                    .build()
+                    .expect("client");
+                client.send_message(TASK, &message).await.expect("call");
+            }
+            // The least a hand-written program does, with no TLS set up (as
+            // a crate that depends on reqwest without TLS features builds).
+            "minimal" => {
+                let http = reqwest::Client::builder()
+                    .tls_certs_only(Vec::new())
+                    .build()
+                    .expect("reqwest client");
+                minimal_send_message(&http, base, KEY, TASK, &message)
+                    .await
+                    .expect("call");
+            }
+            // reqwest's defaults with TLS on: the platform's roots loaded,
+            // what an https base pays once per process.
+            "minimal-default-tls" => {
+                let http = reqwest::Client::new();
+                minimal_send_message(&http, base, KEY, TASK, &message)
+                    .await
+                    .expect("call");
+            }
+            _ => {}
+        }
+    });
+}
+
 fn main() {
     // `TWILL_BENCH_BUILD=client` builds one default client and exits,
     // `TWILL_BENCH_BUILD=nothing` only exits: the difference under
@@ -145,6 +182,15 @@ fn main() {
         .enable_all()
         .build()
         .expect("client runtime");
+
+    // `TWILL_BENCH_ONE_CALL=<side>`: a process that makes one call, as
+    // every CLI command and CI step is, its client built the way that side
+    // builds it; `none` starts only the server and the runtime, to subtract
+    // (bench/one-call.sh).
+    if let Ok(side) = std::env::var("TWILL_BENCH_ONE_CALL") {
+        one_call(&runtime, &side, &base);
+        return;
+    }
 
     let http = reqwest::Client::builder().build().expect("reqwest client");
     let generated = Client::builder()

@@ -436,6 +436,7 @@ impl ClientBuilder {
         let http = Arc::new(match self.http {
             Some(http) => Http::Given(http),
             None => Http::Default {
+                plain: base.scheme() == "http",
                 follow_redirects: self.follow_redirects,
                 connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                 client: OnceLock::new(),
@@ -531,13 +532,20 @@ fn base_url(raw: &str) -> Result<Url, BuildError> {
 }
 
 /// The HTTP client: the one given, or the default, built on the first
-/// call rather than with the [`Client`]. Building it reads the platform's
-/// root certificates (about 20 million instructions, and file I/O), which a
-/// program that never sends a request (`twill --help`) should not pay, and
-/// which a test against an `http://` mock gains nothing from until then.
+/// call rather than with the [`Client`], once for the client and its clones.
+///
+/// For an `https://` base, building it loads the platform's root
+/// certificates through rustls-platform-verifier (about 20 million
+/// instructions, and file I/O; BENCHMARKS.md), which a program that never
+/// sends a request (`twill --help`) should not pay. An `http://` base (a
+/// local `twill-mock`) never needs them: its client is built with an empty
+/// root store, so a machine without CA certificates works, and it does not
+/// follow a redirect to `https://`.
 enum Http {
     Given(reqwest::Client),
     Default {
+        /// The base is `http://`: no TLS is ever needed.
+        plain: bool,
         follow_redirects: bool,
         connect_timeout: Duration,
         /// The error is shared: every call reports it, not only the first.
@@ -550,11 +558,14 @@ impl Http {
         match self {
             Http::Given(client) => Ok(client),
             Http::Default {
+                plain,
                 follow_redirects,
                 connect_timeout,
                 client,
             } => client
-                .get_or_init(|| default_http(*follow_redirects, *connect_timeout).map_err(Arc::new))
+                .get_or_init(|| {
+                    default_http(*plain, *follow_redirects, *connect_timeout).map_err(Arc::new)
+                })
                 .as_ref()
                 .map_err(|error| TransportCause::Setup(error.clone())),
         }
@@ -562,6 +573,7 @@ impl Http {
 }
 
 fn default_http(
+    plain: bool,
     follow_redirects: bool,
     connect_timeout: Duration,
 ) -> Result<reqwest::Client, reqwest::Error> {
@@ -574,15 +586,33 @@ fn default_http(
             let _ = rustls::crypto::ring::default_provider().install_default();
         }
     }
-    let redirects = if follow_redirects {
-        reqwest::redirect::Policy::limited(10)
-    } else {
-        reqwest::redirect::Policy::none()
+    let redirects = match (follow_redirects, plain) {
+        (false, _) => reqwest::redirect::Policy::none(),
+        (true, false) => reqwest::redirect::Policy::limited(10),
+        // The plain client has no roots: a redirect to https would fail
+        // its handshake; say why instead.
+        (true, true) => reqwest::redirect::Policy::custom(|attempt| {
+            if attempt.url().scheme() != "http" {
+                attempt.error("an http:// base URL does not follow a redirect to another scheme")
+            } else if attempt.previous().len() > 10 {
+                attempt.error("more than 10 redirects")
+            } else {
+                attempt.follow()
+            }
+        }),
     };
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .redirect(redirects)
-        .connect_timeout(connect_timeout)
-        .build()
+        .connect_timeout(connect_timeout);
+    #[cfg(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))]
+    let builder = if plain {
+        // No roots to load: reqwest still builds a TLS configuration when
+        // a TLS feature is on, but an empty root store costs nothing.
+        builder.tls_certs_only(Vec::new())
+    } else {
+        builder
+    };
+    builder.build()
 }
 
 /// Why a [`Client`] could not be built. No variant shows the API key.

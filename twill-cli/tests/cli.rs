@@ -795,3 +795,23 @@ fn teleport_to_standard_output_refuses_a_terminal() {
     );
     assert!(!transcript.contains("ustar"), "{transcript}");
 }
+
+/// An `http://` base loads no root certificates: with none to be found,
+/// `twill` still talks to `twill mock`.
+#[test]
+fn a_machine_without_ca_certificates_can_use_twill_mock() {
+    let mock = Mock::start(&[]);
+    let dir = std::env::temp_dir().join(format!("twill-cli-no-roots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let (code, stdout, stderr) = stdout_of(
+        mock.twill()
+            .env("SSL_CERT_FILE", &empty)
+            .env("SSL_CERT_DIR", &dir)
+            .args(["tasks", "list"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("TASK"), "{stdout}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
