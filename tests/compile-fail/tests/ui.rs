@@ -2,7 +2,7 @@
 //! mistake with its expected diagnostics beside it in `ui/*.stderr`;
 //! `ui/pass/*.rs` are the accepted forms.
 //!
-//! To review a changed diagnostic: `TRYBUILD=overwrite cargo test -p twill-tests --test ui`,
+//! To review a changed diagnostic: `TRYBUILD=overwrite cargo test -p twill-compile-fail --test ui`,
 //! then read the diff of the `.stderr` files.
 
 #[test]

@@ -1,0 +1,1 @@
+//! Nothing here: the cases are `ui/*.rs`, run by `tests/ui.rs`.
