@@ -1,6 +1,7 @@
 //! How soon `twill` answers, whole process: `--version` and `--help` (no
 //! HTTP client is built for them), and the first line of `tasks list`
-//! against `twill-mock` on loopback. Medians of 30 runs each.
+//! against `twill-mock` on loopback, beside `curl` making the same request.
+//! Medians of 30 runs each.
 //!
 //! ```sh
 //! cargo bench -p twill-cli --bench startup
@@ -44,6 +45,21 @@ fn main() {
         elapsed
     };
 
+    // The same request by curl, to its end: the floor a one-call command
+    // could reach (a process, a connection, one HTTP exchange).
+    let curl = || {
+        let started = Instant::now();
+        let status = Command::new("curl")
+            .args(["-sf", "-o", "/dev/null", "-H"])
+            .arg(format!("Authorization: Bearer {key}"))
+            .arg(format!("{url}/tasks"))
+            .status();
+        status
+            .ok()
+            .filter(|status| status.success())
+            .map(|_| started.elapsed())
+    };
+
     println!("twill start-up, whole process, median of {RUNS} runs");
     report(
         "twill --version",
@@ -57,6 +73,13 @@ fn main() {
         "twill tasks list, to the first line (against twill-mock)",
         median((0..RUNS).map(|_| first_line())),
     );
+    match curl() {
+        Some(_) => report(
+            "curl of the same list, whole (the floor)",
+            median((0..RUNS).map(|_| curl().expect("curl ran once"))),
+        ),
+        None => println!("  curl: not found or failed; no floor measured"),
+    }
 }
 
 /// A twill-mock on its own thread with one task, so that the list has rows.
