@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 RS
 
-for side in with-twill-api with-reqwest; do
+for side in ${SIDES:-with-twill-api with-reqwest}; do
     cd "$work/$side"
     cargo fetch -q
     start=$(date +%s.%N)
