@@ -385,6 +385,36 @@ async fn redirects_are_followed_when_the_builder_asks() {
     assert_eq!(targets, ["/api/v1/tasks/t", "/api/v1/tasks/moved"]);
 }
 
+/// An http base has no roots to check a certificate with, so it does not
+/// follow a redirect to https, and says why; nothing goes to the new host.
+#[tokio::test]
+async fn an_http_base_does_not_follow_a_redirect_to_https() {
+    let target = Recorder::start(task_reply()).await;
+    let https = target.url().replacen("http://", "https://", 1);
+    let server =
+        Recorder::start(Canned::status(307).header("location", &format!("{https}/tasks/moved")))
+            .await;
+    let client = Client::builder()
+        .api_key(TEST_KEY)
+        .base_url(server.url())
+        .follow_redirects()
+        .retry(twill_api::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let error = client.get_task("t").await.unwrap_err();
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert!(
+        text.contains("does not follow a redirect to another scheme"),
+        "{text}"
+    );
+    assert!(target.requests().is_empty());
+}
+
 /// A server that accepts connections and never answers.
 async fn silent_server() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
