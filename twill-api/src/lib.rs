@@ -153,9 +153,10 @@ pub use scheduled::{
     ScheduledTasks, UpdateScheduledTaskRequest,
 };
 pub use tasks::{
-    ApprovePlanResponse, CancelTaskResponse, CreateTaskRequest, CreateTaskResponse,
-    GetTaskResponse, Job, JobPage, PullRequest, SendMessageRequest, SendMessageResponse,
-    TaskDetail, TaskId, TaskListItem, TaskPage, TaskRef, Tasks, TeleportArchive,
+    ApproveCriteriaResponse, ApprovePlanResponse, CancelTaskResponse, CreateTaskRequest,
+    CreateTaskResponse, GetTaskResponse, Job, JobPage, PullRequest, SendMessageRequest,
+    SendMessageResponse, TaskDetail, TaskId, TaskListItem, TaskPage, TaskRef, Tasks,
+    TeleportArchive,
 };
 /// `#[endpoints]` on a trait expands each of its `#[twill_endpoint]`
 /// methods and adds `const ENDPOINTS: &'static [Endpoint]`: the full
@@ -204,7 +205,7 @@ pub mod prelude {
 ///
 /// ```
 /// let endpoints: Vec<_> = twill_api::all_endpoints().collect();
-/// assert_eq!(endpoints.len(), 20);
+/// assert_eq!(endpoints.len(), 21);
 /// assert!(endpoints.iter().any(|e| e.to_string() == "POST /tasks/<taskIdOrSlug>/messages"));
 /// ```
 pub fn all_endpoints() -> impl Iterator<Item = &'static Endpoint> {

@@ -113,6 +113,18 @@ pub trait Tasks {
     #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/approve-plan")]
     async fn approve_plan(&self, task_id_or_slug: &str) -> Result<ApprovePlanResponse, Error>;
 
+    /// Approves the criteria of a Ralph-loop task and starts the job that
+    /// loops until they are met.
+    ///
+    /// The task was created with
+    /// [`UserIntent::RalphLoop`](crate::UserIntent::RalphLoop). In Twill's API reference, in no cookbook version. Fails with 400
+    /// when there are no criteria to approve, 404 for an unknown task.
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/approve-criteria")]
+    async fn approve_criteria(
+        &self,
+        task_id_or_slug: &str,
+    ) -> Result<ApproveCriteriaResponse, Error>;
+
     /// Cancels a task and its job in flight.
     ///
     /// Fails with 404 for an unknown task.
@@ -531,6 +543,18 @@ pub struct ApprovePlanResponse {
     #[serde(default)]
     pub success: bool,
     /// The job that carries out the plan.
+    pub job: JobSummary,
+}
+
+/// What [`Tasks::approve_criteria`] returns.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ApproveCriteriaResponse {
+    /// Whether the criteria were approved.
+    #[serde(default)]
+    pub success: bool,
+    /// The job that loops until the criteria are met.
     pub job: JobSummary,
 }
 

@@ -42,6 +42,10 @@ open_enum! {
         Ask = "ASK",
         /// Set up the development environment.
         DevEnvironment = "DEV_ENVIRONMENT",
+        /// A Ralph loop: the agent proposes criteria, and once they are
+        /// approved ([`Tasks::approve_criteria`](crate::Tasks::approve_criteria))
+        /// works until they are met.
+        RalphLoop = "RALPH_LOOP",
     }
     other: Other
 }

@@ -179,6 +179,13 @@ pub enum TaskCommand {
         #[command(flatten)]
         follow: Follow,
     },
+    /// Approves a Ralph-loop task's criteria and starts the loop.
+    ApproveCriteria {
+        /// The task's id or slug.
+        task: String,
+        #[command(flatten)]
+        follow: Follow,
+    },
     /// Cancels the task's job in flight.
     Cancel {
         /// The task's id or slug.

@@ -291,17 +291,12 @@ impl Session {
                 .await
             }
             TaskCommand::Approve { task, follow } => {
-                let raw = self
-                    .call("approve_plan", Arguments::new().arg("taskIdOrSlug", &task))
-                    .await?;
-                let approved: twill_api::ApprovePlanResponse = decode(&raw)?;
-                self.print(&raw, || {
-                    self.output.line(&format!(
-                        "plan approved; job {} {}",
-                        approved.job.id, approved.job.status
-                    ));
-                })?;
-                self.then_follow(follow.follow, &approved.job.id).await
+                self.approve("approve_plan", "plan", &task, follow.follow)
+                    .await
+            }
+            TaskCommand::ApproveCriteria { task, follow } => {
+                self.approve("approve_criteria", "criteria", &task, follow.follow)
+                    .await
             }
             TaskCommand::Cancel { task } => {
                 let raw = self
@@ -324,6 +319,33 @@ impl Session {
                     .await
             }
         }
+    }
+
+    /// Approves what a task's job ended waiting for (`what`: its plan, a
+    /// Ralph loop's criteria) through `endpoint`, whose answer is
+    /// `{success, job}`, and follows the job it starts if asked.
+    async fn approve(
+        &self,
+        endpoint: &str,
+        what: &str,
+        task: &str,
+        follow: bool,
+    ) -> Result<(), Failure> {
+        #[derive(serde::Deserialize)]
+        struct Approved {
+            job: twill_api::JobSummary,
+        }
+        let raw = self
+            .call(endpoint, Arguments::new().arg("taskIdOrSlug", task))
+            .await?;
+        let approved: Approved = decode(&raw)?;
+        self.print(&raw, || {
+            self.output.line(&format!(
+                "{what} approved; job {} {}",
+                approved.job.id, approved.job.status
+            ));
+        })?;
+        self.then_follow(follow, &approved.job.id).await
     }
 
     fn task_summary(&self, shown: GetTaskResponse) {

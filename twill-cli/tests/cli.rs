@@ -499,6 +499,17 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
     ]);
     run(&["tasks", "cancel", "task-1"]);
     run(&["tasks", "archive", "task-1"]);
+    let ralph = run(&[
+        "tasks",
+        "create",
+        "loop",
+        "--intent",
+        "RALPH_LOOP",
+        "--follow",
+    ]);
+    let slug_at = ralph.find("\"slug\":\"").expect("the created task") + 8;
+    let slug = &ralph[slug_at..slug_at + ralph[slug_at..].find('"').unwrap()];
+    run(&["tasks", "approve-criteria", slug]);
     let created = run(&[
         "schedules",
         "create",

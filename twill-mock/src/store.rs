@@ -45,11 +45,32 @@ pub(crate) struct Job {
     pub(crate) input: String,
     pub(crate) created_at: Duration,
     pub(crate) cancelled_at: Option<Duration>,
-    /// A planning job: it ends with a plan that can be approved.
-    pub(crate) plans: bool,
+    /// What it ends waiting for approval of, if anything.
+    pub(crate) gate: Gate,
     /// How it ends when its time is up.
     pub(crate) ends: JobEnd,
-    pub(crate) plan_approved: bool,
+    /// Whether its plan or criteria were approved.
+    pub(crate) approved: bool,
+}
+
+/// What a job's end waits for: a planning job (`userIntent: PLAN`) ends with
+/// a plan to approve (`approve-plan`), a Ralph-loop job (`RALPH_LOOP`) with
+/// the criteria it will loop against (`approve-criteria`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    Nothing,
+    Plan,
+    Criteria,
+}
+
+impl Gate {
+    pub(crate) fn of_intent(intent: Option<&str>) -> Gate {
+        match intent {
+            Some("PLAN") => Gate::Plan,
+            Some("RALPH_LOOP") => Gate::Criteria,
+            _ => Gate::Nothing,
+        }
+    }
 }
 
 pub(crate) struct ScheduledTask {
@@ -86,7 +107,7 @@ impl Store {
         now: Duration,
         command: &str,
         title: Option<&str>,
-        plans: bool,
+        gate: Gate,
         ends: JobEnd,
     ) -> usize {
         let n = self.next();
@@ -105,7 +126,7 @@ impl Store {
             archived: false,
             jobs: Vec::new(),
         });
-        self.start_job(index, now, "INITIAL", command, plans, ends);
+        self.start_job(index, now, "INITIAL", command, gate, ends);
         index
     }
 
@@ -116,7 +137,7 @@ impl Store {
         now: Duration,
         kind: &'static str,
         input: &str,
-        plans: bool,
+        gate: Gate,
         ends: JobEnd,
     ) -> &Job {
         self.cancel_in_flight(task, now);
@@ -130,9 +151,9 @@ impl Store {
             input: input.to_owned(),
             created_at: now,
             cancelled_at: None,
-            plans,
+            gate,
             ends,
-            plan_approved: false,
+            approved: false,
         });
         self.tasks[task].updated_at = now;
         self.tasks[task].cancelled = false;
@@ -263,8 +284,9 @@ impl Job {
         at.saturating_sub(self.created_at) >= timing.pending + timing.running
     }
 
-    pub(crate) fn plan_ready(&self, now: Duration, timing: Timing) -> bool {
-        self.plans && !self.plan_approved && self.status(now, timing) == Status::Completed
+    /// Whether it has ended with `gate` waiting for approval.
+    pub(crate) fn awaits(&self, gate: Gate, now: Duration, timing: Timing) -> bool {
+        self.gate == gate && !self.approved && self.status(now, timing) == Status::Completed
     }
 
     pub(crate) fn summary(&self, now: Duration, timing: Timing) -> Value {
@@ -292,15 +314,20 @@ impl Job {
             job["completedAt"] = json!(timestamp(done));
         }
         if status == Status::Completed {
-            if self.plans {
-                job["plan"] = json!(format!("1. Read the code.\n2. {}", self.input));
-                job["planOutcome"] = json!(if self.plan_approved {
-                    "APPROVED"
-                } else {
-                    "READY"
-                });
-            } else {
-                job["finalAnswer"] = json!(format!("Done: {}", self.input));
+            match self.gate {
+                Gate::Plan => {
+                    job["plan"] = json!(format!("1. Read the code.\n2. {}", self.input));
+                    job["planOutcome"] = json!(if self.approved { "APPROVED" } else { "READY" });
+                }
+                Gate::Criteria => {
+                    job["finalAnswer"] = json!(format!(
+                        "Criteria to approve: the tests pass and {}",
+                        self.input
+                    ));
+                }
+                Gate::Nothing => {
+                    job["finalAnswer"] = json!(format!("Done: {}", self.input));
+                }
             }
         }
         job

@@ -51,6 +51,12 @@ async fn account_and_tasks() {
         Canned::json(200, json!({ "job": job() })),
         Canned::json(200, json!({ "jobs": [], "nextCursor": null })),
         Canned::json(200, json!({ "success": true, "job": job() })),
+        // Twill's API reference's example, as documented.
+        Canned::status(200)
+            .header("content-type", "application/json")
+            .body(include_str!(
+                "../../fixtures/twill-examples/approve-criteria.response-200.docs.json"
+            )),
         Canned::json(200, json!({ "success": true, "task": { "id": "t" } })),
         Canned::json(200, json!({ "success": true })),
         Canned::status(200)
@@ -80,6 +86,12 @@ async fn account_and_tasks() {
     client.list_jobs("t", None, Some("c1")).await.unwrap();
     let approved = client.approve_plan("t").await.unwrap();
     assert!(approved.success);
+    let criteria = client.approve_criteria("t").await.unwrap();
+    assert!(criteria.success);
+    assert_eq!(
+        (criteria.job.id.as_str(), criteria.job.status.as_str()),
+        ("<string>", "PENDING")
+    );
     let cancelled = client.cancel_task("t").await.unwrap();
     assert_eq!(cancelled.task.id, "t");
     let archived = client.archive_task("t").await.unwrap();
@@ -106,16 +118,19 @@ async fn account_and_tasks() {
             ),
             expect("GET", "/tasks/t/jobs?cursor=c1", None),
             expect("POST", "/tasks/t/approve-plan", None),
+            expect("POST", "/tasks/t/approve-criteria", None),
             expect("POST", "/tasks/t/cancel", None),
             expect("POST", "/tasks/t/archive", Some(json!({}))),
             expect("GET", "/tasks/t/teleport/claude", None),
         ]
     );
     // Bodiless POSTs say so, and only JSON bodies are labelled JSON.
-    assert_eq!(requests[7].header("content-length"), "0");
-    assert!(requests[7].headers.get("content-type").is_none());
-    assert_eq!(requests[9].header("content-type"), "application/json");
-    assert!(requests[10].header("accept").contains("application/x-tar"));
+    for bodiless in [7, 8] {
+        assert_eq!(requests[bodiless].header("content-length"), "0");
+        assert!(requests[bodiless].headers.get("content-type").is_none());
+    }
+    assert_eq!(requests[10].header("content-type"), "application/json");
+    assert!(requests[11].header("accept").contains("application/x-tar"));
 }
 
 #[tokio::test]

@@ -38,5 +38,5 @@ fn readme_table_is_generated_from_the_metadata() {
         "the README's endpoint table is out of date; replace its rows with:\n{}",
         generated.join("\n")
     );
-    assert_eq!(generated.len(), 20);
+    assert_eq!(generated.len(), 21);
 }

@@ -60,6 +60,7 @@ pub(super) async fn call(client: &Client, name: &str) -> Result<(), Error> {
             .await
             .map(drop),
         "approve_plan" => client.approve_plan("task-1").await.map(drop),
+        "approve_criteria" => client.approve_criteria("task-1").await.map(drop),
         "cancel_task" => client.cancel_task("task-1").await.map(drop),
         "archive_task" => client.archive_task("task-1").await.map(drop),
         "teleport_claude" => client.teleport_claude("task-1").await.map(drop),
@@ -152,7 +153,7 @@ async fn every_endpoint_sends_what_its_metadata_says() {
     let endpoints: Vec<&Endpoint> = twill_api::all_endpoints()
         .chain(<Client as Downstream>::ENDPOINTS)
         .collect();
-    assert_eq!(endpoints.len(), 21);
+    assert_eq!(endpoints.len(), 22);
     for endpoint in endpoints {
         // Always 503: retried by idempotent endpoints only.
         let server = Recorder::start(Canned::status(503)).await;

@@ -230,6 +230,45 @@ async fn plans_are_approved_once_ready() {
 }
 
 #[tokio::test]
+async fn ralph_loop_criteria_are_approved_once_ready_and_once() {
+    let server = manual_server().await;
+    let client = mock_client(&server);
+    let created = client
+        .create_task(
+            &CreateTaskRequest::new("Make the tests pass").user_intent(UserIntent::RalphLoop),
+        )
+        .await
+        .unwrap();
+    let status = |error: twill_api::Error| error.status().map(|s| s.as_u16());
+    let early = client
+        .approve_criteria(&created.task.slug)
+        .await
+        .unwrap_err();
+    assert_eq!(status(early), Some(400), "not ready yet");
+
+    wait_for_latest(&server, &client, &created.task.id).await;
+    // Criteria are not a plan.
+    let wrong = client.approve_plan(&created.task.id).await.unwrap_err();
+    assert_eq!(status(wrong), Some(400));
+    let approved = client.approve_criteria(&created.task.slug).await.unwrap();
+    assert!(approved.success);
+    assert_ne!(approved.job.id, created.job.id);
+    let jobs = client
+        .list_jobs(&created.task.id, None, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        jobs.jobs.last().unwrap().kind.as_deref(),
+        Some("RALPH_LOOP")
+    );
+    let twice = client
+        .approve_criteria(&created.task.slug)
+        .await
+        .unwrap_err();
+    assert_eq!(status(twice), Some(400), "approved once");
+}
+
+#[tokio::test]
 async fn jobs_cancel_and_teleport() {
     let server = manual_server().await;
     let client = mock_client(&server);

@@ -128,6 +128,10 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .route("/tasks/{task}/messages", post(tasks::send_message))
         .route("/tasks/{task}/jobs", get(tasks::list_jobs))
         .route("/tasks/{task}/approve-plan", post(tasks::approve_plan))
+        .route(
+            "/tasks/{task}/approve-criteria",
+            post(tasks::approve_criteria),
+        )
         .route("/tasks/{task}/cancel", post(tasks::cancel))
         .route("/tasks/{task}/archive", post(tasks::archive))
         .route("/tasks/{task}/teleport/claude", get(tasks::teleport))

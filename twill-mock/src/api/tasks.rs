@@ -9,9 +9,10 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::fields::{EmptyObject, JsonObject, Page, encode_cursor};
 use crate::reply::{ApiError, Issue, Reply};
+use crate::store::Gate;
 use crate::tar;
 
-const USER_INTENTS: [&str; 4] = ["SWE", "PLAN", "ASK", "DEV_ENVIRONMENT"];
+const USER_INTENTS: [&str; 5] = ["SWE", "PLAN", "ASK", "DEV_ENVIRONMENT", "RALPH_LOOP"];
 const REASONING_EFFORTS: [&str; 6] = ["low", "medium", "high", "xhigh", "max", "ultra"];
 
 const NOT_FOUND: ApiError = ApiError::NotFound("Task");
@@ -46,8 +47,8 @@ pub(crate) async fn create(
     {
         return Err(ApiError::NotFound("Parent task"));
     }
-    let plans = intent.as_deref() == Some("PLAN");
-    let index = store.create_task(now, &command, title.as_deref(), plans, ends);
+    let gate = Gate::of_intent(intent.as_deref());
+    let index = store.create_task(now, &command, title.as_deref(), gate, ends);
     let timing = store.timing();
     let task = store.task(index);
     let job = task.jobs.last().map(|job| job.summary(now, timing));
@@ -105,8 +106,8 @@ pub(crate) async fn send_message(
     let mut store = state.store();
     let index = store.find_task(&task).ok_or(NOT_FOUND)?;
     let timing = store.timing();
-    let plans = intent.as_deref() == Some("PLAN");
-    let job = store.start_job(index, now, "FOLLOW_UP", &message, plans, ends);
+    let gate = Gate::of_intent(intent.as_deref());
+    let job = store.start_job(index, now, "FOLLOW_UP", &message, gate, ends);
     Ok(Json(json!({ "job": job.summary(now, timing) })))
 }
 
@@ -131,20 +132,40 @@ pub(crate) async fn list_jobs(state: AppState, Path(task): Path<String>, page: P
 
 pub(crate) async fn approve_plan(state: AppState, Path(task): Path<String>) -> Reply {
     const NO_PLAN: ApiError = ApiError::Invalid("The task has no plan ready to approve");
+    approve(&state, &task, Gate::Plan, "IMPLEMENT_PLAN", NO_PLAN)
+}
+
+pub(crate) async fn approve_criteria(state: AppState, Path(task): Path<String>) -> Reply {
+    const NO_CRITERIA: ApiError =
+        ApiError::Invalid("The task has no Ralph-loop criteria ready to approve");
+    approve(&state, &task, Gate::Criteria, "RALPH_LOOP", NO_CRITERIA)
+}
+
+/// Approves what the task's latest job ended waiting for (`gate`) and
+/// starts the job of `kind` that carries it out.
+fn approve(
+    state: &AppState,
+    task: &str,
+    gate: Gate,
+    kind: &'static str,
+    nothing_to_approve: ApiError,
+) -> Reply {
     let now = state.clock.now();
     let ends = state.faults().jobs_end;
     let mut store = state.store();
-    let index = store.find_task(&task).ok_or(NOT_FOUND)?;
+    let index = store.find_task(task).ok_or(NOT_FOUND)?;
     let timing = store.timing();
-    let latest = store.task(index).jobs.last().ok_or(NO_PLAN)?;
-    if !latest.plan_ready(now, timing) {
-        return Err(NO_PLAN);
+    let Some(latest) = store.task(index).jobs.last() else {
+        return Err(nothing_to_approve);
+    };
+    if !latest.awaits(gate, now, timing) {
+        return Err(nothing_to_approve);
     }
-    let (plan_job, plan) = (latest.id.clone(), latest.input.clone());
-    if let Some(key) = store.find_job(&plan_job) {
-        store.job_mut(key).plan_approved = true;
+    let (approved_job, input) = (latest.id.clone(), latest.input.clone());
+    if let Some(key) = store.find_job(&approved_job) {
+        store.job_mut(key).approved = true;
     }
-    let job = store.start_job(index, now, "IMPLEMENT_PLAN", &plan, false, ends);
+    let job = store.start_job(index, now, kind, &input, Gate::Nothing, ends);
     Ok(Json(
         json!({ "success": true, "job": job.summary(now, timing) }),
     ))
