@@ -4,6 +4,7 @@
 
 mod all_endpoints_wire;
 mod cut_short;
+mod documented_examples;
 mod downstream;
 mod dynamic_call;
 mod endpoint_table;
