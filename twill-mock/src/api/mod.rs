@@ -194,7 +194,8 @@ async fn answer_faults(Shared(state): AppState, request: Request, next: Next) ->
     }
     let (mut parts, body) = response.into_parts();
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
-        return ApiError::Internal("the answer could not be buffered").into_response();
+        // The answer could not be buffered.
+        return ApiError::Internal.into_response();
     };
     parts
         .headers
