@@ -60,15 +60,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
     let output = Output::new(form);
     // Commands that need no key and no network build no client.
     match &cli.command {
+        // Rendered whole, then written: clap_complete panics on a closed
+        // pipe (`twill completions bash | head -1`).
         Command::Completions { shell } => {
             let mut command = Cli::command();
-            clap_complete::generate(*shell, &mut command, "twill", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "twill", &mut script);
+            output::write_stdout(&script);
             return Ok(());
         }
         Command::Man => {
-            return clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
-                .map_err(|error| Failure::Local(format!("cannot write the man page: {error}")));
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|error| Failure::Local(format!("cannot render the man page: {error}")))?;
+            output::write_stdout(&page);
+            return Ok(());
         }
         Command::Api(args) if args.list => {
             api::list(output);

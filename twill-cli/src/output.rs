@@ -32,6 +32,27 @@ pub fn write_binary(what: &str, bytes: &[u8]) -> Result<(), crate::failure::Fail
         .map_err(|error| Failure::Local(format!("cannot write to standard output: {error}")))
 }
 
+/// Ends the process after a failed write to standard output: quietly with
+/// status 0 when the reader went away (`twill tasks list | head`), as
+/// `cat` does, and with status 1 and the reason for any other failure (a
+/// full disk, `> /dev/full`), which must not pass for success.
+pub fn stdout_failed(error: &std::io::Error) -> ! {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("twill: cannot write to standard output: {error}");
+    std::process::exit(1);
+}
+
+/// Writes `bytes` to standard output, ending the process as
+/// [`stdout_failed`] says if that fails.
+pub fn write_stdout(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_all(bytes).and_then(|()| out.flush()) {
+        stdout_failed(&error);
+    }
+}
+
 /// Standard output in the chosen form.
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -55,12 +76,11 @@ impl Output {
     }
 
     /// Prints a line as is: JSON, whose escaping already keeps controls
-    /// out. A closed pipe (`twill tasks list | head`) ends the output
-    /// quietly.
+    /// out.
     fn raw_line(&self, text: &str) {
         let mut out = std::io::stdout().lock();
-        if writeln!(out, "{text}").is_err() {
-            std::process::exit(0);
+        if let Err(error) = writeln!(out, "{text}") {
+            stdout_failed(&error);
         }
     }
 

@@ -826,3 +826,39 @@ fn a_machine_without_ca_certificates_can_use_twill_mock() {
     assert!(stdout.starts_with("TASK"), "{stdout}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// A reader that goes away ends the output quietly (status 0, as `cat`);
+/// a failed write (a full disk) is an error, never a success.
+#[test]
+fn closed_pipes_end_quietly_and_failed_writes_fail() {
+    let twill = assert_cmd::cargo::cargo_bin!("twill");
+    for args in [&["completions", "bash"][..], &["man"]] {
+        let mut child = Process::new(twill)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader leaves before the first byte, as `head -c0` would.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let output = Process::new(twill)
+            .args(args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "twill: cannot write to standard output: No space left on device (os error 28)\n"
+        );
+    }
+}
