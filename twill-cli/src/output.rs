@@ -20,16 +20,13 @@ pub enum Form {
 /// which they could drive. `what` names them in the refusal.
 pub fn write_binary(what: &str, bytes: &[u8]) -> Result<(), crate::failure::Failure> {
     use crate::failure::Failure;
-    let mut stdout = std::io::stdout().lock();
-    if stdout.is_terminal() {
+    if std::io::stdout().is_terminal() {
         return Err(Failure::Usage(format!(
             "refusing to write {what} to a terminal: redirect standard output to a file"
         )));
     }
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|error| Failure::Local(format!("cannot write to standard output: {error}")))
+    write_stdout(bytes);
+    Ok(())
 }
 
 /// Ends the process after a failed write to standard output: quietly with
