@@ -5,13 +5,16 @@
 use serde_json::Value;
 
 use crate::__private::Call;
+use crate::Client;
+use crate::endpoint::{Endpoint, Param, ParamRole, PathPiece};
 use crate::error::{Error, InputProblem, InvalidInput};
 use crate::response::RawResponse;
-use crate::{Client, Endpoint, ParamRole};
 
 /// The arguments of a [`Client::call`]: values by parameter name (the Rust
 /// name, such as `task_id_or_slug`, or the wire name, such as
-/// `taskIdOrSlug`), and the JSON body.
+/// `taskIdOrSlug`), and the JSON body. A name may be given more than once,
+/// for a parameter that takes several values; one that takes one value
+/// refuses a repeat.
 ///
 /// ```
 /// use twill_api::Arguments;
@@ -19,7 +22,8 @@ use crate::{Client, Endpoint, ParamRole};
 /// let arguments = Arguments::new()
 ///     .arg("taskIdOrSlug", "my-task")
 ///     .body(serde_json::json!({ "message": "Add a test" }));
-/// # let _ = arguments;
+/// assert_eq!(arguments.values("task_id_or_slug").count(), 0);
+/// assert_eq!(arguments.values("taskIdOrSlug").collect::<Vec<_>>(), ["my-task"]);
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Arguments {
@@ -33,7 +37,8 @@ impl Arguments {
         Arguments::default()
     }
 
-    /// Adds a path, query or header value.
+    /// Adds a path, query or header value; a name given again adds another
+    /// value.
     #[must_use]
     pub fn arg(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.values.push((name.into(), value.into()));
@@ -47,14 +52,30 @@ impl Arguments {
         self
     }
 
-    fn value(&self, param: &crate::Param) -> Option<&str> {
+    /// The values given under exactly `name`, in the order given.
+    pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.values
             .iter()
-            .find(|(name, _)| {
-                name == param.name() || param.wire_name().is_some_and(|wire| name == wire)
-            })
+            .filter(move |(given, _)| given == name)
             .map(|(_, value)| value.as_str())
     }
+
+    /// The values for `param`, under its Rust name or its wire name.
+    fn values_of<'a>(&'a self, param: &'a Param) -> impl Iterator<Item = &'a str> + 'a {
+        self.values
+            .iter()
+            .filter(move |(name, _)| names(param, name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn value<'a>(&'a self, param: &'a Param) -> Option<&'a str> {
+        self.values_of(param).next()
+    }
+}
+
+/// Whether `name` names `param`.
+fn names(param: &Param, name: &str) -> bool {
+    name == param.name() || param.wire_name() == Some(name)
 }
 
 impl Client {
@@ -87,23 +108,20 @@ impl Client {
     ) -> Result<RawResponse, Error> {
         check(endpoint, arguments)?;
         let mut call = Call::new(self, endpoint);
-        let mut rest = endpoint.path();
-        while let Some(open) = rest.find('<') {
-            call = call.literal(&rest[..open]);
-            let Some(close) = rest[open..].find('>') else {
-                break;
+        for piece in endpoint.path_pieces() {
+            call = match *piece {
+                PathPiece::Literal(text) => call.literal(text),
+                PathPiece::Segment(placeholder) => {
+                    let value = endpoint
+                        .params()
+                        .iter()
+                        .find(|param| param.wire_name() == Some(placeholder))
+                        .and_then(|param| arguments.value(param))
+                        .unwrap_or_default();
+                    call.segment(placeholder, value)
+                }
             };
-            let placeholder = &rest[open + 1..open + close];
-            let value = endpoint
-                .params()
-                .iter()
-                .find(|param| param.wire_name() == Some(placeholder))
-                .and_then(|param| arguments.value(param))
-                .unwrap_or_default();
-            call = call.segment(placeholder, value);
-            rest = &rest[open + close + 1..];
         }
-        call = call.literal(rest);
         for param in endpoint.params() {
             let value = arguments.value(param);
             match (param.role(), param.wire_name()) {
@@ -148,10 +166,10 @@ fn check(endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Error
             .collect::<Vec<_>>()
     };
     for (name, _) in &arguments.values {
-        let known = endpoint.params().iter().any(|param| {
-            param.role() != ParamRole::Body
-                && (param.name() == name || param.wire_name() == Some(name.as_str()))
-        });
+        let known = endpoint
+            .params()
+            .iter()
+            .any(|param| param.role() != ParamRole::Body && names(param, name));
         if !known {
             return refuse(
                 "arguments",
@@ -159,6 +177,16 @@ fn check(endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Error
                     name: name.clone(),
                     accepted: accepted(),
                 },
+            );
+        }
+    }
+    for param in endpoint.params() {
+        // Every parameter today takes one value; a repeatable kind (a
+        // `Vec` query) would be let through here.
+        if arguments.values_of(param).nth(1).is_some() {
+            return refuse(
+                param.wire_name().unwrap_or(param.name()),
+                InputProblem::RepeatedArgument,
             );
         }
     }

@@ -1,4 +1,5 @@
-//! What an endpoint is, as data: its name, HTTP method and path template.
+//! What an endpoint is, as data: its name, HTTP method, path, parameters
+//! and effects, from the one model the macro builds of its declaration.
 
 use std::fmt;
 
@@ -71,23 +72,44 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 /// are public so that tests and tools can describe endpoints too.
 ///
 /// ```
-/// use twill_api::{Endpoint, HttpMethod, Param, ParamRole};
+/// use twill_api::endpoint::{Endpoint, HttpMethod, Param, ParamKind, ParamRole, PathPiece};
 ///
-/// const SEND_MESSAGE: Endpoint =
-///     Endpoint::new("send_message", HttpMethod::Post, "/tasks/<taskIdOrSlug>/messages")
-///         .in_trait("Tasks")
-///         .with_summary("Sends a follow-up message.")
-///         .with_params(&[
-///             Param::path("task_id_or_slug", "taskIdOrSlug", "&str"),
-///             Param::body("request", "&SendMessageRequest"),
-///         ])
-///         .with_success_type("SendMessageResponse", false);
+/// const SEND_MESSAGE: Endpoint = Endpoint::new(
+///     "send_message",
+///     HttpMethod::Post,
+///     "/tasks/<taskIdOrSlug>/messages",
+///     &[
+///         PathPiece::Literal("/tasks/"),
+///         PathPiece::Segment("taskIdOrSlug"),
+///         PathPiece::Literal("/messages"),
+///     ],
+/// )
+/// .in_trait("Tasks")
+/// .interrupts()
+/// .with_summary("Sends a follow-up message.")
+/// .with_params(&[
+///     Param::path("task_id_or_slug", "taskIdOrSlug", "&str", ParamKind::String),
+///     Param::body("request", "&SendMessageRequest"),
+/// ])
+/// .with_success_type("SendMessageResponse", false);
 ///
 /// let endpoint = SEND_MESSAGE;
 /// assert_eq!(endpoint.to_string(), "POST /tasks/<taskIdOrSlug>/messages");
 /// assert_eq!(endpoint.params()[0].role(), ParamRole::Path);
 /// assert_eq!(endpoint.body_type(), Some("&SendMessageRequest"));
 /// assert!(!endpoint.is_idempotent());
+/// assert!(endpoint.is_interrupting() && !endpoint.is_destructive());
+/// ```
+///
+/// The pieces must spell the path, placeholders as `<name>`; a constant
+/// whose pieces do not is refused when it is evaluated:
+///
+/// ```compile_fail
+/// use twill_api::endpoint::{Endpoint, HttpMethod, PathPiece};
+///
+/// const WRONG: Endpoint =
+///     Endpoint::new("get", HttpMethod::Get, "/tasks/<id>", &[PathPiece::Literal("/jobs/")]);
+/// # let _ = WRONG;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
@@ -95,7 +117,10 @@ pub struct Endpoint {
     name: &'static str,
     method: HttpMethod,
     path: &'static str,
+    pieces: &'static [PathPiece],
     idempotent: bool,
+    destructive: bool,
+    interrupts: bool,
     streaming: bool,
     summary: &'static str,
     params: &'static [Param],
@@ -104,18 +129,36 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// An endpoint with its name, method and path template, no parameters,
-    /// and idempotent exactly when the method is GET, PUT or DELETE.
-    pub const fn new(name: &'static str, method: HttpMethod, path: &'static str) -> Self {
+    /// An endpoint with its name, method, path template and the pieces of
+    /// that template, no parameters; idempotent exactly when the method is
+    /// GET, PUT or DELETE, destructive exactly when it is DELETE.
+    ///
+    /// # Panics
+    ///
+    /// When `pieces` do not spell `path` (each segment written `<name>`):
+    /// in a constant, as the macro builds it, that is a compile error.
+    pub const fn new(
+        name: &'static str,
+        method: HttpMethod,
+        path: &'static str,
+        pieces: &'static [PathPiece],
+    ) -> Self {
+        assert!(
+            pieces_spell(pieces, path.as_bytes()),
+            "the path pieces do not spell the path template"
+        );
         Endpoint {
             trait_name: None,
             name,
             method,
             path,
+            pieces,
             idempotent: matches!(
                 method,
                 HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete
             ),
+            destructive: matches!(method, HttpMethod::Delete),
+            interrupts: false,
             streaming: false,
             summary: "",
             params: &[],
@@ -128,6 +171,22 @@ impl Endpoint {
     /// `idempotent` option), so that it is retried like a GET.
     pub const fn idempotent(mut self) -> Self {
         self.idempotent = true;
+        self
+    }
+
+    /// Marks the endpoint as destroying or stopping something that cannot be
+    /// had back by calling again (the attribute's `destructive`: cancel,
+    /// archive); DELETE endpoints are destructive already.
+    pub const fn destructive(mut self) -> Self {
+        self.destructive = true;
+        self
+    }
+
+    /// Marks the endpoint as interrupting work in progress (the attribute's
+    /// `interrupts`: a message sent to a task cancels the job it is running
+    /// and starts another).
+    pub const fn interrupts(mut self) -> Self {
+        self.interrupts = true;
         self
     }
 
@@ -170,6 +229,19 @@ impl Endpoint {
         self.idempotent
     }
 
+    /// Whether calling it destroys or stops something: DELETE endpoints, and
+    /// endpoints declared `destructive` (cancel, archive). A tool that lets
+    /// an agent call endpoints should ask before these.
+    pub const fn is_destructive(&self) -> bool {
+        self.destructive
+    }
+
+    /// Whether calling it interrupts work in progress (declared
+    /// `interrupts`): send-message cancels the job a task is running.
+    pub const fn is_interrupting(&self) -> bool {
+        self.interrupts
+    }
+
     /// Whether the response is consumed as it arrives, for as long as it
     /// lasts (the job log stream); the call timeout does not apply to it.
     pub const fn is_streaming(&self) -> bool {
@@ -192,9 +264,17 @@ impl Endpoint {
         self.method
     }
 
-    /// The path template relative to the base URL, placeholders included.
+    /// The path template relative to the base URL, placeholders included,
+    /// as declared: `/tasks/<taskIdOrSlug>/messages`.
     pub const fn path(&self) -> &'static str {
         self.path
+    }
+
+    /// The path in order, literal text and placeholders, as the macro read
+    /// it: a consumer builds or describes the path from these, never by
+    /// parsing [`path`](Self::path) again.
+    pub const fn path_pieces(&self) -> &'static [PathPiece] {
+        self.pieces
     }
 
     /// The first paragraph of the method's doc comment, on one line; empty
@@ -237,6 +317,86 @@ impl fmt::Display for Endpoint {
     }
 }
 
+/// Whether `pieces`, each segment written `<name>`, spell `path` exactly.
+const fn pieces_spell(pieces: &[PathPiece], path: &[u8]) -> bool {
+    const fn take(path: &[u8], at: usize, text: &[u8]) -> Option<usize> {
+        if path.len() - at < text.len() {
+            return None;
+        }
+        let mut index = 0;
+        while index < text.len() {
+            if path[at + index] != text[index] {
+                return None;
+            }
+            index += 1;
+        }
+        Some(at + text.len())
+    }
+    let mut at = 0;
+    let mut index = 0;
+    while index < pieces.len() {
+        let next = match pieces[index] {
+            PathPiece::Literal(text) => take(path, at, text.as_bytes()),
+            PathPiece::Segment(name) => match take(path, at, b"<") {
+                Some(after) => match take(path, after, name.as_bytes()) {
+                    Some(after) => take(path, after, b">"),
+                    None => None,
+                },
+                None => None,
+            },
+        };
+        at = match next {
+            Some(at) => at,
+            None => return false,
+        };
+        index += 1;
+    }
+    at == path.len()
+}
+
+/// One piece of an endpoint's path, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PathPiece {
+    /// Text sent as written, slashes included, such as `"/tasks/"`.
+    Literal(&'static str),
+    /// A placeholder, `<taskIdOrSlug>` in the template: the value of the
+    /// path parameter of this wire name, percent-encoded as exactly one
+    /// segment.
+    Segment(&'static str),
+}
+
+/// The JSON type of a parameter's value, for a consumer that takes values
+/// as JSON (an MCP tool's input schema, `twill api NAME=VALUE` help): read
+/// from the Rust type through [`ParamValue::KIND`](crate::ParamValue::KIND),
+/// never from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ParamKind {
+    /// Text: strings, and any [`ParamValue`](crate::ParamValue) that does
+    /// not say otherwise (its text is sent as it is).
+    String,
+    /// A whole number: Rust's integer types.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// The JSON request body, of the body argument's type.
+    Json,
+}
+
+impl ParamKind {
+    /// The JSON Schema `type` of the value: `"string"`, `"integer"`,
+    /// `"boolean"`, or `"object"` for a body.
+    pub const fn json_type(self) -> &'static str {
+        match self {
+            ParamKind::String => "string",
+            ParamKind::Integer => "integer",
+            ParamKind::Boolean => "boolean",
+            ParamKind::Json => "object",
+        }
+    }
+}
+
 /// How an argument is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ParamRole {
@@ -259,6 +419,7 @@ pub struct Param {
     role: ParamRole,
     optional: bool,
     rust_type: &'static str,
+    kind: ParamKind,
 }
 
 impl Param {
@@ -267,6 +428,7 @@ impl Param {
         name: &'static str,
         wire_name: &'static str,
         rust_type: &'static str,
+        kind: ParamKind,
     ) -> Self {
         Param {
             name,
@@ -274,6 +436,7 @@ impl Param {
             role: ParamRole::Path,
             optional: false,
             rust_type,
+            kind,
         }
     }
 
@@ -283,9 +446,10 @@ impl Param {
         name: &'static str,
         wire_name: &'static str,
         rust_type: &'static str,
+        kind: ParamKind,
         optional: bool,
     ) -> Self {
-        Param::named(ParamRole::Query, name, wire_name, rust_type, optional)
+        Param::named(ParamRole::Query, name, wire_name, rust_type, kind, optional)
     }
 
     /// A `#[header]` argument sent as the header `wire_name` (lower case);
@@ -294,9 +458,17 @@ impl Param {
         name: &'static str,
         wire_name: &'static str,
         rust_type: &'static str,
+        kind: ParamKind,
         optional: bool,
     ) -> Self {
-        Param::named(ParamRole::Header, name, wire_name, rust_type, optional)
+        Param::named(
+            ParamRole::Header,
+            name,
+            wire_name,
+            rust_type,
+            kind,
+            optional,
+        )
     }
 
     const fn named(
@@ -304,6 +476,7 @@ impl Param {
         name: &'static str,
         wire_name: &'static str,
         rust_type: &'static str,
+        kind: ParamKind,
         optional: bool,
     ) -> Self {
         Param {
@@ -312,6 +485,7 @@ impl Param {
             role,
             optional,
             rust_type,
+            kind,
         }
     }
 
@@ -323,6 +497,7 @@ impl Param {
             role: ParamRole::Body,
             optional: false,
             rust_type,
+            kind: ParamKind::Json,
         }
     }
 
@@ -346,6 +521,12 @@ impl Param {
     /// type `Option<..>` (read from the type as written).
     pub const fn is_optional(&self) -> bool {
         self.optional
+    }
+
+    /// The JSON type of its value, from its Rust type: for an
+    /// `Option<u32>` query, [`ParamKind::Integer`].
+    pub const fn kind(&self) -> ParamKind {
+        self.kind
     }
 
     /// The argument's Rust type as written, such as `"Option<u32>"`.

@@ -591,6 +591,10 @@ pub enum InputProblem {
     /// missing.
     #[error("it is required")]
     MissingArgument,
+    /// A [`Client::call`](crate::Client::call) argument given more than
+    /// once for a parameter that takes one value.
+    #[error("it is given more than once; it takes one value")]
+    RepeatedArgument,
     /// A [`Client::call`](crate::Client::call) gave a body to an endpoint
     /// that takes none.
     #[error("this endpoint takes no body")]

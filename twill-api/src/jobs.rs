@@ -36,7 +36,7 @@ pub trait Jobs {
     ///
     /// The response is undocumented: it is decoded leniently into an
     /// [`Acknowledgement`]. Fails with 404 for an unknown job.
-    #[twill_endpoint(POST "/jobs/<jobId>/cancel", body = {})]
+    #[twill_endpoint(POST "/jobs/<jobId>/cancel", body = {}, destructive)]
     async fn cancel_job(&self, job_id: &str) -> Result<Acknowledgement, Error>;
 }
 

@@ -108,7 +108,7 @@ mod account;
 mod client;
 mod decode;
 mod dynamic;
-mod endpoint;
+pub mod endpoint;
 mod enums;
 mod error;
 mod hook;

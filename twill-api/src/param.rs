@@ -3,8 +3,11 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
+use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::Arc;
+
+use crate::endpoint::ParamKind;
 
 /// A value that can fill a path placeholder, a `#[query]` or a
 /// `#[header("…")]` argument.
@@ -33,6 +36,10 @@ use std::sync::Arc;
             `Option` is accepted for `#[query]` and `#[header]` arguments only"
 )]
 pub trait ParamValue {
+    /// The value's JSON type, for consumers that take values as JSON (an
+    /// MCP tool's schema): text unless the type says otherwise.
+    const KIND: ParamKind = ParamKind::String;
+
     /// Writes the value as text, unencoded.
     fn write_param(&self, out: &mut dyn fmt::Write) -> fmt::Result;
 }
@@ -44,8 +51,10 @@ impl ParamValue for str {
 }
 
 macro_rules! param_via {
-    ($how:ident: $($ty:ty),* $(,)?) => {$(
+    ($how:ident $kind:ident: $($ty:ty),* $(,)?) => {$(
         impl ParamValue for $ty {
+            const KIND: ParamKind = ParamKind::$kind;
+
             fn write_param(&self, out: &mut dyn fmt::Write) -> fmt::Result {
                 param_via!(@ $how self out)
             }
@@ -55,10 +64,13 @@ macro_rules! param_via {
     (@ display $value:ident $out:ident) => { write!($out, "{}", $value) };
 }
 
-param_via!(deref: String, Box<str>, Rc<str>, Arc<str>, Cow<'_, str>);
-param_via!(display: bool, u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
+param_via!(deref String: String, Box<str>, Rc<str>, Arc<str>, Cow<'_, str>);
+param_via!(display Boolean: bool);
+param_via!(display Integer: u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
 
 impl<T: ParamValue + ?Sized> ParamValue for &T {
+    const KIND: ParamKind = T::KIND;
+
     fn write_param(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         (**self).write_param(out)
     }
@@ -75,6 +87,9 @@ impl<T: ParamValue + ?Sized> ParamValue for &T {
 pub trait OptionalParamValue {
     /// The type of the present value.
     type Value: ParamValue + ?Sized;
+
+    /// The present value's JSON type.
+    const KIND: ParamKind = <Self::Value as ParamValue>::KIND;
 
     /// The value, or `None` to leave it out.
     fn param_value(&self) -> Option<&Self::Value>;
@@ -95,6 +110,26 @@ impl<T: ParamValue> OptionalParamValue for Option<T> {
         self.as_ref()
     }
 }
+
+/// The JSON kind of `T`'s values as a constant that names `T` without
+/// requiring it to be a [`ParamValue`]: `KindOf::<T>::KIND` is the inherent
+/// constant when `T` is one, else (with [`KindFallback`] in scope) the
+/// fallback, a string. So a type that cannot be sent is reported once, by
+/// the call that sends it, not a second time by its metadata.
+#[doc(hidden)]
+pub struct KindOf<T: ?Sized>(PhantomData<T>);
+
+impl<T: OptionalParamValue + ?Sized> KindOf<T> {
+    pub const KIND: ParamKind = T::KIND;
+}
+
+/// See [`KindOf`].
+#[doc(hidden)]
+pub trait KindFallback {
+    const KIND: ParamKind = ParamKind::String;
+}
+
+impl<T: ?Sized> KindFallback for KindOf<T> {}
 
 /// Writes text percent-encoded, leaving only RFC 3986 unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`) as they are, so that a value can never add a path
@@ -159,5 +194,19 @@ mod tests {
         assert!(None::<u32>.param_value().is_none());
         assert_eq!(Some(3u8).param_value(), Some(&3));
         assert!("x".param_value().is_some());
+    }
+
+    #[test]
+    fn kinds_follow_the_type() {
+        assert_eq!(<&str as OptionalParamValue>::KIND, ParamKind::String);
+        assert_eq!(
+            <Option<u64> as OptionalParamValue>::KIND,
+            ParamKind::Integer
+        );
+        assert_eq!(<&&bool as OptionalParamValue>::KIND, ParamKind::Boolean);
+        assert_eq!(<Cow<'_, str> as ParamValue>::KIND, ParamKind::String);
+        struct NotAValue;
+        assert_eq!(KindOf::<Option<u8>>::KIND, ParamKind::Integer);
+        assert_eq!(KindOf::<NotAValue>::KIND, ParamKind::String);
     }
 }

@@ -67,7 +67,7 @@ pub trait Tasks {
     /// # Ok(())
     /// # }
     /// ```
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/messages")]
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/messages", interrupts)]
     async fn send_message(
         &self,
         task_id_or_slug: &str,
@@ -128,14 +128,14 @@ pub trait Tasks {
     /// Cancels a task and its job in flight.
     ///
     /// Fails with 404 for an unknown task.
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/cancel")]
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/cancel", destructive)]
     async fn cancel_task(&self, task_id_or_slug: &str) -> Result<CancelTaskResponse, Error>;
 
     /// Archives a task.
     ///
     /// The response is undocumented: it is decoded leniently into an
     /// [`Acknowledgement`]. Fails with 404 for an unknown task.
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/archive", body = {})]
+    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/archive", body = {}, destructive)]
     async fn archive_task(&self, task_id_or_slug: &str) -> Result<Acknowledgement, Error>;
 
     /// The task's Claude Code session files as a tar archive, to continue

@@ -1,14 +1,12 @@
-//! `twill api ENDPOINT [NAME=VALUE]... [--body JSON|@FILE|-]`: any declared
-//! endpoint by its method name, its arguments checked against the
-//! endpoint's metadata.
+//! `twill api ENDPOINT [NAME=VALUE]... [--body JSON|@FILE|-]`: any endpoint
+//! of a list by its method name (the one place a name is looked up: the
+//! user's own argument), its arguments checked against its metadata.
 
 use std::path::Path;
 
 use crate::local_input;
 use serde_json::Value;
-use twill_api::{
-    Arguments, Endpoint, Error, FromResponse, InputProblem, JobLogStream, ParamRole, all_endpoints,
-};
+use twill_api::{Arguments, Endpoint, Error, FromResponse, InputProblem, JobLogStream, ParamRole};
 
 use crate::cli::ApiArgs;
 use crate::commands::Session;
@@ -16,9 +14,9 @@ use crate::failure::Failure;
 use crate::follow::event_json;
 use crate::output::Output;
 
-/// `twill api --list`: every endpoint and its parameters.
-pub fn list(output: Output) {
-    for endpoint in all_endpoints() {
+/// `twill api --list`: every endpoint of `endpoints` and its parameters.
+pub fn list(output: Output, endpoints: &[&'static Endpoint]) {
+    for endpoint in endpoints {
         output.line(&format!("{}  {endpoint}", endpoint.name()));
         for param in endpoint.params() {
             let name = param.wire_name().unwrap_or("--body");
@@ -34,16 +32,22 @@ pub fn list(output: Output) {
                 "required"
             };
             output.line(&format!(
-                "    {name}  {role}, {required}: {}",
+                "    {name}  {role}, {required}: {} ({})",
+                param.kind().json_type(),
                 param.rust_type()
             ));
         }
     }
 }
 
-pub async fn run(session: &Session, args: ApiArgs) -> Result<(), Failure> {
+/// `twill api NAME ...`: calls the endpoint of `endpoints` named `NAME`.
+pub async fn run(
+    session: &Session,
+    endpoints: &[&'static Endpoint],
+    args: ApiArgs,
+) -> Result<(), Failure> {
     let name = args.endpoint.unwrap_or_default();
-    let endpoint = find(&name)?;
+    let endpoint = find(endpoints, &name)?;
     let mut arguments = Arguments::new();
     for pair in &args.args {
         let Some((key, value)) = pair.split_once('=') else {
@@ -69,6 +73,9 @@ pub async fn run(session: &Session, args: ApiArgs) -> Result<(), Failure> {
                     InputProblem::UnknownArgument { name, .. } => format!("no parameter `{name}`"),
                     InputProblem::MissingArgument => format!("`{}` is required", input.parameter),
                     InputProblem::UnexpectedBody => "no body is taken".to_owned(),
+                    InputProblem::RepeatedArgument => {
+                        format!("`{}` is given more than once", input.parameter)
+                    }
                     _ => return Failure::Usage(input.to_string()),
                 };
                 Failure::Usage(format!("{problem}; {}", accepted(endpoint)))
@@ -105,11 +112,12 @@ pub async fn run(session: &Session, args: ApiArgs) -> Result<(), Failure> {
 }
 
 /// The endpoint named `name`, or a usage error naming the near ones.
-fn find(name: &str) -> Result<&'static Endpoint, Failure> {
-    if let Some(endpoint) = all_endpoints().find(|endpoint| endpoint.name() == name) {
+fn find(endpoints: &[&'static Endpoint], name: &str) -> Result<&'static Endpoint, Failure> {
+    if let Some(endpoint) = endpoints.iter().find(|endpoint| endpoint.name() == name) {
         return Ok(endpoint);
     }
-    let near: Vec<&str> = all_endpoints()
+    let near: Vec<&str> = endpoints
+        .iter()
         .map(|endpoint| endpoint.name())
         .filter(|candidate| {
             candidate.contains(name) || name.contains(candidate) || distance(candidate, name) <= 3

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use twill_api::prelude::*;
 use twill_api::{
     Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, FromResponse,
     GetTaskResponse, JobPage, Me, ReasoningEffort, RepositoryList, ScheduledTask,
@@ -29,13 +30,6 @@ pub struct Session {
     pub masked_key: String,
 }
 
-/// The declared endpoint named `name`.
-pub fn endpoint(name: &str) -> Result<&'static Endpoint, Failure> {
-    all_endpoints()
-        .find(|endpoint| endpoint.name() == name)
-        .ok_or_else(|| Failure::Local(format!("this twill-api declares no endpoint `{name}`")))
-}
-
 /// A success body as received.
 type Raw = Vec<u8>;
 
@@ -48,21 +42,27 @@ impl Session {
             Command::Jobs(JobCommand::Logs { job }) => self.follow(&job).await,
             Command::Jobs(JobCommand::Cancel { job }) => {
                 let raw = self
-                    .call("cancel_job", Arguments::new().arg("jobId", &job))
+                    .call(
+                        <Client as Jobs>::CANCEL_JOB,
+                        Arguments::new().arg("jobId", &job),
+                    )
                     .await?;
                 self.done(&raw, &format!("cancelled job {job}"))
             }
             Command::Schedules(command) => self.schedules(command).await,
-            Command::Api(args) => api::run(self, args).await,
+            Command::Api(args) => api::run(self, &all_endpoints().collect::<Vec<_>>(), args).await,
             Command::Completions { .. } | Command::Man | Command::Mock(_) | Command::Mcp { .. } => {
                 Ok(())
             }
         }
     }
 
-    /// Calls the endpoint named `name` and returns its body as received.
-    pub async fn call(&self, name: &str, arguments: Arguments) -> Result<Raw, Failure> {
-        let endpoint = endpoint(name)?;
+    /// Calls `endpoint` and returns its body as received.
+    pub async fn call(
+        &self,
+        endpoint: &'static Endpoint,
+        arguments: Arguments,
+    ) -> Result<Raw, Failure> {
         let response = self.send(endpoint, &arguments).await?;
         let body = response
             .bytes()
@@ -113,7 +113,7 @@ impl Session {
     }
 
     async fn auth_status(&self) -> Result<(), Failure> {
-        let raw = self.call("me", Arguments::new()).await?;
+        let raw = self.call(<Client as Account>::ME, Arguments::new()).await?;
         self.show::<Me>(&raw, |me| {
             let out = &self.output;
             out.line(&format!(
@@ -132,7 +132,9 @@ impl Session {
     }
 
     async fn repos(&self) -> Result<(), Failure> {
-        let raw = self.call("list_repositories", Arguments::new()).await?;
+        let raw = self
+            .call(<Client as Account>::LIST_REPOSITORIES, Arguments::new())
+            .await?;
         if self.output.form == Form::Jsonl {
             return self.lines_of(&decode(&raw)?, "repositories");
         }
@@ -171,7 +173,7 @@ impl Session {
             TaskCommand::List { limit, all } => {
                 let mut header = true;
                 self.pages(
-                    "list_tasks",
+                    <Client as Tasks>::LIST_TASKS,
                     Arguments::new(),
                     limit,
                     all,
@@ -219,7 +221,10 @@ impl Session {
                 request.reasoning_effort = effort;
                 request.files = files;
                 let raw = self
-                    .call("create_task", Arguments::new().body(to_json(&request)?))
+                    .call(
+                        <Client as Tasks>::CREATE_TASK,
+                        Arguments::new().body(to_json(&request)?),
+                    )
                     .await?;
                 let created: twill_api::CreateTaskResponse = decode(&raw)?;
                 self.print(&raw, || {
@@ -234,7 +239,10 @@ impl Session {
             }
             TaskCommand::Show { task } => {
                 let raw = self
-                    .call("get_task", Arguments::new().arg("taskIdOrSlug", &task))
+                    .call(
+                        <Client as Tasks>::GET_TASK,
+                        Arguments::new().arg("taskIdOrSlug", &task),
+                    )
                     .await?;
                 self.show::<GetTaskResponse>(&raw, |shown| self.task_summary(shown))
             }
@@ -253,7 +261,9 @@ impl Session {
                 let arguments = Arguments::new()
                     .arg("taskIdOrSlug", &task)
                     .body(to_json(&request)?);
-                let raw = self.call("send_message", arguments).await?;
+                let raw = self
+                    .call(<Client as Tasks>::SEND_MESSAGE, arguments)
+                    .await?;
                 let sent: twill_api::SendMessageResponse = decode(&raw)?;
                 self.print(&raw, || {
                     self.output.line(&format!(
@@ -267,7 +277,7 @@ impl Session {
                 let mut header = true;
                 let arguments = Arguments::new().arg("taskIdOrSlug", &task);
                 self.pages(
-                    "list_jobs",
+                    <Client as Tasks>::LIST_JOBS,
                     arguments,
                     None,
                     all,
@@ -291,22 +301,38 @@ impl Session {
                 .await
             }
             TaskCommand::Approve { task, follow } => {
-                self.approve("approve_plan", "plan", &task, follow.follow)
-                    .await
+                self.approve(
+                    <Client as Tasks>::APPROVE_PLAN,
+                    "plan",
+                    &task,
+                    follow.follow,
+                )
+                .await
             }
             TaskCommand::ApproveCriteria { task, follow } => {
-                self.approve("approve_criteria", "criteria", &task, follow.follow)
-                    .await
+                self.approve(
+                    <Client as Tasks>::APPROVE_CRITERIA,
+                    "criteria",
+                    &task,
+                    follow.follow,
+                )
+                .await
             }
             TaskCommand::Cancel { task } => {
                 let raw = self
-                    .call("cancel_task", Arguments::new().arg("taskIdOrSlug", &task))
+                    .call(
+                        <Client as Tasks>::CANCEL_TASK,
+                        Arguments::new().arg("taskIdOrSlug", &task),
+                    )
                     .await?;
                 self.done(&raw, &format!("cancelled the job in flight of {task}"))
             }
             TaskCommand::Archive { task } => {
                 let raw = self
-                    .call("archive_task", Arguments::new().arg("taskIdOrSlug", &task))
+                    .call(
+                        <Client as Tasks>::ARCHIVE_TASK,
+                        Arguments::new().arg("taskIdOrSlug", &task),
+                    )
                     .await?;
                 self.done(&raw, &format!("archived {task}"))
             }
@@ -326,7 +352,7 @@ impl Session {
     /// `{success, job}`, and follows the job it starts if asked.
     async fn approve(
         &self,
-        endpoint: &str,
+        endpoint: &'static Endpoint,
         what: &str,
         task: &str,
         follow: bool,
@@ -389,7 +415,7 @@ impl Session {
     /// one page is held at a time.
     async fn pages<T: DeserializeOwned>(
         &self,
-        name: &str,
+        endpoint: &'static Endpoint,
         arguments: Arguments,
         limit: Option<u32>,
         all: bool,
@@ -406,7 +432,7 @@ impl Session {
             if let Some(cursor) = &cursor {
                 page_arguments = page_arguments.arg("cursor", cursor);
             }
-            let raw = self.call(name, page_arguments).await?;
+            let raw = self.call(endpoint, page_arguments).await?;
             // Parsed once: the cursor, the items for --jsonl, the typed
             // page for reading.
             let page: Value = decode(&raw)?;
@@ -452,7 +478,7 @@ impl Session {
 
     async fn follow(&self, job: &str) -> Result<(), Failure> {
         if self.verbose {
-            let endpoint = endpoint("stream_job_logs")?;
+            let endpoint = <Client as Jobs>::STREAM_JOB_LOGS;
             eprintln!("twill: {endpoint} ({})", endpoint.name());
         }
         match follow(&self.client, job, self.output, self.verbose).await? {
@@ -469,7 +495,7 @@ impl Session {
         output: Option<&Path>,
         extract: Option<&Path>,
     ) -> Result<(), Failure> {
-        let endpoint = endpoint("teleport_claude")?;
+        let endpoint = <Client as Tasks>::TELEPORT_CLAUDE;
         let response = self
             .send(endpoint, &Arguments::new().arg("taskIdOrSlug", task))
             .await?;
@@ -515,7 +541,12 @@ impl Session {
         let id_argument = |id: &str| Arguments::new().arg("scheduledTaskId", id);
         match command {
             ScheduleCommand::List => {
-                let raw = self.call("list_scheduled_tasks", Arguments::new()).await?;
+                let raw = self
+                    .call(
+                        <Client as ScheduledTasks>::LIST_SCHEDULED_TASKS,
+                        Arguments::new(),
+                    )
+                    .await?;
                 if self.output.form == Form::Jsonl {
                     return self.lines_of(&decode(&raw)?, "scheduledTasks");
                 }
@@ -545,14 +576,19 @@ impl Session {
                 }
                 let raw = self
                     .call(
-                        "create_scheduled_task",
+                        <Client as ScheduledTasks>::CREATE_SCHEDULED_TASK,
                         Arguments::new().body(to_json(&request)?),
                     )
                     .await?;
                 self.show_schedule(&raw)
             }
             ScheduleCommand::Show { id } => {
-                let raw = self.call("get_scheduled_task", id_argument(&id)).await?;
+                let raw = self
+                    .call(
+                        <Client as ScheduledTasks>::GET_SCHEDULED_TASK,
+                        id_argument(&id),
+                    )
+                    .await?;
                 self.show_schedule(&raw)
             }
             ScheduleCommand::Update {
@@ -576,19 +612,36 @@ impl Session {
                     request = request.clear_agent_provider_id();
                 }
                 let arguments = id_argument(&id).body(to_json(&request)?);
-                let raw = self.call("update_scheduled_task", arguments).await?;
+                let raw = self
+                    .call(<Client as ScheduledTasks>::UPDATE_SCHEDULED_TASK, arguments)
+                    .await?;
                 self.show_schedule(&raw)
             }
             ScheduleCommand::Delete { id } => {
-                let raw = self.call("delete_scheduled_task", id_argument(&id)).await?;
+                let raw = self
+                    .call(
+                        <Client as ScheduledTasks>::DELETE_SCHEDULED_TASK,
+                        id_argument(&id),
+                    )
+                    .await?;
                 self.done(&raw, &format!("deleted {id}"))
             }
             ScheduleCommand::Pause { id } => {
-                let raw = self.call("pause_scheduled_task", id_argument(&id)).await?;
+                let raw = self
+                    .call(
+                        <Client as ScheduledTasks>::PAUSE_SCHEDULED_TASK,
+                        id_argument(&id),
+                    )
+                    .await?;
                 self.done(&raw, &format!("paused {id}"))
             }
             ScheduleCommand::Resume { id } => {
-                let raw = self.call("resume_scheduled_task", id_argument(&id)).await?;
+                let raw = self
+                    .call(
+                        <Client as ScheduledTasks>::RESUME_SCHEDULED_TASK,
+                        id_argument(&id),
+                    )
+                    .await?;
                 self.done(&raw, &format!("resumed {id}"))
             }
         }

@@ -9,6 +9,8 @@
 mod api;
 mod cli;
 mod commands;
+#[cfg(test)]
+mod endpoint_lists;
 mod failure;
 mod files;
 mod follow;
@@ -78,7 +80,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             return Ok(());
         }
         Command::Api(args) if args.list => {
-            api::list(output);
+            api::list(output, &twill_api::all_endpoints().collect::<Vec<_>>());
             return Ok(());
         }
         _ => {}
@@ -98,7 +100,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
     }
     let (client, masked_key) = client(&cli)?;
     if let Command::Mcp { read_only } = cli.command {
-        return runtime.block_on(mcp::serve(client, read_only));
+        let endpoints: Vec<_> = twill_api::all_endpoints().collect();
+        return runtime.block_on(mcp::serve(client, &endpoints, read_only));
     }
     let session = commands::Session {
         client,

@@ -17,26 +17,30 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
+use twill_api::endpoint::{HttpMethod, ParamKind, ParamRole};
 use twill_api::prelude::*;
 use twill_api::{
-    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error, HttpMethod,
-    JobLogEvent, JobOutcome, ParamRole, RetryPolicy, SendMessageRequest,
-    UpdateScheduledTaskRequest, all_endpoints,
+    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error, JobLogEvent,
+    JobOutcome, RetryPolicy, SendMessageRequest, UpdateScheduledTaskRequest,
 };
 
 use crate::failure::Failure;
 
 /// Endpoints that are not tools, and why: a tool answers once, in JSON.
-pub const EXCLUDED: &[(&str, &str)] = &[
+pub const EXCLUDED: &[(&Endpoint, &str)] = &[
     (
-        "stream_job_logs",
+        <Client as Jobs>::STREAM_JOB_LOGS,
         "a stream that lasts as long as the job; `wait_for_job` follows it and returns the outcome",
     ),
     (
-        "teleport_claude",
+        <Client as Tasks>::TELEPORT_CLAUDE,
         "a binary tar archive of a session, for a person to unpack (`twill tasks teleport`)",
     ),
 ];
+
+fn is_excluded(endpoint: &Endpoint) -> bool {
+    EXCLUDED.iter().any(|(excluded, _)| *excluded == endpoint)
+}
 
 /// How long `wait_for_job` waits unless told.
 const DEFAULT_WAIT: Duration = Duration::from_secs(600);
@@ -50,15 +54,14 @@ const SUMMARY_TEXT: usize = 300;
 /// inside one tool call.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(5);
 
-/// Serves MCP on standard input and output until the client leaves.
-pub async fn serve(client: Client, read_only: bool) -> Result<(), Failure> {
-    let client = client.with_retry_policy(RetryPolicy::default().max_retry_after(MAX_RETRY_AFTER));
-    let server = TwillMcp {
-        client,
-        read_only,
-        tools: tools(read_only),
-    };
-    let running = server
+/// Serves MCP on standard input and output until the client leaves: a tool
+/// per endpoint of `endpoints`, and the workflow tools.
+pub async fn serve(
+    client: Client,
+    endpoints: &[&'static Endpoint],
+    read_only: bool,
+) -> Result<(), Failure> {
+    let running = TwillMcp::new(client, endpoints, read_only)
         .serve(rmcp::transport::stdio())
         .await
         .map_err(|error| Failure::Local(format!("cannot start the MCP server: {error}")))?;
@@ -69,12 +72,38 @@ pub async fn serve(client: Client, read_only: bool) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The server: a client, and the tools it serves (built once: each holds
-/// its JSON Schema).
+/// The server: a client, the endpoints it serves as tools, and the tools
+/// (built once: each holds its JSON Schema).
 pub struct TwillMcp {
     client: Client,
     read_only: bool,
+    endpoints: Vec<&'static Endpoint>,
     tools: Vec<Tool>,
+}
+
+impl TwillMcp {
+    /// A server of `endpoints` (less the [`EXCLUDED`] ones) and the workflow
+    /// tools; with `read_only`, of the tools that only read.
+    pub fn new(client: Client, endpoints: &[&'static Endpoint], read_only: bool) -> Self {
+        let client =
+            client.with_retry_policy(RetryPolicy::default().max_retry_after(MAX_RETRY_AFTER));
+        let endpoints: Vec<_> = endpoints
+            .iter()
+            .copied()
+            .filter(|endpoint| !is_excluded(endpoint))
+            .collect();
+        TwillMcp {
+            client,
+            read_only,
+            tools: tools(&endpoints, read_only),
+            endpoints,
+        }
+    }
+
+    /// The tool named `name`, if this server offers it.
+    pub fn tool(&self, name: &str) -> Option<&Tool> {
+        self.tools.iter().find(|tool| tool.name == name)
+    }
 }
 
 impl ServerHandler for TwillMcp {
@@ -108,8 +137,9 @@ impl ServerHandler for TwillMcp {
 }
 
 impl TwillMcp {
-    async fn call(&self, name: &str, arguments: &JsonObject) -> CallToolResult {
-        let allowed = self.tools.iter().any(|tool| tool.name == name);
+    /// Calls the tool `name` with `arguments`: its answer, or why not.
+    pub async fn call(&self, name: &str, arguments: &JsonObject) -> CallToolResult {
+        let allowed = self.tool(name).is_some();
         if !allowed {
             return refusal(format!(
                 "no tool `{name}`{}",
@@ -123,7 +153,11 @@ impl TwillMcp {
         match name {
             "wait_for_job" => self.wait_for_job(arguments).await,
             "start_task_and_wait" => self.start_task_and_wait(arguments).await,
-            _ => match all_endpoints().find(|endpoint| endpoint.name() == name) {
+            _ => match self
+                .endpoints
+                .iter()
+                .find(|endpoint| endpoint.name() == name)
+            {
                 Some(endpoint) => self.call_endpoint(endpoint, arguments).await,
                 None => refusal(format!("no tool `{name}`")),
             },
@@ -176,12 +210,12 @@ impl TwillMcp {
             );
         };
         // Sent as given: the API's validation names any field at fault.
-        let Some(create_task) = all_endpoints().find(|endpoint| endpoint.name() == "create_task")
-        else {
-            return refusal("this twill-api declares no create_task".to_owned());
-        };
         let arguments = Arguments::new().body(request.clone());
-        let created = match self.client.call(create_task, &arguments).await {
+        let created = match self
+            .client
+            .call(<Client as Tasks>::CREATE_TASK, &arguments)
+            .await
+        {
             Ok(response) => response.bytes().await,
             Err(error) => Err(error),
         };
@@ -254,12 +288,9 @@ impl TwillMcp {
     }
 }
 
-/// Every tool this server offers, from the declarations.
-pub fn tools(read_only: bool) -> Vec<Tool> {
-    let mut tools: Vec<Tool> = all_endpoints()
-        .filter(|endpoint| !EXCLUDED.iter().any(|(name, _)| *name == endpoint.name()))
-        .map(endpoint_tool)
-        .collect();
+/// Every tool a server of `endpoints` offers, from their declarations.
+fn tools(endpoints: &[&'static Endpoint], read_only: bool) -> Vec<Tool> {
+    let mut tools: Vec<Tool> = endpoints.iter().copied().map(endpoint_tool).collect();
     tools.push(
         Tool::new(
             "wait_for_job",
@@ -308,14 +339,17 @@ fn endpoint_tool(endpoint: &'static Endpoint) -> Tool {
     for param in endpoint.params() {
         let (name, schema) = match (param.role(), param.wire_name()) {
             (ParamRole::Body, _) | (_, None) => ("body", body_schema(endpoint)),
-            (role, Some(name)) => (name, param_schema(param.rust_type(), role)),
+            (role, Some(name)) => (name, param_schema(param.kind(), role)),
         };
         properties.insert(name.to_owned(), schema);
         if !param.is_optional() {
             required.push(name);
         }
     }
-    let description = format!("{} (`{endpoint}`)", endpoint.summary());
+    let mut description = format!("{} (`{endpoint}`)", endpoint.summary());
+    if endpoint.is_interrupting() {
+        description.push_str(" Interrupts the job in progress, if any.");
+    }
     Tool::new(
         endpoint.name(),
         description,
@@ -324,30 +358,19 @@ fn endpoint_tool(endpoint: &'static Endpoint) -> Tool {
     .annotate(annotations(endpoint))
 }
 
-/// Read-only for GET; destructive for what cancels, archives or deletes.
+/// Read-only for GET; destructive as declared: a DELETE, or `destructive`
+/// (cancel, archive) or `interrupts` (send-message stops the running job).
 fn annotations(endpoint: &'static Endpoint) -> ToolAnnotations {
     let read_only = endpoint.method() == HttpMethod::Get;
-    let destructive = endpoint.method() == HttpMethod::Delete
-        || ["/cancel", "/archive"]
-            .iter()
-            .any(|suffix| endpoint.path().ends_with(suffix));
     ToolAnnotations::new()
         .read_only(read_only)
-        .destructive(!read_only && destructive)
+        .destructive(endpoint.is_destructive() || endpoint.is_interrupting())
         .idempotent(endpoint.is_idempotent())
 }
 
-/// A path, query or header value's schema, from its Rust type.
-fn param_schema(rust_type: &str, role: ParamRole) -> Value {
-    let inner = rust_type
-        .trim_start_matches("Option<")
-        .trim_end_matches('>')
-        .trim_start_matches('&');
-    let kind = match inner {
-        "u8" | "u16" | "u32" | "u64" | "usize" | "i32" | "i64" => "integer",
-        "bool" => "boolean",
-        _ => "string",
-    };
+/// A path, query or header value's schema, from its declared kind.
+fn param_schema(kind: ParamKind, role: ParamRole) -> Value {
+    let kind = kind.json_type();
     let role = match role {
         ParamRole::Path => "path segment",
         ParamRole::Query => "query parameter",
@@ -501,7 +524,7 @@ mod tests {
     /// server serves.
     fn tool_table() -> String {
         let mut table = String::from("| tool | kind | what it does |\n|---|---|---|\n");
-        for tool in tools(false) {
+        for tool in tools(&served(), false) {
             let hints = tool.annotations.clone().unwrap_or_default();
             let kind = if hints.read_only_hint == Some(true) {
                 "read-only"
@@ -517,38 +540,44 @@ mod tests {
                 description.replace('|', "\\|")
             ));
         }
-        for (name, why) in EXCLUDED {
+        for (endpoint, why) in EXCLUDED {
+            let name = endpoint.name();
             table.push_str(&format!("| ~~`{name}`~~ | not a tool | {why} |\n"));
         }
         table
     }
 
+    /// The endpoints `twill mcp` serves.
+    fn served() -> Vec<&'static Endpoint> {
+        TwillMcp::new(Client::new("k").unwrap(), &all(), false).endpoints
+    }
+
+    fn all() -> Vec<&'static Endpoint> {
+        twill_api::all_endpoints().collect()
+    }
+
     #[test]
     fn every_endpoint_is_a_tool_or_excluded_with_a_reason() {
-        let names: Vec<String> = tools(false)
+        let names: Vec<String> = tools(&served(), false)
             .iter()
             .map(|tool| tool.name.to_string())
             .collect();
-        for endpoint in all_endpoints() {
-            let excluded = EXCLUDED.iter().any(|(name, _)| *name == endpoint.name());
+        for endpoint in all() {
             assert_ne!(
                 names.iter().any(|name| name == endpoint.name()),
-                excluded,
+                is_excluded(endpoint),
                 "{}",
                 endpoint.name()
-            );
-        }
-        for (name, _) in EXCLUDED {
-            assert!(
-                all_endpoints().any(|endpoint| endpoint.name() == *name),
-                "{name}"
             );
         }
     }
 
     #[test]
     fn every_body_has_its_request_schema() {
-        for endpoint in all_endpoints().filter(|endpoint| endpoint.body_type().is_some()) {
+        for endpoint in all()
+            .into_iter()
+            .filter(|endpoint| endpoint.body_type().is_some())
+        {
             let schema = body_schema(endpoint);
             assert!(
                 schema.get("properties").is_some(),

@@ -133,7 +133,10 @@ async fn tools_come_from_the_declarations() {
             "{destructive}"
         );
     }
-    assert_eq!(annotations("send_message").destructive_hint, Some(false));
+    // Declared `interrupts`: it cancels the job in progress, which a host
+    // should ask about as it asks about a cancel.
+    assert_eq!(annotations("send_message").destructive_hint, Some(true));
+    assert_eq!(annotations("create_task").destructive_hint, Some(false));
 
     let create = tools
         .iter()

@@ -11,12 +11,15 @@ use crate::template::{self, PathTemplate};
 pub(crate) const GRAMMAR: &str = "expected `#[twill_endpoint(METHOD \"/path\")]`, for example \
                        `#[twill_endpoint(POST \"/tasks/<taskIdOrSlug>/messages\")]`";
 
-const OPTIONS: &str = "the options are `body = {}` (send an empty JSON object as the body) and \
-                       `idempotent` (a POST or PATCH that is safe to retry)";
+const OPTIONS: &str = "the options are `body = {}` (send an empty JSON object as the body), \
+                       `idempotent` (a POST or PATCH that is safe to retry), `destructive` (it \
+                       cancels, archives or deletes) and `interrupts` (it stops work in progress)";
+
+/// The options that are a bare word, each a declared effect.
+const FLAGS: [&str; 3] = ["idempotent", "destructive", "interrupts"];
 
 mod kw {
     syn::custom_keyword!(body);
-    syn::custom_keyword!(idempotent);
 }
 
 /// The HTTP methods an endpoint can be declared with.
@@ -92,6 +95,21 @@ pub(crate) struct Options {
     pub(crate) empty_object_body: Option<Span>,
     /// `idempotent`: a POST or PATCH that is safe to send twice.
     pub(crate) idempotent: Option<Span>,
+    /// `destructive`: it cancels, archives or deletes.
+    pub(crate) destructive: Option<Span>,
+    /// `interrupts`: it stops work in progress (send-message cancels the
+    /// running job).
+    pub(crate) interrupts: Option<Span>,
+}
+
+impl Options {
+    fn flag(&mut self, name: &str) -> &mut Option<Span> {
+        match name {
+            "destructive" => &mut self.destructive,
+            "interrupts" => &mut self.interrupts,
+            _ => &mut self.idempotent,
+        }
+    }
 }
 
 /// Parses the attribute's arguments.
@@ -174,22 +192,30 @@ pub(crate) fn parse(args: TokenStream) -> EndpointAttr {
     }
 }
 
-/// One option after the path: `idempotent` or `body = {}`.
+/// One option after the path: a flag (`idempotent`, `destructive`,
+/// `interrupts`) or `body = {}`.
 fn option(input: ParseStream, options: &mut Options) -> syn::Result<()> {
-    let lookahead = input.lookahead1();
-    if lookahead.peek(kw::idempotent) {
-        let keyword: kw::idempotent = input.parse()?;
+    let flag = input.fork().parse::<Ident>().ok().filter(|ident| {
+        let name = ident.to_string();
+        FLAGS.contains(&name.as_str())
+    });
+    if let Some(keyword) = flag {
+        input.parse::<Ident>()?;
+        let name = keyword.to_string();
         if input.peek(Token![=]) {
             return Err(Error::new(
-                keyword.span,
-                "`idempotent` takes no value: write `idempotent`",
+                keyword.span(),
+                format!("`{name}` takes no value: write `{name}`"),
             ));
         }
-        if options.idempotent.replace(keyword.span).is_some() {
-            return Err(Error::new(keyword.span, "`idempotent` is given twice"));
+        if options.flag(&name).replace(keyword.span()).is_some() {
+            return Err(Error::new(
+                keyword.span(),
+                format!("`{name}` is given twice"),
+            ));
         }
         Ok(())
-    } else if lookahead.peek(kw::body) {
+    } else if input.peek(kw::body) {
         let keyword: kw::body = input.parse()?;
         let empty_object = input.peek(Token![=]) && {
             let fork = input.fork();
@@ -215,9 +241,12 @@ fn option(input: ParseStream, options: &mut Options) -> syn::Result<()> {
     } else {
         let token: TokenTree = input.parse()?;
         let hint = match &token {
-            TokenTree::Ident(ident) => suggest::closest(&ident.to_string(), ["body", "idempotent"])
-                .map(|near| format!("; did you mean `{near}`?"))
-                .unwrap_or_default(),
+            TokenTree::Ident(ident) => suggest::closest(
+                &ident.to_string(),
+                ["body", "idempotent", "destructive", "interrupts"],
+            )
+            .map(|near| format!("; did you mean `{near}`?"))
+            .unwrap_or_default(),
             _ => String::new(),
         };
         Err(Error::new_spanned(
@@ -275,6 +304,8 @@ mod tests {
         assert!(attr.options.empty_object_body.is_some());
         assert!(attr.options.idempotent.is_some());
         assert!(attr.problems.finish(Ok(())).is_ok());
+        let attr = parse(quote!(POST "/jobs/<jobId>/cancel", destructive, interrupts));
+        assert!(attr.options.destructive.is_some() && attr.options.interrupts.is_some());
     }
 
     #[test]
@@ -283,8 +314,9 @@ mod tests {
             messages(quote!(FETCH 42, idempotnet, body = { "a": 1 })),
             [
                 "unknown option `idempotnet`: the options are `body = {}` (send an empty JSON \
-                 object as the body) and `idempotent` (a POST or PATCH that is safe to retry); \
-                 did you mean `idempotent`?",
+                 object as the body), `idempotent` (a POST or PATCH that is safe to retry), \
+                 `destructive` (it cancels, archives or deletes) and `interrupts` (it stops work \
+                 in progress); did you mean `idempotent`?",
                 "write `body = {}` to send an empty JSON object; a body with content is an \
                  argument marked `#[body]`",
                 "unknown HTTP method `FETCH`: expected one of GET, POST, PUT, PATCH, DELETE",
@@ -304,6 +336,16 @@ mod tests {
             [
                 "`idempotent` takes no value: write `idempotent`",
                 "`idempotent` is given twice"
+            ]
+        );
+        assert_eq!(
+            messages(quote!(POST "/x", destructive, interrupts, interrupts = 1, destrucitve)),
+            [
+                "`interrupts` takes no value: write `interrupts`",
+                "unknown option `destrucitve`: the options are `body = {}` (send an empty JSON \
+                 object as the body), `idempotent` (a POST or PATCH that is safe to retry), \
+                 `destructive` (it cancels, archives or deletes) and `interrupts` (it stops work \
+                 in progress); did you mean `destructive`?",
             ]
         );
         assert_eq!(messages(quote!()).len(), 1);

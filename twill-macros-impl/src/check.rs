@@ -39,11 +39,12 @@ pub(crate) fn model(attr: EndpointAttr, sig: Signature, context: &Context) -> sy
     let path = template.map_or(Err(silent()), |template| {
         placeholders_bind_arguments(template, &sig.args)
     });
-    let params = arguments_have_one_role(template, &sig.args);
+    let params = arguments_have_one_role(template, &sig.args, context.generics);
     body_only_where_the_method_takes_one(method, &sig.args, &attr.options, &mut errors);
     at_most_one_body(&sig.args, &attr.options, &mut errors);
     query_and_header_names_are_unique(&sig.args, &mut errors);
     idempotent_only_where_it_says_something(method, &attr.options, &mut errors);
+    effects_only_where_they_say_something(method, &attr.options, &mut errors);
     if context.trait_name.is_some()
         && let Ok(output) = &sig.output
     {
@@ -65,6 +66,8 @@ pub(crate) fn model(attr: EndpointAttr, sig: Signature, context: &Context) -> sy
         params,
         empty_object_body: attr.options.empty_object_body.is_some(),
         declared_idempotent: attr.options.idempotent.is_some(),
+        declared_destructive: attr.options.destructive.is_some(),
+        declared_interrupts: attr.options.interrupts.is_some(),
         summary: summary(context.attrs),
         success: output.success,
         output: output.result,
@@ -147,6 +150,7 @@ fn placeholders_bind_arguments(
 fn arguments_have_one_role(
     template: Option<&PathTemplate>,
     args: &[Arg],
+    generics: &Generics,
 ) -> syn::Result<Vec<Param>> {
     let complete = template.filter(|template| template.complete);
     let placeholders: Vec<&str> = complete
@@ -202,6 +206,7 @@ fn arguments_have_one_role(
         params.push(Param {
             ident: arg.ident.clone(),
             ty: arg.ty.clone(),
+            kind_from_type: !names_generics(&arg.ty, generics),
             optional: matches!(role, ParamRole::Query(_) | ParamRole::Header(_))
                 && is_option(&arg.ty),
             role,
@@ -287,6 +292,43 @@ fn query_and_header_names_are_unique(args: &[Arg], errors: &mut Errors) {
 
 /// `idempotent` only on a POST or PATCH: GET, PUT and DELETE are idempotent
 /// by definition, and saying it again suggests the option changes them.
+/// `destructive` and `interrupts` are what a tool asks a person about
+/// before calling: a GET, which only reads, can be neither; a DELETE is
+/// destructive by its method; and an endpoint that interrupts work does so
+/// again when sent again, so it cannot also be `idempotent` (retried).
+fn effects_only_where_they_say_something(
+    method: Option<HttpMethod>,
+    options: &Options,
+    errors: &mut Errors,
+) {
+    if method == Some(HttpMethod::Get) {
+        for (option, name) in [
+            (options.destructive, "destructive"),
+            (options.interrupts, "interrupts"),
+        ] {
+            if let Some(span) = option {
+                errors.push(Error::new(
+                    span,
+                    format!("a GET request only reads, so it cannot be `{name}`; remove `{name}`"),
+                ));
+            }
+        }
+    }
+    if let (Some(span), Some(HttpMethod::Delete)) = (options.destructive, method) {
+        errors.push(Error::new(
+            span,
+            "a DELETE request is destructive already; remove `destructive`",
+        ));
+    }
+    if let (Some(interrupts), Some(_)) = (options.interrupts, options.idempotent) {
+        errors.push(Error::new(
+            interrupts,
+            "an endpoint that `interrupts` work in progress does it again when sent again, so \
+             it cannot be `idempotent` (retried like a GET); remove one of them",
+        ));
+    }
+}
+
 fn idempotent_only_where_it_says_something(
     method: Option<HttpMethod>,
     options: &Options,
@@ -330,6 +372,19 @@ fn listed_success_type_is_not_generic(
             ),
         ));
     }
+}
+
+/// Whether `ty` names a type or const parameter of the method, `Self` or an
+/// `impl Trait`: no constant outside the method can name it, so its JSON
+/// kind cannot be read from it.
+fn names_generics(ty: &TokenStream, generics: &Generics) -> bool {
+    let names: Vec<String> = generics
+        .type_params()
+        .map(|param| param.ident.to_string())
+        .chain(generics.const_params().map(|param| param.ident.to_string()))
+        .chain(["Self".to_owned(), "impl".to_owned()])
+        .collect();
+    text::scan(ty).first_of(&names).is_some()
 }
 
 fn name_of(arg: &Arg) -> String {

@@ -130,11 +130,17 @@ pub(crate) fn standalone_endpoint(model: &Model, generics: &Generics) -> TokenSt
         .collect();
     let mut code = Code::default();
     if success.first_of(&generic_names).is_some() {
-        code.text("const { &")
-            .tokens(endpoint_value(model, Nesting::InlineConst, &success))
-            .text("}");
+        // Groups, not text: text cannot open a brace that tokens close.
+        let mut value = Code::default();
+        value.text(KIND_FALLBACK).text("&").tokens(endpoint_value(
+            model,
+            Nesting::InlineConst,
+            &success,
+        ));
+        code.text("const").group(Delimiter::Brace, value);
     } else {
-        code.text("const ENDPOINT: ::twill_api::Endpoint = ")
+        code.text(KIND_FALLBACK)
+            .text("const ENDPOINT: ::twill_api::Endpoint = ")
             .tokens(endpoint_value(model, Nesting::ConstItem, &success))
             .text("; &ENDPOINT");
     }
@@ -159,51 +165,72 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
     let mut code = Code::default();
     _ = write!(
         code,
-        "::twill_api::Endpoint::new({:?}, ::twill_api::HttpMethod::{}, {:?})",
+        "::twill_api::Endpoint::new({:?}, ::twill_api::endpoint::HttpMethod::{}, {:?}, ",
         model.name,
         model.method.variant(),
         model.template
     );
-    if model.declared_idempotent {
-        code.text(".idempotent()");
-    }
-    if let Some(name) = &model.trait_name {
-        _ = write!(code, ".in_trait({name:?})");
-    }
-    _ = write!(code, ".with_summary({:?})", model.summary);
-    // Only where needed: each `const` block is one more body to evaluate,
-    // and a crate of 200 endpoints rebuilds measurably slower with them.
     code.text(match nesting {
-        Nesting::ConstItem => ".with_params(&[",
-        Nesting::InlineConst => ".with_params(const { &[",
+        Nesting::ConstItem => "&[",
+        Nesting::InlineConst => "const { &[",
     });
-    for param in &model.params {
-        let name = param.ident.to_string();
-        let name = name.trim_start_matches("r#");
-        let ty = text::type_text(&param.ty);
-        let optional = param.optional;
-        _ = match &param.role {
-            ParamRole::Path(wire) => {
-                write!(
-                    code,
-                    "::twill_api::Param::path({name:?}, {wire:?}, {ty:?}),"
-                )
+    for step in &model.path {
+        _ = match step {
+            PathStep::Literal(text) => {
+                write!(code, "::twill_api::endpoint::PathPiece::Literal({text:?}),")
             }
-            ParamRole::Query(wire) => write!(
+            PathStep::Segment { placeholder, .. } => write!(
                 code,
-                "::twill_api::Param::query({name:?}, {wire:?}, {ty:?}, {optional}),"
+                "::twill_api::endpoint::PathPiece::Segment({placeholder:?}),"
             ),
-            ParamRole::Header(wire) => write!(
-                code,
-                "::twill_api::Param::header({name:?}, {wire:?}, {ty:?}, {optional}),"
-            ),
-            ParamRole::Body => write!(code, "::twill_api::Param::body({name:?}, {ty:?}),"),
         };
     }
     code.text(match nesting {
         Nesting::ConstItem => "])",
         Nesting::InlineConst => "] })",
     });
+    for (declared, option) in [
+        (model.declared_idempotent, ".idempotent()"),
+        (model.declared_destructive, ".destructive()"),
+        (model.declared_interrupts, ".interrupts()"),
+    ] {
+        if declared {
+            code.text(option);
+        }
+    }
+    if let Some(name) = &model.trait_name {
+        _ = write!(code, ".in_trait({name:?})");
+    }
+    _ = write!(code, ".with_summary({:?})", model.summary);
+    let mut params = Code::default();
+    for param in &model.params {
+        let name = param.ident.to_string();
+        let name = name.trim_start_matches("r#");
+        let scan = text::scan(&param.ty);
+        let ty = &scan.text;
+        let (constructor, wire) = match &param.role {
+            ParamRole::Path(wire) => ("path", wire),
+            ParamRole::Query(wire) => ("query", wire),
+            ParamRole::Header(wire) => ("header", wire),
+            ParamRole::Body => {
+                _ = write!(
+                    params,
+                    "::twill_api::endpoint::Param::body({name:?}, {ty:?}),"
+                );
+                continue;
+            }
+        };
+        let mut arguments = Code::default();
+        _ = write!(arguments, "{name:?}, {wire:?}, {ty:?}, ");
+        arguments.tokens(kind(param, &scan));
+        if !matches!(param.role, ParamRole::Path(_)) {
+            _ = write!(arguments, ", {}", param.optional);
+        }
+        _ = write!(params, "::twill_api::endpoint::Param::{constructor}");
+        params.group(Delimiter::Parenthesis, arguments).text(",");
+    }
+    code.text(".with_params")
+        .group(Delimiter::Parenthesis, static_slice(nesting, params));
     if model.empty_object_body {
         code.text(".with_empty_object_body()");
     }
@@ -219,6 +246,41 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
     code.text(".with_success_type")
         .group(Delimiter::Parenthesis, arguments);
     code.into_tokens()
+}
+
+/// Brings the probe's fallback into scope, in the block that holds
+/// endpoint values.
+pub(crate) const KIND_FALLBACK: &str = "use ::twill_api::__private::KindFallback as _;";
+
+/// `&[items]` that lives for `'static` where `nesting` builds it. Written
+/// with groups, since text cannot open a bracket that tokens close.
+fn static_slice(nesting: Nesting, items: Code) -> Code {
+    let mut slice = Code::default();
+    slice.text("&").group(Delimiter::Bracket, items);
+    match nesting {
+        Nesting::ConstItem => slice,
+        // Only where needed: each `const` block is one more body to
+        // evaluate, and a crate of 200 endpoints rebuilds measurably slower
+        // with them.
+        Nesting::InlineConst => {
+            let mut block = Code::default();
+            block.text("const").group(Delimiter::Brace, slice);
+            block
+        }
+    }
+}
+
+/// A parameter's JSON kind, read from its type through the trait that also
+/// sends it, by a probe that does not require the trait (the call that
+/// sends the value reports a type that cannot be sent, once); it needs
+/// [`KIND_FALLBACK`] in scope. A type no constant can name (the method's
+/// generics, `impl Trait`) is sent as text, so it is described as a string.
+fn kind(param: &crate::model::Param, scan: &TypeScan) -> TokenStream {
+    if !param.kind_from_type {
+        return quote!(::twill_api::endpoint::ParamKind::String);
+    }
+    let ty = scan.static_tokens();
+    quote_spanned!(text::first_span(&param.ty)=> ::twill_api::__private::KindOf::<#ty>::KIND)
 }
 
 /// The method as declared, with a body that only type-checks: implementors

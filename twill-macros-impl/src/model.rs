@@ -25,6 +25,10 @@ pub(crate) struct Model {
     pub(crate) empty_object_body: bool,
     /// Declared `idempotent` (a POST or PATCH marked safe to repeat).
     pub(crate) declared_idempotent: bool,
+    /// Declared `destructive` (DELETE is, without saying).
+    pub(crate) declared_destructive: bool,
+    /// Declared `interrupts`.
+    pub(crate) declared_interrupts: bool,
     /// The first paragraph of the method's doc comment, on one line.
     pub(crate) summary: String,
     /// `Result<T, E>` as written.
@@ -43,6 +47,9 @@ pub(crate) enum PathStep {
 pub(crate) struct Param {
     pub(crate) ident: Ident,
     pub(crate) ty: TokenStream,
+    /// Whether a constant can name the type, to read its JSON kind; not
+    /// when it names the method's generics, `Self` or `impl Trait`.
+    pub(crate) kind_from_type: bool,
     pub(crate) role: ParamRole,
     /// A query or header argument of type `Option<..>`, left out when
     /// `None`.
@@ -96,6 +103,12 @@ impl Model {
         }
         if self.declared_idempotent {
             line.push_str(" (idempotent: retried like a GET)");
+        }
+        if self.declared_destructive {
+            line.push_str(" (destructive)");
+        }
+        if self.declared_interrupts {
+            line.push_str(" (interrupts the job in progress)");
         }
         line
     }

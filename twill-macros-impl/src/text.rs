@@ -8,6 +8,7 @@ use crate::method::split_top_level;
 /// A type as a person writes it: `Option<&str>`, `&'a [u8]`,
 /// `Result<Vec<Job>, Error>`, whatever the spacing of the source. The
 /// tokens' own `to_string` spaces every token (`Option < & str >`).
+#[cfg(test)]
 pub(crate) fn type_text(ty: &TokenStream) -> String {
     scan(ty).text
 }

@@ -3,8 +3,11 @@
 //! is parsed and checked once and its metadata is built in one place: the
 //! trait's `ENDPOINTS` constant, which the method bodies index.
 
+use std::fmt::Write as _;
+
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::quote;
+use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Error, Generics, Token};
 
@@ -38,21 +41,32 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut entries = Code::default();
     let mut count = 0usize;
     let mut claimed_paths = Vec::new();
-    for item in split_items(body.stream()) {
+    let items_in_body = split_items(body.stream());
+    // The trait's own constants, which the added ones must not clash with.
+    let mut own_consts = Vec::new();
+    for item in &items_in_body {
         let mut at = 0;
-        let attrs = method::attributes(&item, &mut at);
+        method::attributes(item, &mut at);
         if let [TokenTree::Ident(keyword), TokenTree::Ident(name), ..] = &item[at..]
             && keyword == "const"
-            && name == "ENDPOINTS"
         {
-            errors.extend(
-                Error::new(
-                    name.span(),
-                    "`#[endpoints]` adds `ENDPOINTS` to the trait; rename this one",
-                )
-                .into_compile_error(),
-            );
+            own_consts.push(name.clone());
         }
+    }
+    if let Some(name) = own_consts.iter().find(|name| *name == "ENDPOINTS") {
+        errors.extend(
+            Error::new(
+                name.span(),
+                "`#[endpoints]` adds `ENDPOINTS` to the trait; rename this one",
+            )
+            .into_compile_error(),
+        );
+    }
+    let mut handles = Code::default();
+    let mut handle_names: Vec<String> = Vec::new();
+    for item in items_in_body {
+        let mut at = 0;
+        let attrs = method::attributes(&item, &mut at);
         let (position, args) = match claim(&attrs) {
             Claim::NotAnEndpoint => {
                 items.extend(item);
@@ -80,10 +94,46 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
                 continue;
             }
         };
-        let index = proc_macro2::Literal::usize_unsuffixed(count);
-        let endpoint = quote! {
-            const { &<Self as #trait_ident #ty_generics>::ENDPOINTS[#index] }
-        };
+        let handle = handle_name(&func.ident.unraw().to_string());
+        let clash = own_consts.iter().find(|name| **name == handle);
+        let clashes = clash.is_some() || handle_names.contains(&handle);
+        if let Some(clash) = clash {
+            errors.extend(
+                Error::new(
+                    clash.span(),
+                    format!(
+                        "`#[endpoints]` adds `{handle}`, the metadata of `{}`, to the trait; \
+                         rename this one",
+                        func.ident.unraw()
+                    ),
+                )
+                .into_compile_error(),
+            );
+        } else if handle_names.contains(&handle) {
+            errors.extend(
+                Error::new(
+                    func.ident.span(),
+                    format!(
+                        "another method of this trait has the metadata constant `{handle}`; \
+                         rename one of them"
+                    ),
+                )
+                .into_compile_error(),
+            );
+        }
+        // The method names its entry through its constant; without one (a
+        // clash, reported above), through `ENDPOINTS`, so that the clash is
+        // the only error.
+        let endpoint: TokenStream = if clashes {
+            format!(
+                "const {{ &<Self as {trait_name}{}>::ENDPOINTS[{count}] }}",
+                quote!(#ty_generics)
+            )
+        } else {
+            format!("<Self as {trait_name}{}>::{handle}", quote!(#ty_generics))
+        }
+        .parse()
+        .unwrap_or_default();
         let expanded = crate::model_of(args, &mut func, Some(trait_name.clone())).map(|model| {
             let success = crate::text::scan(&model.success);
             entries
@@ -93,6 +143,19 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
                     &success,
                 ))
                 .text(",");
+            if clashes {
+                count += 1;
+                return expand::method(&func, &model, endpoint);
+            }
+            _ = write!(
+                handles,
+                "#[doc = \" The metadata of `{name}`: the value it hands to the client, its \
+                 entry in `ENDPOINTS`.\"] const {handle}: &'static ::twill_api::Endpoint = \
+                 &<Self as {trait_name}{generics}>::ENDPOINTS[{count}];",
+                name = model.name,
+                generics = quote!(#ty_generics),
+            );
+            handle_names.push(handle.clone());
             count += 1;
             expand::method(&func, &model, endpoint)
         });
@@ -110,11 +173,16 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
     list.text(
         "#[doc = \" Every endpoint this trait declares, in declaration order: the\"] \
          #[doc = \" values its methods hand to the client.\"] \
-         const ENDPOINTS: &'static [::twill_api::Endpoint] = &",
-    )
-    .group(Delimiter::Bracket, entries)
-    .text(";");
+         const ENDPOINTS: &'static [::twill_api::Endpoint] = ",
+    );
+    let mut value = Code::default();
+    value
+        .text(expand::KIND_FALLBACK)
+        .text("&")
+        .group(Delimiter::Bracket, entries);
+    list.group(Delimiter::Brace, value).text(";");
     items.extend(list.into_tokens());
+    items.extend(handles.into_tokens());
     let mut braces = Group::new(Delimiter::Brace, items);
     braces.set_span(body.span());
     // The attributes were expanded here, not resolved: name their paths
@@ -123,6 +191,21 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
     let paths = claimed_paths.iter().map(|path| quote!(use #path as _;));
     let uses = (!claimed_paths.is_empty()).then(|| quote!(const _: () = { #(#paths)* };));
     quote!(#header #braces #uses #errors)
+}
+
+/// The name of a method's metadata constant: `send_message` becomes
+/// `SEND_MESSAGE` (and `sendMessage` too).
+fn handle_name(method: &str) -> String {
+    let mut name = String::with_capacity(method.len() + 4);
+    let mut after_lower = false;
+    for ch in method.chars() {
+        if ch.is_uppercase() && after_lower {
+            name.push('_');
+        }
+        after_lower = ch.is_lowercase() || ch.is_ascii_digit();
+        name.extend(ch.to_uppercase());
+    }
+    name
 }
 
 /// A trait in parts: what comes before its body (attributes, visibility,

@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use self::execute::{Outcome, Prepared, execute};
 use crate::error::{EndpointError, Error, InputProblem, InvalidInput};
+pub use crate::param::{KindFallback, KindOf};
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
 use crate::response::{FromResponse, RawResponse};
 use crate::{BoxFuture, Client, Endpoint};
@@ -315,9 +316,15 @@ mod tests {
     use reqwest::Url;
 
     use super::Call;
-    use crate::{Client, Endpoint, HttpMethod};
+    use crate::endpoint::{HttpMethod, PathPiece};
+    use crate::{Client, Endpoint};
 
-    static ENDPOINT: Endpoint = Endpoint::new("probe", HttpMethod::Get, "/probe/<value>");
+    static ENDPOINT: Endpoint = Endpoint::new(
+        "probe",
+        HttpMethod::Get,
+        "/probe/<value>",
+        &[PathPiece::Literal("/probe/"), PathPiece::Segment("value")],
+    );
 
     /// Setting the path and query on the parsed base must give exactly the
     /// URL that parsing the whole text would: for every base form and every
