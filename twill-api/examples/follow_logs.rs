@@ -7,7 +7,8 @@
 //! Runs against a `twill-mock` server in this process: no network, no key.
 
 use twill_api::prelude::*;
-use twill_api::{Client, CreateTaskRequest, JobLogEvent};
+use twill_api::stream::EventKind;
+use twill_api::{Client, CreateTaskRequest};
 use twill_mock::MockServer;
 
 #[tokio::main]
@@ -25,13 +26,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut logs = client.stream_job_logs(&created.job.id).await?;
     while let Some(event) = logs.next_event().await {
-        match event? {
-            JobLogEvent::Complete { status } => println!("job ended: {status}"),
-            JobLogEvent::Error { message, .. } => {
+        let event = event?;
+        match event.kind() {
+            EventKind::Complete { status } => println!("job ended: {status}"),
+            EventKind::Error { message } => {
                 println!("job failed: {}", message.as_deref().unwrap_or("no message"));
             }
-            JobLogEvent::TraceChunks(chunks) => println!("trace: {chunks}"),
-            other => println!("{other:?}"),
+            // Every event keeps the JSON it arrived as.
+            _ => println!("{}", event.json()),
         }
     }
     Ok(())

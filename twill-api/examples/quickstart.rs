@@ -13,7 +13,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use twill_api::prelude::*;
-use twill_api::{Client, CreateTaskRequest, JobLogEvent, SendMessageRequest, UserIntent};
+use twill_api::stream::EventKind;
+use twill_api::{Client, CreateTaskRequest, SendMessageRequest, UserIntent};
 use twill_mock::MockServer;
 
 #[tokio::main]
@@ -82,10 +83,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // Its log events, history first, up to `complete`.
     let mut logs = client.stream_job_logs(&job.id).await?;
     while let Some(event) = logs.next_event().await {
-        match event? {
-            JobLogEvent::TraceUrl { url, .. } => println!("  log: trace at {url}"),
-            JobLogEvent::Complete { status } => println!("  log: complete ({status})"),
-            other => println!("  log: {other:?}"),
+        let event = event?;
+        match event.kind() {
+            EventKind::TraceUrl { url, .. } => println!("  log: trace at {url}"),
+            EventKind::Complete { status } => println!("  log: complete ({status})"),
+            _ => println!("  log: {}", event.json()),
         }
     }
     Ok(())

@@ -11,7 +11,8 @@
 use std::time::Duration;
 
 use twill_api::prelude::*;
-use twill_api::{Client, CreateTaskRequest, JobLogEvent, JobOutcome};
+use twill_api::stream::{EventKind, JobOutcome};
+use twill_api::{Client, CreateTaskRequest};
 use twill_mock::{Faults, JobEnd, MockServer};
 
 /// The code under test: runs a command as a task and says how it went.
@@ -19,7 +20,7 @@ async fn run_and_report(client: &Client, command: &str) -> Result<String, twill_
     let created = client.create_task(&CreateTaskRequest::new(command)).await?;
     let mut logs = client.stream_job_logs(&created.job.id).await?;
     while let Some(event) = logs.next_event().await {
-        if let JobLogEvent::Complete { status } = event? {
+        if let EventKind::Complete { status } = event?.kind() {
             return Ok(match status {
                 JobOutcome::Completed => format!("{command}: done"),
                 other => format!("{command}: {other}, see {}", created.task.url),

@@ -1,7 +1,7 @@
 //! Jobs: follow a job's logs, cancel it.
 
 use crate::error::Error;
-use crate::logs::JobLogStream;
+use crate::stream::JobLogStream;
 use crate::types::Acknowledgement;
 use crate::{Client, endpoints, twill_endpoint};
 
@@ -16,14 +16,15 @@ pub trait Jobs {
     ///
     /// ```no_run
     /// use twill_api::prelude::*;
-    /// use twill_api::JobLogEvent;
+    /// use twill_api::stream::EventKind;
     ///
     /// # async fn run(client: twill_api::Client) -> Result<(), twill_api::Error> {
     /// let mut logs = client.stream_job_logs("job-123").await?;
     /// while let Some(event) = logs.next_event().await {
-    ///     match event? {
-    ///         JobLogEvent::Complete { status } => println!("finished: {status}"),
-    ///         other => println!("{other:?}"),
+    ///     let event = event?;
+    ///     match event.kind() {
+    ///         EventKind::Complete { status } => println!("finished: {status}"),
+    ///         _ => println!("{}", event.json()),
     ///     }
     /// }
     /// # Ok(())

@@ -113,12 +113,11 @@ mod enums;
 mod error;
 mod hook;
 mod jobs;
-mod logs;
-mod paginate;
 mod param;
 mod response;
 mod retry;
 mod scheduled;
+pub mod stream;
 mod tasks;
 mod types;
 mod untrusted;
@@ -143,8 +142,6 @@ pub use error::{
 };
 pub use hook::{AttemptEnd, AttemptRequest, Hook, HookError};
 pub use jobs::Jobs;
-pub use logs::{JobLogEvent, JobLogStream, JobOutcome};
-pub use paginate::Paginated;
 pub use param::{OptionalParamValue, ParamValue};
 pub use response::{FromResponse, RawResponse, Response};
 pub use retry::RetryPolicy;
@@ -152,6 +149,7 @@ pub use scheduled::{
     CreateScheduledTaskRequest, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse,
     ScheduledTasks, UpdateScheduledTaskRequest,
 };
+pub use stream::{JobLogEvent, JobLogStream, JobOutcome, Paginated};
 pub use tasks::{
     ApproveCriteriaResponse, ApprovePlanResponse, CancelTaskResponse, CreateTaskRequest,
     CreateTaskResponse, GetTaskResponse, Job, JobPage, PullRequest, SendMessageRequest,

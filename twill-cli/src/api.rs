@@ -11,7 +11,6 @@ use twill_api::{Arguments, Endpoint, Error, FromResponse, InputProblem, JobLogSt
 use crate::cli::ApiArgs;
 use crate::commands::Session;
 use crate::failure::Failure;
-use crate::follow::event_json;
 use crate::output::Output;
 
 /// `twill api --list`: every endpoint of `endpoints` and its parameters.
@@ -88,7 +87,7 @@ pub async fn run(
             .map_err(|error| Failure::api(endpoint, error))?;
         while let Some(event) = events.next_event().await {
             let event = event.map_err(|error| Failure::api(endpoint, error))?;
-            session.output.json_line(&event_json(&event));
+            session.output.json_line(event.json());
         }
         return Ok(());
     }

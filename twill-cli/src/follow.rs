@@ -5,9 +5,10 @@ use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use twill_api::prelude::*;
-use twill_api::{Client, Error, JobLogEvent, JobOutcome};
+use twill_api::stream::{EventKind, JobLogEvent, JobOutcome};
+use twill_api::{Client, Error};
 
 use crate::failure::Failure;
 use crate::output::{Form, Output};
@@ -77,7 +78,7 @@ async fn follow_until_done(
                         if let Some(new_status) = live_status(&event) {
                             status = new_status;
                         }
-                        let key = event_json(&event).to_string();
+                        let key = event.json().to_string();
                         if shown.insert(key) {
                             status_line::clear();
                             render(&event, output);
@@ -114,14 +115,14 @@ async fn follow_until_done(
 
 /// How the job ended, if this event says.
 fn outcome(event: &JobLogEvent) -> Option<Ended> {
-    match event {
-        JobLogEvent::Complete { status } => Some(match status {
+    match event.kind() {
+        EventKind::Complete { status } => Some(match status {
             JobOutcome::Completed => Ended::Completed,
             JobOutcome::Cancelled => Ended::Cancelled,
             JobOutcome::Failed => Ended::Failed(None),
             other => Ended::Failed(Some(format!("it ended {other}"))),
         }),
-        JobLogEvent::Error { message, .. } => Some(Ended::Failed(Some(
+        EventKind::Error { message } => Some(Ended::Failed(Some(
             message
                 .clone()
                 .unwrap_or_else(|| "an error event".to_owned()),
@@ -132,12 +133,13 @@ fn outcome(event: &JobLogEvent) -> Option<Ended> {
 
 /// The job's status as a `status` event or a status record reports it.
 fn live_status(event: &JobLogEvent) -> Option<String> {
-    match event {
-        JobLogEvent::Unknown { kind, data } if kind == "status" => data
+    let data = event.json();
+    match event.kind() {
+        EventKind::Unknown { kind } if kind == "status" => data
             .get("status")
             .and_then(Value::as_str)
             .map(str::to_owned),
-        JobLogEvent::TraceRecords(data) => data
+        EventKind::TraceRecords => data
             .get("records")
             .and_then(Value::as_array)?
             .iter()
@@ -149,36 +151,18 @@ fn live_status(event: &JobLogEvent) -> Option<String> {
     }
 }
 
-/// The event as the JSON object it came as.
-pub fn event_json(event: &JobLogEvent) -> Value {
-    match event {
-        JobLogEvent::Connected => json!({ "type": "connected" }),
-        JobLogEvent::HistoricalComplete => json!({ "type": "historical_complete" }),
-        JobLogEvent::TraceUrl { url, expires_at } => {
-            json!({ "type": "trace_url", "url": url, "expiresAt": expires_at })
-        }
-        JobLogEvent::Complete { status } => {
-            json!({ "type": "complete", "status": status.to_string() })
-        }
-        JobLogEvent::TraceChunks(data)
-        | JobLogEvent::TraceRecords(data)
-        | JobLogEvent::Error { data, .. }
-        | JobLogEvent::Unknown { data, .. } => data.clone(),
-        _ => json!({ "type": "unknown" }),
-    }
-}
-
 /// Prints an event: in words, the agent's text as text, the rest as
 /// compact JSON; or as a JSON line.
 fn render(event: &JobLogEvent, output: Output) {
+    let data = event.json();
     if output.form != Form::Human {
-        output.json_line(&event_json(event));
+        output.json_line(data);
         return;
     }
-    match event {
-        JobLogEvent::Connected | JobLogEvent::HistoricalComplete => {}
-        JobLogEvent::TraceUrl { url, .. } => output.line(&format!("trace: {url}")),
-        JobLogEvent::TraceChunks(data) => {
+    match event.kind() {
+        EventKind::Connected | EventKind::HistoricalComplete => {}
+        EventKind::TraceUrl { url, .. } => output.line(&format!("trace: {url}")),
+        EventKind::TraceChunks => {
             let chunks = data.get("chunks").and_then(Value::as_array);
             for text in chunks
                 .into_iter()
@@ -188,7 +172,7 @@ fn render(event: &JobLogEvent, output: Output) {
                 output.line(text);
             }
         }
-        JobLogEvent::TraceRecords(data) => {
+        EventKind::TraceRecords => {
             let records = data.get("records").and_then(Value::as_array);
             for record in records.into_iter().flatten() {
                 match (record.get("kind"), record.get("status")) {
@@ -199,16 +183,16 @@ fn render(event: &JobLogEvent, output: Output) {
                 }
             }
         }
-        JobLogEvent::Complete { status } => output.line(&format!("job {status}")),
-        JobLogEvent::Error { message, .. } => output.line(&format!(
+        EventKind::Complete { status } => output.line(&format!("job {status}")),
+        EventKind::Error { message } => output.line(&format!(
             "error: {}",
             message.as_deref().unwrap_or("(no message)")
         )),
-        JobLogEvent::Unknown { kind, data } if kind == "status" => output.line(&format!(
+        EventKind::Unknown { kind } if kind == "status" => output.line(&format!(
             "status: {}",
             data.get("status").and_then(Value::as_str).unwrap_or("?")
         )),
-        other => output.line(&event_json(other).to_string()),
+        _ => output.line(&data.to_string()),
     }
 }
 

@@ -19,9 +19,10 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 use twill_api::endpoint::{HttpMethod, ParamKind, ParamRole};
 use twill_api::prelude::*;
+use twill_api::stream::{EventKind, JobLogEvent, JobOutcome};
 use twill_api::{
-    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error, JobLogEvent,
-    JobOutcome, RetryPolicy, SendMessageRequest, UpdateScheduledTaskRequest,
+    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error, RetryPolicy,
+    SendMessageRequest, UpdateScheduledTaskRequest,
 };
 
 use crate::failure::Failure;
@@ -252,10 +253,13 @@ impl TwillMcp {
                     events.remove(0);
                 }
                 events.push(summary(&event));
-                match event {
-                    JobLogEvent::Complete { status } => return Ok(status.to_string()),
-                    JobLogEvent::Error { message, .. } => {
-                        return Ok(format!("failed: {}", message.unwrap_or_default()));
+                match event.kind() {
+                    EventKind::Complete { status } => return Ok(status.to_string()),
+                    EventKind::Error { message } => {
+                        return Ok(format!(
+                            "failed: {}",
+                            message.as_deref().unwrap_or_default()
+                        ));
                     }
                     _ => {}
                 }
@@ -454,8 +458,9 @@ fn wait_limit(input: &JsonObject) -> Result<Duration, String> {
 
 /// One event in a few words, for a wait's summary.
 fn summary(event: &JobLogEvent) -> String {
-    let mut text = match event {
-        JobLogEvent::TraceChunks(data) => data
+    let mut text = match event.kind() {
+        EventKind::TraceChunks => event
+            .json()
             .get("chunks")
             .and_then(Value::as_array)
             .into_iter()
@@ -463,7 +468,7 @@ fn summary(event: &JobLogEvent) -> String {
             .filter_map(|chunk| chunk.get("text").and_then(Value::as_str))
             .collect::<Vec<_>>()
             .join(" "),
-        other => crate::follow::event_json(other).to_string(),
+        _ => event.json().to_string(),
     };
     if text.len() > SUMMARY_TEXT {
         let mut cut = SUMMARY_TEXT;

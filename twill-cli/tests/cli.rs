@@ -862,3 +862,39 @@ fn closed_pipes_end_quietly_and_failed_writes_fail() {
         );
     }
 }
+
+#[test]
+fn jsonl_log_events_are_the_json_that_arrived() {
+    // Fields this version has no name for are kept: each line is the
+    // event's data as the server sent it, not rebuilt from typed values.
+    let events = [
+        r#"{"type":"connected","jobId":"job-9"}"#,
+        r#"{"type":"historical_complete","count":0}"#,
+        r#"{"type":"complete","status":"failed","reason":"tests failed"}"#,
+    ];
+    let body: String = events
+        .iter()
+        .map(|event| format!("data: {event}\n\n"))
+        .collect();
+    let url = common::answering(format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    let (code, stdout, _) = stdout_of(
+        twill()
+            .env("TWILL_BASE_URL", &url)
+            .env("TWILL_API_KEY", "twill_sk_test")
+            .args(["--jsonl", "jobs", "logs", "job-9"]),
+    );
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let sent: Vec<serde_json::Value> = events
+        .iter()
+        .map(|event| serde_json::from_str(event).unwrap())
+        .collect();
+    assert_eq!(lines, sent);
+    assert_eq!(code, 4, "a failed job");
+}

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use twill_api::prelude::*;
-use twill_api::{Client, Error, JobLogEvent, RetryPolicy, SendMessageRequest};
+use twill_api::stream::EventKind;
+use twill_api::{Client, Error, RetryPolicy, SendMessageRequest};
 use twill_tests::{RawServer, Step, closed_port_url};
 
 const TASK: &str = r#"{"task":{"id":"t","slug":"t","url":"u"},"latestJob":null}"#;
@@ -209,8 +210,8 @@ async fn a_silent_log_stream_ends_after_the_idle_timeout() {
     .await;
     let mut logs = open_logs_idle_after_a_minute(&server).await;
     assert_eq!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::Connected
+        logs.next_event().await.unwrap().unwrap().kind(),
+        &EventKind::Connected
     );
     let started = tokio::time::Instant::now();
     let next = tokio::time::timeout(HUNG, logs.next_event())

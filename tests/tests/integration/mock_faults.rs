@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use twill_api::prelude::*;
+use twill_api::stream::EventKind;
 use twill_api::{
     Client, CreateTaskRequest, Error, JobLogEvent, JobLogStream, JobOutcome, JobStatus,
 };
@@ -57,8 +58,8 @@ async fn jobs_can_end_failed() {
     let (status, events) = finished_job_events(&server).await;
     assert_eq!(status, JobStatus::Failed);
     assert_eq!(
-        last_event(&events),
-        &JobLogEvent::Complete {
+        last_event(&events).kind(),
+        &EventKind::Complete {
             status: JobOutcome::Failed
         }
     );
@@ -70,8 +71,8 @@ async fn jobs_can_end_cancelled() {
     let (status, events) = finished_job_events(&server).await;
     assert_eq!(status, JobStatus::Cancelled);
     assert_eq!(
-        last_event(&events),
-        &JobLogEvent::Complete {
+        last_event(&events).kind(),
+        &EventKind::Complete {
             status: JobOutcome::Cancelled
         }
     );
@@ -81,7 +82,7 @@ async fn jobs_can_end_cancelled() {
 async fn streams_can_end_with_an_error_event() {
     let server = server(Faults::none().stream_error("sandbox lost")).await;
     let (_, events) = finished_job_events(&server).await;
-    let JobLogEvent::Error { message, .. } = last_event(&events) else {
+    let EventKind::Error { message } = last_event(&events).kind() else {
         panic!("{events:?}");
     };
     assert_eq!(message.as_deref(), Some("sandbox lost"));
@@ -124,8 +125,8 @@ async fn a_stalled_stream_ends_at_the_idle_timeout() {
         events.push(event);
     }
     assert_eq!(
-        events.first().unwrap().as_ref().unwrap(),
-        &JobLogEvent::Connected
+        events.first().unwrap().as_ref().unwrap().kind(),
+        &EventKind::Connected
     );
     assert!(events.last().unwrap().as_ref().unwrap_err().is_timeout());
 }

@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use twill_api::prelude::*;
+use twill_api::stream::EventKind;
 use twill_api::{
-    ApiErrorCode, Client, CreateScheduledTaskRequest, CreateTaskRequest, Error, JobLogEvent,
-    JobOutcome, JobStatus, RetryPolicy, SendMessageRequest, UpdateScheduledTaskRequest, UserIntent,
+    ApiErrorCode, Client, CreateScheduledTaskRequest, CreateTaskRequest, Error, JobOutcome,
+    JobStatus, RetryPolicy, SendMessageRequest, UpdateScheduledTaskRequest, UserIntent,
 };
 use twill_mock::MockServer;
 use twill_tests::mock_client;
@@ -69,15 +70,15 @@ async fn create_message_poll_stream_page_cancel() {
     while let Some(event) = logs.next_event().await {
         events.push(event.unwrap());
     }
-    assert_eq!(events[0], JobLogEvent::Connected);
+    assert_eq!(events[0].kind(), &EventKind::Connected);
     assert!(
-        matches!(events[1], JobLogEvent::TraceUrl { .. }),
+        matches!(events[1].kind(), EventKind::TraceUrl { .. }),
         "{events:?}"
     );
-    assert_eq!(events[2], JobLogEvent::HistoricalComplete);
+    assert_eq!(events[2].kind(), &EventKind::HistoricalComplete);
     assert_eq!(
-        events.last(),
-        Some(&JobLogEvent::Complete {
+        events.last().map(|event| event.kind()),
+        Some(&EventKind::Complete {
             status: JobOutcome::Completed
         })
     );
@@ -131,33 +132,35 @@ async fn a_live_stream_follows_the_job_to_complete() {
 
     let mut logs = client.stream_job_logs(&created.job.id).await.unwrap();
     assert_eq!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::Connected
+        logs.next_event().await.unwrap().unwrap().kind(),
+        &EventKind::Connected
     );
     assert!(matches!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::TraceChunks(_)
+        logs.next_event().await.unwrap().unwrap().kind(),
+        EventKind::TraceChunks
     ));
     assert!(matches!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::TraceRecords(_)
+        logs.next_event().await.unwrap().unwrap().kind(),
+        EventKind::TraceRecords
     ));
     assert_eq!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::HistoricalComplete
+        logs.next_event().await.unwrap().unwrap().kind(),
+        &EventKind::HistoricalComplete
     );
 
     // Live: the job moves only when the test moves the clock.
     server.advance(Duration::from_millis(150));
-    let JobLogEvent::Unknown { kind, data } = logs.next_event().await.unwrap().unwrap() else {
+    let event = logs.next_event().await.unwrap().unwrap();
+    let data = event.json();
+    let EventKind::Unknown { kind } = event.kind() else {
         panic!("expected the mock's live status event");
     };
     assert_eq!(kind, "status");
     assert_eq!(data["status"], "IN_PROGRESS");
     server.advance(Duration::from_secs(1));
     assert_eq!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::Complete {
+        logs.next_event().await.unwrap().unwrap().kind(),
+        &EventKind::Complete {
             status: JobOutcome::Completed
         }
     );

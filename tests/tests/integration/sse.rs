@@ -7,7 +7,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use twill_api::prelude::*;
-use twill_api::{Client, Error, JobLogEvent, JobOutcome, StreamError};
+use twill_api::stream::EventKind;
+use twill_api::{Client, Error, JobOutcome, StreamError};
 use twill_tests::{Canned, Recorder, client_at};
 
 /// Serves one HTTP/1.1 response whose body is `body`, written byte by byte.
@@ -52,16 +53,17 @@ async fn byte_by_byte_crlf_comments_and_unknown_events() {
         events.push(event.unwrap());
     }
     assert_eq!(events.len(), 4, "{events:?}");
-    assert_eq!(events[0], JobLogEvent::Connected);
-    let JobLogEvent::Unknown { kind, data } = &events[1] else {
+    assert_eq!(events[0].kind(), &EventKind::Connected);
+    let data = events[1].json();
+    let EventKind::Unknown { kind } = events[1].kind() else {
         panic!("{events:?}");
     };
     assert_eq!(kind, "tool_call");
     assert_eq!(data["name"], "grep");
-    assert_eq!(events[2], JobLogEvent::HistoricalComplete);
+    assert_eq!(events[2].kind(), &EventKind::HistoricalComplete);
     assert_eq!(
-        events[3],
-        JobLogEvent::Complete {
+        events[3].kind(),
+        &EventKind::Complete {
             status: JobOutcome::Failed
         }
     );
@@ -74,12 +76,12 @@ async fn hanging_up_before_complete_is_a_typed_error() {
     let client = client(trickle_server(body).await);
     let mut logs = client.stream_job_logs("j").await.unwrap();
     assert_eq!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::Connected
+        logs.next_event().await.unwrap().unwrap().kind(),
+        &EventKind::Connected
     );
     assert!(matches!(
-        logs.next_event().await.unwrap().unwrap(),
-        JobLogEvent::TraceRecords(_)
+        logs.next_event().await.unwrap().unwrap().kind(),
+        EventKind::TraceRecords
     ));
     let error = logs.next_event().await.unwrap().unwrap_err();
     assert!(
@@ -110,8 +112,8 @@ async fn an_event_over_the_limit_ends_the_stream() {
         .unwrap();
     let mut logs = client.stream_job_logs("job-1").await.unwrap();
     assert_eq!(
-        logs.next_event().await.unwrap().unwrap(),
-        twill_api::JobLogEvent::Connected
+        logs.next_event().await.unwrap().unwrap().kind(),
+        &EventKind::Connected
     );
     let error = logs.next_event().await.unwrap().unwrap_err();
     let twill_api::Error::ResponseTooLarge(too_large) = &error else {

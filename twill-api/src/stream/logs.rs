@@ -29,15 +29,36 @@ open_enum! {
     other: Unknown
 }
 
-/// One event of a job's log stream.
+/// One event of a job's log stream: what kind it is, decoded, and the JSON
+/// object it arrived as, whole, so that nothing a consumer prints or
+/// forwards has been rebuilt (or lost fields) on the way.
+///
+/// ```
+/// use twill_api::stream::{EventKind, JobLogEvent};
+///
+/// let event = JobLogEvent::from_json(serde_json::json!({
+///     "type": "connected",
+///     "jobId": "job-1",
+/// }));
+/// assert_eq!(event.kind(), &EventKind::Connected);
+/// assert_eq!(event.json()["jobId"], "job-1");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobLogEvent {
+    kind: EventKind,
+    json: Value,
+}
+
+/// What a [`JobLogEvent`] is.
 ///
 /// The stream sends `Connected` first; then the history: `TraceUrl` for a
 /// finished job, or `TraceChunks` and `TraceRecords` for a running one;
 /// then `HistoricalComplete`; then live events; and ends with `Complete` or
 /// `Error`. Event types this version does not know arrive as `Unknown`.
-#[derive(Debug, Clone, PartialEq)]
+/// Every field is also in the event's [`json`](JobLogEvent::json).
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum JobLogEvent {
+pub enum EventKind {
     /// The stream is open.
     Connected,
     /// Where the finished job's full trace can be downloaded.
@@ -47,10 +68,10 @@ pub enum JobLogEvent {
         /// When the URL stops working (ISO 8601), if said.
         expires_at: Option<String>,
     },
-    /// Trace chunks of a running job: the event's JSON object, as sent.
-    TraceChunks(Value),
-    /// Trace records of a running job: the event's JSON object, as sent.
-    TraceRecords(Value),
+    /// Trace chunks of a running job (`chunks` in the JSON).
+    TraceChunks,
+    /// Trace records of a running job (`records` in the JSON).
+    TraceRecords,
     /// The history has been sent; what follows is live.
     HistoricalComplete,
     /// The job finished; the stream ends.
@@ -62,63 +83,81 @@ pub enum JobLogEvent {
     Error {
         /// The error's message, if it has one.
         message: Option<String>,
-        /// The event's JSON object, as sent.
-        data: Value,
     },
     /// An event type this version does not know.
     Unknown {
         /// The event's `type`.
         kind: String,
-        /// The event's JSON object, as sent.
-        data: Value,
     },
 }
 
 impl JobLogEvent {
+    /// The event a JSON object is: its `type` decides the kind.
+    pub fn from_json(json: Value) -> Self {
+        Self::decode(None, json)
+    }
+
+    /// What kind of event it is.
+    pub fn kind(&self) -> &EventKind {
+        &self.kind
+    }
+
+    /// The JSON object it arrived as, every field kept (with the API key
+    /// scrubbed, should the server have echoed it).
+    pub fn json(&self) -> &Value {
+        &self.json
+    }
+
+    /// The JSON object it arrived as, by value.
+    pub fn into_json(self) -> Value {
+        self.json
+    }
+
     /// Whether the stream ends after this event.
     pub fn is_terminal(&self) -> bool {
         matches!(
-            self,
-            JobLogEvent::Complete { .. } | JobLogEvent::Error { .. }
+            self.kind,
+            EventKind::Complete { .. } | EventKind::Error { .. }
         )
     }
 
     /// Decodes one event's data (a JSON object with a `type`); the SSE
     /// `event:` field stands in for a missing `type`.
     fn parse(event_field: Option<&str>, data: &str) -> Result<Self, StreamError> {
-        let data: Value =
+        let json: Value =
             serde_json::from_str(data).map_err(|source| StreamError::InvalidEvent {
                 excerpt: excerpt(data.as_bytes()),
                 source,
             })?;
-        let kind = data
-            .get("type")
-            .and_then(Value::as_str)
-            .or(event_field)
-            .unwrap_or_default()
-            .to_owned();
-        let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
-        Ok(match kind.as_str() {
-            "connected" => JobLogEvent::Connected,
-            "historical_complete" => JobLogEvent::HistoricalComplete,
+        Ok(Self::decode(event_field, json))
+    }
+
+    fn decode(event_field: Option<&str>, json: Value) -> Self {
+        let text = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_owned);
+        let kind = text("type")
+            .or_else(|| event_field.map(str::to_owned))
+            .unwrap_or_default();
+        let kind = match kind.as_str() {
+            "connected" => EventKind::Connected,
+            "historical_complete" => EventKind::HistoricalComplete,
             "trace_url" => match text("url") {
-                Some(url) => JobLogEvent::TraceUrl {
+                Some(url) => EventKind::TraceUrl {
                     url,
                     expires_at: text("expiresAt"),
                 },
-                None => JobLogEvent::Unknown { kind, data },
+                None => EventKind::Unknown { kind },
             },
-            "trace_chunks" => JobLogEvent::TraceChunks(data),
-            "trace_records" => JobLogEvent::TraceRecords(data),
-            "complete" => JobLogEvent::Complete {
+            "trace_chunks" => EventKind::TraceChunks,
+            "trace_records" => EventKind::TraceRecords,
+            "complete" => EventKind::Complete {
                 status: JobOutcome::from(text("status").unwrap_or_default().as_str()),
             },
-            "error" => JobLogEvent::Error {
+            "error" => EventKind::Error {
                 message: text("message").or_else(|| text("error")),
-                data,
             },
-            _ => JobLogEvent::Unknown { kind, data },
-        })
+            _ => EventKind::Unknown { kind },
+        };
+        JobLogEvent { kind, json }
     }
 }
 
@@ -334,21 +373,37 @@ mod tests {
         data: {\"type\":\"complete\",\"status\":\"completed\"}\n\n\
         data: {\"type\":\"connected\"}\n\n";
 
+    fn event(kind: EventKind, json: Value) -> Result<JobLogEvent, String> {
+        Ok(JobLogEvent { kind, json })
+    }
+
     fn session_events() -> Vec<Result<JobLogEvent, String>> {
+        use serde_json::json;
         vec![
-            Ok(JobLogEvent::Connected),
-            Ok(JobLogEvent::TraceUrl {
-                url: "https://t/x".to_owned(),
-                expires_at: Some("2026-01-01T00:00:00Z".to_owned()),
-            }),
-            Ok(JobLogEvent::HistoricalComplete),
-            Ok(JobLogEvent::Unknown {
-                kind: "agent_message".to_owned(),
-                data: serde_json::json!({ "type": "agent_message", "text": "hi" }),
-            }),
-            Ok(JobLogEvent::Complete {
-                status: JobOutcome::Completed,
-            }),
+            event(EventKind::Connected, json!({ "type": "connected" })),
+            event(
+                EventKind::TraceUrl {
+                    url: "https://t/x".to_owned(),
+                    expires_at: Some("2026-01-01T00:00:00Z".to_owned()),
+                },
+                json!({ "type": "trace_url", "url": "https://t/x", "expiresAt": "2026-01-01T00:00:00Z" }),
+            ),
+            event(
+                EventKind::HistoricalComplete,
+                json!({ "type": "historical_complete" }),
+            ),
+            event(
+                EventKind::Unknown {
+                    kind: "agent_message".to_owned(),
+                },
+                json!({ "type": "agent_message", "text": "hi" }),
+            ),
+            event(
+                EventKind::Complete {
+                    status: JobOutcome::Completed,
+                },
+                json!({ "type": "complete", "status": "completed" }),
+            ),
         ]
     }
 
@@ -382,7 +437,7 @@ mod tests {
             b"data: {\"type\":\"connected\"}\n\ndata: {\"type\":\"trace_chu",
         ]);
         assert_eq!(events.len(), 2);
-        assert_eq!(events[0], Ok(JobLogEvent::Connected));
+        assert_eq!(events[0].as_ref().unwrap().kind(), &EventKind::Connected);
         assert_eq!(
             events[1],
             Err("the job log stream ended before its `complete` or `error` event".to_owned())
@@ -395,7 +450,7 @@ mod tests {
             b"data: {\"type\":\"error\",\"message\":\"sandbox lost\"}\n\ndata: {\"type\":\"connected\"}\n\n",
         ]);
         assert_eq!(events.len(), 1);
-        let Ok(JobLogEvent::Error { message, .. }) = &events[0] else {
+        let Ok(EventKind::Error { message }) = events[0].as_ref().map(JobLogEvent::kind) else {
             panic!("{events:?}");
         };
         assert_eq!(message.as_deref(), Some("sandbox lost"));
@@ -437,10 +492,10 @@ mod tests {
             b"data: {\"type\":\"complete\",\"status\":\"timed_out\"}\n\n",
         ]);
         assert_eq!(
-            events,
-            vec![Ok(JobLogEvent::Complete {
+            events[0].as_ref().unwrap().kind(),
+            &EventKind::Complete {
                 status: JobOutcome::Unknown("timed_out".to_owned())
-            })]
+            }
         );
     }
 }

@@ -1,0 +1,8 @@
+//! What arrives over time: a job's log events as they happen, and the pages
+//! of a listing walked one after another.
+
+mod logs;
+mod pages;
+
+pub use logs::{EventKind, JobLogEvent, JobLogStream, JobOutcome};
+pub use pages::Paginated;
