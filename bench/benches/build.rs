@@ -37,25 +37,25 @@ fn endpoint_tokens(i: usize) -> (TokenStream, TokenStream) {
         0 => (
             format!("POST \"/resources{i}/<resourceId>/messages\""),
             format!(
-                "async fn op{i}(&self, resource_id: &str, #[body] body: &twill_api::SendMessageRequest) -> Result<twill_api::SendMessageResponse, twill_api::Error>;"
+                "async fn op{i}(&self, resource_id: &str, #[body] body: &twill_api::models::SendMessageRequest) -> Result<twill_api::models::SendMessageResponse, twill_api::Error>;"
             ),
         ),
         1 => (
             format!("GET \"/resources{i}/<resourceId>\""),
             format!(
-                "async fn op{i}(&self, resource_id: &str, #[query] limit: Option<u32>) -> Result<twill_api::SendMessageResponse, twill_api::Error>;"
+                "async fn op{i}(&self, resource_id: &str, #[query] limit: Option<u32>) -> Result<twill_api::models::SendMessageResponse, twill_api::Error>;"
             ),
         ),
         2 => (
             format!("PATCH \"/resources{i}/<resourceId>/items/<itemId>\""),
             format!(
-                "async fn op{i}(&self, resource_id: &str, item_id: u64, #[body] body: &twill_api::SendMessageRequest) -> Result<twill_api::SendMessageResponse, twill_api::Error>;"
+                "async fn op{i}(&self, resource_id: &str, item_id: u64, #[body] body: &twill_api::models::SendMessageRequest) -> Result<twill_api::models::SendMessageResponse, twill_api::Error>;"
             ),
         ),
         _ => (
             format!("DELETE \"/resources{i}/<resourceId>\""),
             format!(
-                "async fn op{i}(&self, resource_id: &str, #[header(\"X-Request-Id\")] request_id: &str) -> Result<twill_api::SendMessageResponse, twill_api::Error>;"
+                "async fn op{i}(&self, resource_id: &str, #[header(\"X-Request-Id\")] request_id: &str) -> Result<twill_api::models::SendMessageResponse, twill_api::Error>;"
             ),
         ),
     };
@@ -136,7 +136,7 @@ fn write_crates(root: &Path, workspace: &Path) {
     generated.push_str("}\n\nimpl Api for twill_api::Client {}\n\n");
     writeln!(
         generated,
-        "pub async fn call_all(client: &twill_api::Client, id: &str, body: &twill_api::SendMessageRequest) {{\n{calls}}}"
+        "pub async fn call_all(client: &twill_api::Client, id: &str, body: &twill_api::models::SendMessageRequest) {{\n{calls}}}"
     )
     .expect("write");
     generated.push_str("\npub const EDIT: u32 = 0;\n");
@@ -210,7 +210,7 @@ fn write_crates(root: &Path, workspace: &Path) {
 const HAND_PRELUDE: &str = r#"#![allow(clippy::all, unused_mut)]
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use twill_api::reqwest::{self, header};
-use twill_api::{SendMessageRequest, SendMessageResponse};
+use twill_api::models::{SendMessageRequest, SendMessageResponse};
 
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use twill_api::models::{SendMessageRequest, SendMessageResponse};
 use twill_api::prelude::*;
 use twill_api::reqwest::{self, header};
-use twill_api::{Client, FromResponse, RawResponse, SendMessageRequest, SendMessageResponse};
+use twill_api::{Client, FromResponse, RawResponse};
 use twill_bench::{ANSWER, CountingAllocator, allocations, median, start_server, thread_cpu};
 
 #[global_allocator]

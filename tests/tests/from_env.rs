@@ -2,7 +2,8 @@
 //! cookbook sets them. A binary of its own: the environment is
 //! process-wide, so no other test may run beside this one.
 
-use twill_api::{BuildError, Client, DEFAULT_BASE_URL};
+use twill_api::Client;
+use twill_api::client::{BuildError, DEFAULT_BASE_URL};
 
 fn set(name: &str, value: Option<&str>) {
     // SAFETY: this binary's only test runs on one thread, and nothing else

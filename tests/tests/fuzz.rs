@@ -12,10 +12,12 @@ use axum::http;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use proptest::prelude::*;
-use twill_api::{
-    Acknowledgement, Error, ErrorResponse, FromResponse, GetTaskResponse, JobLogStream,
-    RawResponse, SendMessageResponse, TaskPage, TeleportArchive,
+use twill_api::error::ErrorResponse;
+use twill_api::models::{
+    Acknowledgement, GetTaskResponse, SendMessageResponse, TaskPage, TeleportArchive,
 };
+use twill_api::stream::JobLogStream;
+use twill_api::{Error, FromResponse, RawResponse};
 
 fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
@@ -141,7 +143,8 @@ fn error_response(
     body: Vec<u8>,
     attempts: u32,
 ) -> ErrorResponse {
-    let mut response = ErrorResponse::new(status, headers, Bytes::from(body));
+    let mut response =
+        ErrorResponse::new(twill_api::Method::POST, status, headers, Bytes::from(body));
     response.attempts = attempts;
     response
 }

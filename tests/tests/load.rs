@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 
 use futures_util::StreamExt;
 use twill_api::Client;
+use twill_api::models::{CreateTaskRequest, SendMessageRequest};
 use twill_api::prelude::*;
-use twill_api::{CreateTaskRequest, SendMessageRequest};
 use twill_mock::MockServer;
 
 const CALLS: usize = 10_000;

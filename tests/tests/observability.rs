@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
+use twill_api::RetryPolicy;
+use twill_api::models::SendMessageRequest;
 use twill_api::prelude::*;
-use twill_api::{RetryPolicy, SendMessageRequest};
 use twill_tests::{Canned, Recorder, TEST_KEY};
 
 #[derive(Clone, Default)]

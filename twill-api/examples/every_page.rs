@@ -7,8 +7,9 @@
 //!
 //! Runs against a `twill-mock` server in this process: no network, no key.
 
+use twill_api::Client;
+use twill_api::models::CreateTaskRequest;
 use twill_api::prelude::*;
-use twill_api::{Client, CreateTaskRequest};
 use twill_mock::MockServer;
 
 #[tokio::main]

@@ -11,8 +11,10 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use twill_api::Client;
+use twill_api::hook::{AttemptEnd, AttemptRequest, Hook, HookError};
+use twill_api::models::CreateTaskRequest;
 use twill_api::prelude::*;
-use twill_api::{AttemptEnd, AttemptRequest, Client, CreateTaskRequest, Hook, HookError};
 use twill_mock::MockServer;
 
 /// Tags requests with a tenant and times them per endpoint.

@@ -8,7 +8,8 @@
 //! Runs against a `twill-mock` server in this process: no network, no key.
 
 use serde::Deserialize;
-use twill_api::{Client, EndpointError, Error, ErrorResponse, twill_endpoint};
+use twill_api::error::ErrorResponse;
+use twill_api::{Client, EndpointError, Error, twill_endpoint};
 use twill_mock::MockServer;
 
 /// Errors as this application wants to handle them.

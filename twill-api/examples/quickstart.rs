@@ -12,9 +12,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use twill_api::Client;
+use twill_api::models::{CreateTaskRequest, SendMessageRequest, UserIntent};
 use twill_api::prelude::*;
 use twill_api::stream::EventKind;
-use twill_api::{Client, CreateTaskRequest, SendMessageRequest, UserIntent};
 use twill_mock::MockServer;
 
 #[tokio::main]

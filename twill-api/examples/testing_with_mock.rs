@@ -10,9 +10,10 @@
 
 use std::time::Duration;
 
+use twill_api::Client;
+use twill_api::models::CreateTaskRequest;
 use twill_api::prelude::*;
 use twill_api::stream::{EventKind, JobOutcome};
-use twill_api::{Client, CreateTaskRequest};
 use twill_mock::{Faults, JobEnd, MockServer};
 
 /// The code under test: runs a command as a task and says how it went.

@@ -17,6 +17,7 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode, Url};
 
 use crate::Endpoint;
+pub use crate::error::HookError;
 use crate::error::TransportError;
 
 /// Runs before each attempt of every call and after each attempt ends.
@@ -27,7 +28,8 @@ use crate::error::TransportError;
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU64, Ordering};
-/// use twill_api::{Client, Hook, AttemptRequest, AttemptEnd, HookError};
+/// use twill_api::Client;
+/// use twill_api::hook::{Hook, AttemptRequest, AttemptEnd, HookError};
 ///
 /// /// Adds the tenant header and counts attempts.
 /// struct Tenant(&'static str, AtomicU64);
@@ -47,7 +49,7 @@ use crate::error::TransportError;
 ///     .api_key("twill_sk_example")
 ///     .hook(Tenant("acme", AtomicU64::new(0)))
 ///     .build()?;
-/// # Ok::<(), twill_api::BuildError>(())
+/// # Ok::<(), twill_api::client::BuildError>(())
 /// ```
 pub trait Hook: Send + Sync + 'static {
     /// Before an attempt is sent: add or change headers, or fail the call
@@ -156,7 +158,7 @@ impl AttemptEnd<'_> {
     /// The server's request id (`x-request-id` or `request-id`), if it sent
     /// one.
     pub fn request_id(&self) -> Option<&str> {
-        self.headers().and_then(request_id)
+        self.headers().and_then(crate::wire::request_id)
     }
 
     /// Why no response head arrived, if none did.
@@ -173,69 +175,6 @@ impl fmt::Debug for AttemptEnd<'_> {
             .field("latency", &self.latency)
             .field("status", &self.status())
             .finish_non_exhaustive()
-    }
-}
-
-/// The server's request id among response headers.
-pub(crate) fn request_id(headers: &HeaderMap) -> Option<&str> {
-    ["x-request-id", "request-id"]
-        .iter()
-        .find_map(|name| headers.get(*name))
-        .and_then(|value| value.to_str().ok())
-}
-
-/// Why a [`Hook`] stopped a call before it was sent.
-#[derive(Debug, thiserror::Error)]
-#[error("a hook stopped the call: {message}")]
-pub struct HookError {
-    message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync>>,
-    /// Attempts sent before the hook stopped the call.
-    sent: u32,
-    /// Whether one of them may have been acted on.
-    pub(crate) acted: bool,
-}
-
-impl HookError {
-    /// A refusal with a message.
-    pub fn new(message: impl Into<String>) -> Self {
-        HookError {
-            message: message.into(),
-            source: None,
-            sent: 0,
-            acted: false,
-        }
-    }
-
-    /// A refusal caused by another error.
-    pub fn with_source(
-        message: impl Into<String>,
-        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
-    ) -> Self {
-        HookError {
-            message: message.into(),
-            source: Some(source.into()),
-            sent: 0,
-            acted: false,
-        }
-    }
-
-    /// The message the hook gave.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-
-    /// How many attempts were sent before the hook stopped the call: 0
-    /// unless it stopped a retry.
-    pub fn attempts_sent(&self) -> u32 {
-        self.sent
-    }
-
-    pub(crate) fn after(mut self, sent: u32, acted: bool) -> Self {
-        self.sent = sent;
-        self.acted = acted;
-        self
     }
 }
 

@@ -4,7 +4,8 @@
 //!
 //! ```no_run
 //! use twill_api::prelude::*;
-//! use twill_api::{Client, CreateTaskRequest, SendMessageRequest};
+//! use twill_api::Client;
+//! use twill_api::models::{CreateTaskRequest, SendMessageRequest};
 //!
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::from_env()?; // TWILL_API_KEY, TWILL_BASE_URL
@@ -70,7 +71,7 @@
 //! - **Return type**: `Result<T, E>`. `T` implements [`FromResponse`]: any
 //!   `T: Deserialize` is decoded from the JSON success body (an empty body
 //!   decodes as `null`, so `()` fits an empty response), and
-//!   [`TeleportArchive`] and [`JobLogStream`] read raw bytes and server-sent
+//!   [`TeleportArchive`](models::TeleportArchive) and [`JobLogStream`](stream::JobLogStream) read raw bytes and server-sent
 //!   events. `E` is [`Error`] or your own type implementing
 //!   [`EndpointError`].
 //! - **Futures** are `Send`, so calls can be spawned on a multi-threaded
@@ -89,7 +90,7 @@
 //! # Errors
 //!
 //! [`Error`] tells apart the API's own errors ([`Error::Api`], with a typed
-//! [`ApiErrorCode`], the message, validation issues and `Retry-After`), a
+//! [`ApiErrorCode`](error::ApiErrorCode), the message, validation issues and `Retry-After`), a
 //! failure response that is not the API's format ([`Error::UnexpectedResponse`],
 //! such as a proxy's HTML page), a success body that does not decode
 //! ([`Error::Decode`]), a transport failure ([`Error::Transport`]) and an
@@ -104,58 +105,36 @@
 // The macro names `::twill_api::…` paths; this makes them resolve here too.
 extern crate self as twill_api;
 
-mod account;
-mod client;
-mod decode;
-mod dynamic;
+pub mod api;
+mod call;
+pub mod client;
 pub mod endpoint;
 mod enums;
-mod error;
-mod hook;
-mod jobs;
+pub mod error;
+pub mod hook;
+pub mod models;
 mod param;
 mod response;
 mod retry;
-mod scheduled;
 pub mod stream;
-mod tasks;
-mod types;
-mod untrusted;
+pub mod untrusted;
+mod wire;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use account::{Account, Me, Repository, RepositoryList};
-pub use client::{
-    AsClient, BuildError, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT,
-    DEFAULT_TIMEOUT, MAX_URL_BYTES,
-};
-pub use decode::EXCERPT_LIMIT;
-pub use dynamic::Arguments;
-pub use endpoint::BoxFuture;
-pub use endpoint::{Endpoint, HttpMethod, Param, ParamRole};
-pub use error::{
-    ApiError, ApiErrorCode, DecodeError, EndpointError, Error, ErrorResponse, InputProblem,
-    InvalidInput, ResponseTooLarge, Result, StreamError, TransportError, UnexpectedResponse,
-    ValidationIssue,
-};
-pub use hook::{AttemptEnd, AttemptRequest, Hook, HookError};
-pub use jobs::Jobs;
+pub use api::all_endpoints;
+pub use call::Arguments;
+pub use client::{AsClient, Client, ClientBuilder};
+pub use endpoint::{BoxFuture, Endpoint};
+pub use error::{EndpointError, Error, Result};
 pub use param::{OptionalParamValue, ParamValue};
+/// The HTTP client crate this one is built on, for
+/// [`ClientBuilder::http_client`], [`StatusCode`] and [`Method`].
+pub use reqwest;
+pub use reqwest::{Method, StatusCode};
 pub use response::{FromResponse, RawResponse, Response};
 pub use retry::RetryPolicy;
-pub use scheduled::{
-    CreateScheduledTaskRequest, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse,
-    ScheduledTasks, UpdateScheduledTaskRequest,
-};
-pub use stream::{JobLogEvent, JobLogStream, JobOutcome, Paginated};
-pub use tasks::{
-    ApproveCriteriaResponse, ApprovePlanResponse, CancelTaskResponse, CreateTaskRequest,
-    CreateTaskResponse, GetTaskResponse, Job, JobPage, PullRequest, SendMessageRequest,
-    SendMessageResponse, TaskDetail, TaskId, TaskListItem, TaskPage, TaskRef, Tasks,
-    TeleportArchive,
-};
 /// `#[endpoints]` on a trait expands each of its `#[twill_endpoint]`
 /// methods and adds `const ENDPOINTS: &'static [Endpoint]`: the full
 /// metadata of each (trait, name, method, path template, idempotency,
@@ -164,7 +143,8 @@ pub use tasks::{
 /// the calls cannot disagree.
 ///
 /// ```
-/// use twill_api::{Error, ParamRole, endpoints, twill_endpoint};
+/// use twill_api::{Error, endpoints, twill_endpoint};
+/// use twill_api::endpoint::ParamRole;
 ///
 /// #[endpoints]
 /// trait Labels {
@@ -184,37 +164,12 @@ pub use tasks::{
 pub use twill_macros::endpoints;
 /// The `#[twill_endpoint(METHOD "path")]` attribute; see the [crate docs](crate#declaring-an-endpoint).
 pub use twill_macros::twill_endpoint;
-pub use types::{Acknowledgement, FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
-pub use untrusted::{Escaped, REDACTED, escape_line, escape_text};
 
-/// The HTTP client crate this one is built on, for
-/// [`ClientBuilder::http_client`], [`StatusCode`] and [`Method`].
-pub use reqwest;
-pub use reqwest::{Method, StatusCode};
-
-/// The endpoint traits, to bring their methods into scope.
+/// The endpoint traits, to bring their methods into scope, and
+/// [`AsClient`] for your own types.
 pub mod prelude {
-    pub use crate::{Account, AsClient, Jobs, ScheduledTasks, Tasks};
-}
-
-/// Every endpoint `twill-api` declares, grouped by trait in the order of the
-/// API reference, with the metadata of each (see [`Endpoint`]), from the
-/// declarations themselves.
-///
-/// ```
-/// let endpoints: Vec<_> = twill_api::all_endpoints().collect();
-/// assert_eq!(endpoints.len(), 21);
-/// assert!(endpoints.iter().any(|e| e.to_string() == "POST /tasks/<taskIdOrSlug>/messages"));
-/// ```
-pub fn all_endpoints() -> impl Iterator<Item = &'static Endpoint> {
-    [
-        <Client as Account>::ENDPOINTS,
-        <Client as Tasks>::ENDPOINTS,
-        <Client as Jobs>::ENDPOINTS,
-        <Client as ScheduledTasks>::ENDPOINTS,
-    ]
-    .into_iter()
-    .flatten()
+    pub use crate::AsClient;
+    pub use crate::api::{Account, Jobs, ScheduledTasks, Tasks};
 }
 
 /// The README's Rust examples, compiled and run as doctests.

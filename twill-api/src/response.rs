@@ -1,5 +1,6 @@
 //! How a success response becomes the value an endpoint returns.
 
+use crate::client::Limits;
 use crate::untrusted::Secret;
 use std::fmt;
 use std::future::Future;
@@ -10,16 +11,16 @@ use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 
-use crate::decode::excerpt;
-use crate::error::{DecodeError, Error, ResponseTooLarge, TransportCause, TransportError};
+use crate::error::{Answer, DecodeError, Error, ResponseTooLarge, TransportCause, TransportError};
+use crate::wire::excerpt;
 
 /// A type an endpoint can return on success.
 ///
 /// Every `T: DeserializeOwned` is one: the body is read and decoded as JSON
 /// (an empty body as `null`, so `()` fits an empty response). Types that read
 /// the response another way implement it themselves, such as
-/// [`TeleportArchive`](crate::TeleportArchive) (raw bytes and headers) and
-/// [`JobLogStream`](crate::JobLogStream) (server-sent events).
+/// [`TeleportArchive`](crate::models::TeleportArchive) (raw bytes and headers) and
+/// [`JobLogStream`](crate::stream::JobLogStream) (server-sent events).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be decoded from a response",
     label = "the success type of an endpoint",
@@ -62,7 +63,8 @@ impl<T: DeserializeOwned> FromResponse for T {
 /// could return, and it keeps the metadata beside the value:
 ///
 /// ```
-/// use twill_api::{Client, Error, GetTaskResponse, Response, twill_endpoint};
+/// use twill_api::{Client, Error, Response, twill_endpoint};
+/// use twill_api::models::GetTaskResponse;
 ///
 /// trait TasksWithMetadata {
 ///     /// A task, with the response's metadata.
@@ -83,8 +85,8 @@ impl<T: DeserializeOwned> FromResponse for T {
 /// ```
 ///
 /// It dereferences to the value; [`into_inner`](Response::into_inner)
-/// takes it out. For the built-in endpoints, a [`Hook`](crate::Hook) sees
-/// the same metadata in [`AttemptEnd`](crate::AttemptEnd).
+/// takes it out. For the built-in endpoints, a [`Hook`](crate::hook::Hook) sees
+/// the same metadata in [`AttemptEnd`](crate::hook::AttemptEnd).
 #[derive(Debug, Clone)]
 pub struct Response<T> {
     value: T,
@@ -112,7 +114,7 @@ impl<T> Response<T> {
     /// The server's request id (`x-request-id` or `request-id`), if it sent
     /// one: quote it when reporting a problem.
     pub fn request_id(&self) -> Option<&str> {
-        crate::hook::request_id(&self.headers)
+        crate::wire::request_id(&self.headers)
     }
 
     /// How many attempts the call took, retries included.
@@ -167,27 +169,6 @@ enum Body {
     Read(Option<Bytes>),
     /// Still arriving.
     Unread(reqwest::Response),
-}
-
-/// What a client accepts of a success response.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    /// The largest body read whole, in bytes.
-    pub(crate) body: usize,
-    /// The largest server-sent event, in bytes.
-    pub(crate) event: usize,
-    /// The longest a stream may send nothing.
-    pub(crate) idle: Duration,
-}
-
-impl Limits {
-    fn with_body(body: usize) -> Self {
-        Limits {
-            body,
-            event: crate::DEFAULT_MAX_EVENT_BYTES,
-            idle: crate::DEFAULT_STREAM_IDLE_TIMEOUT,
-        }
-    }
 }
 
 impl RawResponse {
@@ -259,7 +240,7 @@ impl RawResponse {
         self.attempts
     }
 
-    /// The whole body; [`Error::ResponseTooLarge`] beyond the client's
+    /// The whole body; [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge) beyond the client's
     /// [`max_response_bytes`](crate::ClientBuilder::max_response_bytes),
     /// checked against `Content-Length` before reading and while reading.
     pub async fn bytes(mut self) -> Result<Bytes, Error> {
@@ -310,13 +291,15 @@ impl RawResponse {
         self.limits.idle
     }
 
+    fn answer(&self) -> Answer {
+        Answer::new(self.status, self.method.clone(), self.attempts)
+    }
+
     /// The error for a body or event over `limit` bytes.
     pub(crate) fn too_large(&self, limit: usize) -> ResponseTooLarge {
         ResponseTooLarge {
-            status: self.status,
+            answer: self.answer(),
             limit,
-            method: self.method.clone(),
-            attempts: self.attempts,
         }
     }
 
@@ -340,11 +323,9 @@ impl RawResponse {
         };
         serde_json::from_slice(json).map_err(|source| {
             Error::Decode(Box::new(DecodeError {
-                status: self.status,
+                answer: self.answer(),
                 excerpt: excerpt(body),
                 source,
-                method: self.method.clone(),
-                attempts: self.attempts,
             }))
         })
     }

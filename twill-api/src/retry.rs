@@ -9,10 +9,9 @@
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
 
 use crate::error::TransportError;
 
@@ -155,20 +154,6 @@ pub(crate) fn is_retryable(failure: Failure<'_>, idempotent: bool) -> bool {
     }
 }
 
-/// Parses `Retry-After`: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
-    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // An absurd number of seconds saturates rather than failing.
-        return Some(Duration::from_secs(value.parse().unwrap_or(u64::MAX)));
-    }
-    let date = httpdate::parse_http_date(value).ok()?;
-    Some(
-        date.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
 /// A number in `[0, 1)`, different on every call: enough to spread retries
 /// of many clients apart, without a random-number dependency.
 fn jitter() -> f64 {
@@ -184,33 +169,6 @@ fn jitter() -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::HeaderValue;
-
-    fn headers(retry_after: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(RETRY_AFTER, HeaderValue::from_str(retry_after).unwrap());
-        headers
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        assert_eq!(retry_after(&headers("120")), Some(Duration::from_secs(120)));
-        assert_eq!(retry_after(&headers(" 7 ")), Some(Duration::from_secs(7)));
-        assert_eq!(
-            retry_after(&headers("99999999999999999999999")),
-            Some(Duration::from_secs(u64::MAX))
-        );
-        assert_eq!(
-            retry_after(&headers("Wed, 21 Oct 2015 07:28:00 GMT")),
-            Some(Duration::ZERO)
-        );
-        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
-        let wait = retry_after(&headers(&later)).unwrap();
-        assert!(wait > Duration::from_secs(3500) && wait <= Duration::from_secs(3600));
-        assert_eq!(retry_after(&headers("soon")), None);
-        assert_eq!(retry_after(&headers("-5")), None);
-        assert_eq!(retry_after(&HeaderMap::new()), None);
-    }
 
     #[test]
     fn backoff_grows_within_bounds_and_stops() {

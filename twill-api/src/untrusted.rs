@@ -27,7 +27,7 @@ pub const REDACTED: &str = "[redacted]";
 /// ```
 /// let title = "Fix \u{1b}]0;pwned\u{7}the task's\nbuild";
 /// assert_eq!(
-///     twill_api::escape_line(title).to_string(),
+///     twill_api::untrusted::escape_line(title).to_string(),
 ///     r"Fix \u{1b}]0;pwned\u{7}the task's\nbuild"
 /// );
 /// ```
@@ -44,7 +44,7 @@ pub fn escape_line(text: &str) -> Escaped<'_> {
 /// ```
 /// let plan = "1. Read\n2. \u{1b}[2JWrite\u{202e}";
 /// assert_eq!(
-///     twill_api::escape_text(plan).to_string(),
+///     twill_api::untrusted::escape_text(plan).to_string(),
 ///     "1. Read\n2. \\u{1b}[2JWrite\\u{202e}"
 /// );
 /// ```

@@ -6,7 +6,10 @@ use std::path::Path;
 
 use crate::local_input;
 use serde_json::Value;
-use twill_api::{Arguments, Endpoint, Error, FromResponse, InputProblem, JobLogStream, ParamRole};
+use twill_api::endpoint::ParamRole;
+use twill_api::error::InputProblem;
+use twill_api::stream::JobLogStream;
+use twill_api::{Arguments, Endpoint, Error, FromResponse};
 
 use crate::cli::ApiArgs;
 use crate::commands::Session;

@@ -6,13 +6,13 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use twill_api::prelude::*;
-use twill_api::{
-    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, FromResponse,
-    GetTaskResponse, JobPage, Me, ReasoningEffort, RepositoryList, ScheduledTask,
-    ScheduledTaskList, ScheduledTaskResponse, SendMessageRequest, TaskPage, TeleportArchive,
-    UpdateScheduledTaskRequest, UserIntent, all_endpoints,
+use twill_api::models::{
+    CreateScheduledTaskRequest, CreateTaskRequest, GetTaskResponse, JobPage, Me, ReasoningEffort,
+    RepositoryList, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse, SendMessageRequest,
+    TaskPage, TeleportArchive, UpdateScheduledTaskRequest, UserIntent,
 };
+use twill_api::prelude::*;
+use twill_api::{Arguments, Client, Endpoint, FromResponse, all_endpoints};
 
 use crate::cli::{AuthCommand, Command, JobCommand, MessageOptions, ScheduleCommand, TaskCommand};
 use crate::failure::Failure;
@@ -226,7 +226,7 @@ impl Session {
                         Arguments::new().body(to_json(&request)?),
                     )
                     .await?;
-                let created: twill_api::CreateTaskResponse = decode(&raw)?;
+                let created: twill_api::models::CreateTaskResponse = decode(&raw)?;
                 self.print(&raw, || {
                     self.output.line(&format!(
                         "created {}: {}",
@@ -264,7 +264,7 @@ impl Session {
                 let raw = self
                     .call(<Client as Tasks>::SEND_MESSAGE, arguments)
                     .await?;
-                let sent: twill_api::SendMessageResponse = decode(&raw)?;
+                let sent: twill_api::models::SendMessageResponse = decode(&raw)?;
                 self.print(&raw, || {
                     self.output.line(&format!(
                         "job {} {} on {task}",
@@ -359,7 +359,7 @@ impl Session {
     ) -> Result<(), Failure> {
         #[derive(serde::Deserialize)]
         struct Approved {
-            job: twill_api::JobSummary,
+            job: twill_api::models::JobSummary,
         }
         let raw = self
             .call(endpoint, Arguments::new().arg("taskIdOrSlug", task))
@@ -509,8 +509,8 @@ impl Session {
             crate::output::write_binary("a tar archive", &archive.tar)?;
             eprintln!(
                 "twill: session {}, job {}: wrote {} bytes to standard output",
-                twill_api::escape_line(&session),
-                twill_api::escape_line(&job),
+                twill_api::untrusted::escape_line(&session),
+                twill_api::untrusted::escape_line(&job),
                 archive.tar.len()
             );
         } else if let Some(path) = output {
@@ -679,7 +679,7 @@ struct MessageParts {
     intent: Option<UserIntent>,
     agent: Option<String>,
     effort: Option<ReasoningEffort>,
-    files: Option<Vec<twill_api::FilePart>>,
+    files: Option<Vec<twill_api::models::FilePart>>,
 }
 
 fn message_parts(options: MessageOptions) -> Result<MessageParts, Failure> {

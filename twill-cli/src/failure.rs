@@ -90,7 +90,7 @@ fn api_lines(endpoint: Option<&'static Endpoint>, error: &Error, verbose: bool) 
         Error::Api(api) => {
             lines.push(format!(
                 "{} ({}): {}",
-                api.status.as_u16(),
+                api.answer.status.as_u16(),
                 api.code,
                 api.message
             ));
@@ -123,18 +123,22 @@ fn api_lines(endpoint: Option<&'static Endpoint>, error: &Error, verbose: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use twill_api::error::ErrorResponse;
     use twill_api::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
-    use twill_api::{ErrorResponse, StatusCode};
+    use twill_api::{Method, StatusCode};
 
     #[test]
     fn a_429_says_when_to_retry_and_verbose_says_where() {
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("30"));
         let body = r#"{"error":{"code":"rate_limited","message":"Slow down"}}"#;
-        let response = ErrorResponse::new(StatusCode::TOO_MANY_REQUESTS, headers, body.into());
-        let endpoint = twill_api::all_endpoints()
-            .find(|endpoint| endpoint.name() == "list_tasks")
-            .unwrap();
+        let response = ErrorResponse::new(
+            Method::GET,
+            StatusCode::TOO_MANY_REQUESTS,
+            headers,
+            body.into(),
+        );
+        let endpoint = <twill_api::Client as twill_api::api::Tasks>::LIST_TASKS;
         let failure = Failure::api(endpoint, Error::from_response(response));
         assert_eq!(
             failure.lines(true),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use twill_api::FilePart;
+use twill_api::models::FilePart;
 
 use crate::failure::Failure;
 use crate::local_input::{InputError, read_file};

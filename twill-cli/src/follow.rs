@@ -89,7 +89,7 @@ async fn follow_until_done(
                         }
                     }
                     Some(Err(error)) => break error,
-                    None => break Error::Stream(twill_api::StreamError::EndedEarly),
+                    None => break Error::Stream(twill_api::error::StreamError::EndedEarly),
                 }
             },
             // A job that does not exist will not appear by waiting.
@@ -213,8 +213,8 @@ mod status_line {
         let _ = write!(
             err,
             "\r\x1b[2K{frame} job {} · {} · {}s",
-            twill_api::escape_line(job),
-            twill_api::escape_line(&status.to_lowercase().replace('_', " ")),
+            twill_api::untrusted::escape_line(job),
+            twill_api::untrusted::escape_line(&status.to_lowercase().replace('_', " ")),
             elapsed.as_secs()
         );
         let _ = err.flush();

@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Err(failure) => {
             // One line per problem, however the server's text is spelled.
             for line in failure.lines(verbose) {
-                eprintln!("twill: {}", twill_api::escape_line(&line));
+                eprintln!("twill: {}", twill_api::untrusted::escape_line(&line));
             }
             failure.exit_code()
         }
@@ -153,10 +153,10 @@ fn client(cli: &Cli) -> Result<(Client, String), Failure> {
     // The library's advice names its API; say it in flags here.
     let client = builder.build().map_err(|error| {
         Failure::Usage(match error {
-            twill_api::BuildError::InsecureHttp(host) => format!(
+            twill_api::client::BuildError::InsecureHttp(host) => format!(
                 "refusing to send the API key over plain http to {host}: use https, or pass --insecure-http"
             ),
-            twill_api::BuildError::MissingApiKey => "no API key: set TWILL_API_KEY, or pass \
+            twill_api::client::BuildError::MissingApiKey => "no API key: set TWILL_API_KEY, or pass \
                 --api-key-file PATH or --api-key-stdin (`twill mock` runs a local Twill)"
                 .to_owned(),
             other => other.to_string(),

@@ -18,12 +18,12 @@ use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use serde_json::{Value, json};
 use twill_api::endpoint::{HttpMethod, ParamKind, ParamRole};
+use twill_api::models::{
+    CreateScheduledTaskRequest, CreateTaskRequest, SendMessageRequest, UpdateScheduledTaskRequest,
+};
 use twill_api::prelude::*;
 use twill_api::stream::{EventKind, JobLogEvent, JobOutcome};
-use twill_api::{
-    Arguments, Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error, RetryPolicy,
-    SendMessageRequest, UpdateScheduledTaskRequest,
-};
+use twill_api::{Arguments, Client, Endpoint, Error, RetryPolicy};
 
 use crate::failure::Failure;
 
@@ -220,7 +220,7 @@ impl TwillMcp {
             Ok(response) => response.bytes().await,
             Err(error) => Err(error),
         };
-        let created: twill_api::CreateTaskResponse = match created {
+        let created: twill_api::models::CreateTaskResponse = match created {
             Ok(body) => match serde_json::from_slice(&body) {
                 Ok(created) => created,
                 Err(error) => return refusal(format!("cannot read the created task: {error}")),

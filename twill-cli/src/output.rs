@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 
 use serde_json::Value;
-use twill_api::{escape_line, escape_text};
+use twill_api::untrusted::{escape_line, escape_text};
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -36,8 +36,8 @@ pub trait Hostile {
     async fn post_message(
         &self,
         task_id_or_slug: &str,
-        #[body] request: &twill_api::SendMessageRequest,
-    ) -> ::core::result::Result<twill_api::SendMessageResponse, twill_api::Error>;
+        #[body] request: &twill_api::models::SendMessageRequest,
+    ) -> ::core::result::Result<twill_api::models::SendMessageResponse, twill_api::Error>;
 
     /// Lists tasks.
     #[twill_api::twill_endpoint(GET "/tasks")]
@@ -45,11 +45,12 @@ pub trait Hostile {
         &self,
         #[query] limit: ::core::option::Option<u32>,
         #[header("X-Trace")] trace: ::core::option::Option<&str>,
-    ) -> twill_api::Result<twill_api::TaskPage>;
+    ) -> twill_api::Result<twill_api::models::TaskPage>;
 
     /// Cancels a job.
     #[twill_api::twill_endpoint(POST "/jobs/<jobId>/cancel", body = {}, idempotent)]
-    async fn stop_job(&self, job_id: &str) -> twill_api::Result<twill_api::Acknowledgement>;
+    async fn stop_job(&self, job_id: &str)
+    -> twill_api::Result<twill_api::models::Acknowledgement>;
 }
 
 impl Hostile for twill_api::Client {}

@@ -1,7 +1,8 @@
 //! The hostile crate's endpoints work against `twill-mock`.
 
+use twill_api::Client;
+use twill_api::models::{CreateTaskRequest, SendMessageRequest};
 use twill_api::prelude::*;
-use twill_api::{Client, CreateTaskRequest, SendMessageRequest};
 use twill_hygiene::Hostile;
 use twill_mock::MockServer;
 

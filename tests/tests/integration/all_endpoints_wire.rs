@@ -2,10 +2,10 @@
 //! as a recording server receives them.
 
 use serde_json::{Value, json};
-use twill_api::prelude::*;
-use twill_api::{
+use twill_api::models::{
     CreateScheduledTaskRequest, CreateTaskRequest, SendMessageRequest, UpdateScheduledTaskRequest,
 };
+use twill_api::prelude::*;
 use twill_tests::{Canned, Recorded, Recorder};
 
 fn job() -> Value {

@@ -5,9 +5,10 @@
 
 use std::time::Duration;
 
+use twill_api::models::SendMessageRequest;
 use twill_api::prelude::*;
 use twill_api::stream::EventKind;
-use twill_api::{Client, Error, RetryPolicy, SendMessageRequest};
+use twill_api::{Client, Error, RetryPolicy};
 use twill_tests::{RawServer, Step, closed_port_url};
 
 const TASK: &str = r#"{"task":{"id":"t","slug":"t","url":"u"},"latestJob":null}"#;
@@ -190,7 +191,7 @@ fn chunk(text: &str) -> &'static str {
     Box::leak(format!("{:x}\r\n{text}\r\n", text.len()).into_boxed_str())
 }
 
-async fn open_logs_idle_after_a_minute(server: &RawServer) -> twill_api::JobLogStream {
+async fn open_logs_idle_after_a_minute(server: &RawServer) -> twill_api::stream::JobLogStream {
     let client = Client::builder()
         .api_key("k")
         .base_url(server.url())
@@ -280,7 +281,7 @@ async fn unanswered_connect_url() -> (
 async fn connecting_is_bounded_by_the_connect_timeout() {
     let (url, _queue) = unanswered_connect_url().await;
     for (configured, expected) in [
-        (None, twill_api::DEFAULT_CONNECT_TIMEOUT),
+        (None, twill_api::client::DEFAULT_CONNECT_TIMEOUT),
         (Some(Duration::from_secs(3)), Duration::from_secs(3)),
     ] {
         let mut builder = Client::builder()

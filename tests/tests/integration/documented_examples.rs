@@ -11,11 +11,13 @@
 //! payloads.
 
 use serde_json::{Value, json};
-use twill_api::prelude::*;
-use twill_api::{
-    ApiErrorCode, CreateScheduledTaskRequest, CreateTaskRequest, Error, FilePart, RetryPolicy,
-    SendMessageRequest, UpdateScheduledTaskRequest, UserIntent,
+use twill_api::error::ApiErrorCode;
+use twill_api::models::{
+    CreateScheduledTaskRequest, CreateTaskRequest, FilePart, SendMessageRequest,
+    UpdateScheduledTaskRequest, UserIntent,
 };
+use twill_api::prelude::*;
+use twill_api::{Error, RetryPolicy};
 use twill_tests::{Canned, Recorder};
 
 macro_rules! example {
@@ -135,7 +137,7 @@ async fn every_documented_error_body_becomes_the_error_it_names() {
             panic!("{status}: expected Error::Api, got {error:?}")
         };
         let documented: Value = serde_json::from_str(body).unwrap();
-        assert_eq!(api.status.as_u16(), status);
+        assert_eq!(api.answer.status.as_u16(), status);
         assert_eq!(api.code, code, "{status}");
         assert_eq!(api.message, documented["error"]["message"], "{status}");
         if status == 400 {

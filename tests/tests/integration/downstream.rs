@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use twill_api::{AsClient, Client, EndpointError, Error, ErrorResponse, twill_endpoint};
+use twill_api::error::ErrorResponse;
+use twill_api::{AsClient, Client, EndpointError, Error, twill_endpoint};
 use twill_tests::{Canned, Recorder, TEST_KEY};
 
 #[derive(Serialize)]
@@ -176,7 +177,10 @@ async fn a_custom_error_type_decodes_failures_its_own_way() {
     }
     match app.remove_label("t", 3).await {
         Err(LabelError::Twill(error)) => {
-            assert_eq!(error.api_code(), Some(&twill_api::ApiErrorCode::NotFound));
+            assert_eq!(
+                error.api_code(),
+                Some(&twill_api::error::ApiErrorCode::NotFound)
+            );
         }
         other => panic!("expected Twill(not_found), got {other:?}"),
     }

@@ -3,7 +3,9 @@
 //! refuses bad arguments before any I/O, naming the accepted ones.
 
 use serde_json::json;
-use twill_api::{Arguments, Endpoint, Error, InputProblem, ParamRole};
+use twill_api::endpoint::ParamRole;
+use twill_api::error::InputProblem;
+use twill_api::{Arguments, Endpoint, Error};
 use twill_tests::{Canned, Recorded, Recorder};
 
 use super::metadata_matches_wire::{call as typed, values};

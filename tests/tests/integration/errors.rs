@@ -4,15 +4,14 @@ use std::time::Duration;
 
 use serde_json::json;
 use tokio::net::TcpListener;
+use twill_api::error::{ApiError, ApiErrorCode, EXCERPT_LIMIT, UnexpectedResponse};
+use twill_api::models::{JobStatus, SendMessageRequest};
 use twill_api::prelude::*;
-use twill_api::{
-    ApiError, ApiErrorCode, Client, EXCERPT_LIMIT, Error, JobStatus, RetryPolicy,
-    SendMessageRequest, StatusCode, UnexpectedResponse,
-};
+use twill_api::{Client, Error, RetryPolicy, StatusCode};
 use twill_tests::{Canned, Recorder, client_at, closed_port_url};
 
 /// One attempt, whatever the answer: these tests are about decoding it.
-async fn send_with_reply(reply: Canned) -> Result<twill_api::SendMessageResponse, Error> {
+async fn send_with_reply(reply: Canned) -> Result<twill_api::models::SendMessageResponse, Error> {
     let server = Recorder::start(reply).await;
     server
         .client()
@@ -99,7 +98,7 @@ async fn each_documented_status_decodes_to_its_code() {
     ];
     for (status, code, expected) in cases {
         let (error, api) = api_error(Canned::json(status, envelope(code, "nope"))).await;
-        assert_eq!(api.status.as_u16(), status);
+        assert_eq!(api.answer.status.as_u16(), status);
         assert_eq!(api.code, expected, "{status}");
         assert_eq!(api.code.as_str(), code);
         assert_eq!(api.message, "nope");
@@ -137,7 +136,7 @@ async fn html_502_from_a_proxy_is_an_unexpected_response() {
             .body(page),
     )
     .await;
-    assert_eq!(response.status, StatusCode::BAD_GATEWAY);
+    assert_eq!(response.answer.status, StatusCode::BAD_GATEWAY);
     assert_eq!(response.content_type.as_deref(), Some("text/html"));
     assert_eq!(response.body_len, page.len());
     assert_eq!(response.excerpt, page);
@@ -147,7 +146,7 @@ async fn html_502_from_a_proxy_is_an_unexpected_response() {
 #[tokio::test]
 async fn empty_500_is_an_unexpected_response() {
     let response = unexpected(Canned::status(500)).await;
-    assert_eq!(response.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(response.answer.status, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(response.body_len, 0);
     assert_eq!(response.excerpt, "");
     assert_eq!(
@@ -182,7 +181,7 @@ async fn garbled_success_body_is_a_decode_error() {
     let Error::Decode(decode) = &error else {
         panic!("expected Error::Decode, got {error:?}");
     };
-    assert_eq!(decode.status, StatusCode::OK);
+    assert_eq!(decode.answer.status, StatusCode::OK);
     assert_eq!(decode.excerpt, r#"{"job": {"id": "j"#);
     assert!(decode.source.is_eof());
     assert_eq!(error.status(), Some(StatusCode::OK));
@@ -279,7 +278,7 @@ async fn an_api_message_is_escaped_and_bounded() {
         envelope("validation_error", &"x".repeat(10_000)),
     ))
     .await;
-    assert!(api.message.len() <= twill_api::EXCERPT_LIMIT + '…'.len_utf8());
+    assert!(api.message.len() <= twill_api::error::EXCERPT_LIMIT + '…'.len_utf8());
     assert!(api.message.ends_with('…'));
 }
 
@@ -295,7 +294,7 @@ async fn a_url_over_the_limit_is_invalid_input_not_a_transport_error() {
     .await;
     let client = server.client().with_retry_policy(RetryPolicy::none());
     let fixed = format!("{}/tasks//messages", server.url()).len();
-    let at_limit = "a".repeat(twill_api::MAX_URL_BYTES - fixed);
+    let at_limit = "a".repeat(twill_api::client::MAX_URL_BYTES - fixed);
     client
         .send_message(&at_limit, &SendMessageRequest::new("hi"))
         .await
@@ -316,7 +315,7 @@ async fn a_url_over_the_limit_is_invalid_input_not_a_transport_error() {
         error.to_string(),
         format!(
             "invalid `taskIdOrSlug` for send_message: the URL would be {} bytes, over the 65534-byte limit",
-            twill_api::MAX_URL_BYTES + 1
+            twill_api::client::MAX_URL_BYTES + 1
         )
     );
     assert_eq!(server.requests().len(), 1, "nothing more was sent");

@@ -2,8 +2,9 @@
 //! runtime, including from code generic over the client type.
 
 use serde_json::json;
+use twill_api::models::{SendMessageRequest, SendMessageResponse};
 use twill_api::prelude::*;
-use twill_api::{AsClient, Client, Error, SendMessageRequest, SendMessageResponse};
+use twill_api::{AsClient, Client, Error};
 use twill_tests::{Canned, Recorder};
 
 fn assert_send<T: Send>(_: &T) {}

@@ -6,11 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
+use twill_api::hook::{AttemptEnd, AttemptRequest, Hook, HookError};
+use twill_api::models::GetTaskResponse;
 use twill_api::prelude::*;
-use twill_api::{
-    AttemptEnd, AttemptRequest, Client, Error, GetTaskResponse, Hook, HookError, Response,
-    RetryPolicy, twill_endpoint,
-};
+use twill_api::{Client, Error, Response, RetryPolicy, twill_endpoint};
 use twill_tests::{Canned, Recorder, TEST_KEY};
 
 fn task_reply() -> Canned {

@@ -7,11 +7,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use twill_api::prelude::*;
-use twill_api::{
-    Client, CreateScheduledTaskRequest, CreateTaskRequest, Endpoint, Error, ParamRole, RetryPolicy,
-    SendMessageRequest, UpdateScheduledTaskRequest, endpoints, twill_endpoint,
+use twill_api::endpoint::ParamRole;
+use twill_api::models::{
+    CreateScheduledTaskRequest, CreateTaskRequest, SendMessageRequest, UpdateScheduledTaskRequest,
 };
+use twill_api::prelude::*;
+use twill_api::{Client, Endpoint, Error, RetryPolicy, endpoints, twill_endpoint};
 use twill_tests::{Canned, Recorded, Recorder};
 
 /// The value each argument is given, by its Rust name, as it reads on the

@@ -1,15 +1,14 @@
 //! The client against `twill-mock`: the same calls a user makes, checked
 //! against a server that validates like the API.
 
+use twill_api::error::ApiErrorCode;
+use twill_api::models::{CreateTaskRequest, FilePart, JobStatus, SendMessageRequest, UserIntent};
 use twill_api::prelude::*;
-use twill_api::{
-    ApiErrorCode, Client, CreateTaskRequest, Error, FilePart, JobStatus, SendMessageRequest,
-    UserIntent,
-};
+use twill_api::{Client, Error};
 use twill_mock::MockServer;
 use twill_tests::mock_client;
 
-fn api_error(error: Error) -> twill_api::ApiError {
+fn api_error(error: Error) -> twill_api::error::ApiError {
     match error {
         Error::Api(api) => *api,
         other => panic!("expected Error::Api, got {other:?}"),
@@ -64,7 +63,7 @@ async fn the_mock_validates_like_the_api() {
         .await
         .unwrap_err();
     let api = api_error(error);
-    assert_eq!(api.status.as_u16(), 400);
+    assert_eq!(api.answer.status.as_u16(), 400);
     assert_eq!(api.code, ApiErrorCode::ValidationError);
     let issues = api.validation_issues();
     assert_eq!(issues.len(), 1);

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use twill_api::models::{CreateTaskRequest, JobStatus};
 use twill_api::prelude::*;
 use twill_api::stream::EventKind;
-use twill_api::{
-    Client, CreateTaskRequest, Error, JobLogEvent, JobLogStream, JobOutcome, JobStatus,
-};
+use twill_api::stream::{JobLogEvent, JobLogStream, JobOutcome};
+use twill_api::{Client, Error};
 use twill_mock::{Faults, JobEnd, MockServer};
 
 async fn server(faults: Faults) -> MockServer {
@@ -200,7 +200,7 @@ async fn connections_closed_after_every_answer_are_not_reused() {
         client
             .send_message(
                 &created.task.id,
-                &twill_api::SendMessageRequest::new("again"),
+                &twill_api::models::SendMessageRequest::new("again"),
             )
             .await
             .unwrap();

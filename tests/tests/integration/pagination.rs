@@ -1,8 +1,9 @@
 //! Pagination streams: lazy, complete, and stopped by the first error.
 
 use serde_json::json;
+use twill_api::Error;
+use twill_api::error::PageError;
 use twill_api::prelude::*;
-use twill_api::{Error, StreamError};
 use twill_tests::{Canned, Recorder};
 
 fn page(ids: &[&str], next: Option<&str>) -> Canned {
@@ -83,7 +84,7 @@ async fn a_repeated_cursor_stops_instead_of_looping() {
     assert_eq!(stream.next().await.unwrap().unwrap().id, "a");
     let error = stream.next().await.unwrap().unwrap_err();
     assert!(
-        matches!(&error, Error::Stream(StreamError::RepeatedCursor(c)) if c == "same"),
+        matches!(&error, Error::Pages(PageError::RepeatedCursor(c)) if c == "same"),
         "{error:?}"
     );
     assert!(stream.next().await.is_none());
@@ -105,7 +106,7 @@ async fn alternating_cursors_stop_at_the_first_one_seen_again() {
     let mut stream = client.tasks_stream(None);
     let error = stream.next().await.unwrap().unwrap_err();
     assert!(
-        matches!(&error, Error::Stream(StreamError::RepeatedCursor(c)) if c == "a"),
+        matches!(&error, Error::Pages(PageError::RepeatedCursor(c)) if c == "a"),
         "{error:?}"
     );
     assert!(stream.next().await.is_none());
@@ -120,7 +121,7 @@ async fn ten_empty_pages_in_a_row_stop_the_walk() {
     let mut stream = client.tasks_stream(None);
     let error = stream.next().await.unwrap().unwrap_err();
     assert!(
-        matches!(&error, Error::Stream(StreamError::EmptyPages(10))),
+        matches!(&error, Error::Pages(PageError::EmptyPages(10))),
         "{error:?}"
     );
     assert_eq!(server.requests().len(), 10);

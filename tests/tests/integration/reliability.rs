@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use twill_api::models::SendMessageRequest;
 use twill_api::prelude::*;
-use twill_api::{Client, Error, RetryPolicy, SendMessageRequest, twill_endpoint};
+use twill_api::{Client, Error, RetryPolicy, twill_endpoint};
 use twill_tests::{Canned, Recorder, TEST_KEY, client_at, closed_port_url};
 
 fn job_reply() -> Canned {
@@ -334,7 +335,7 @@ async fn a_success_body_over_the_limit_is_refused() {
         panic!("{error:?}");
     };
     assert_eq!(too_large.limit, 1024);
-    assert_eq!(too_large.status.as_u16(), 200);
+    assert_eq!(too_large.answer.status.as_u16(), 200);
 }
 
 /// The API never redirects. Following one would re-send a POST and its body
@@ -356,7 +357,7 @@ async fn a_redirect_is_not_followed_by_default() {
         let Error::UnexpectedResponse(unexpected) = &error else {
             panic!("{status}: {error:?}");
         };
-        assert_eq!(unexpected.status.as_u16(), status);
+        assert_eq!(unexpected.answer.status.as_u16(), status);
         assert_eq!(unexpected.location.as_deref(), Some("/elsewhere"));
         assert!(
             error.to_string().contains("redirect to \"/elsewhere\""),

@@ -3,12 +3,15 @@
 
 use std::time::Duration;
 
+use twill_api::error::ApiErrorCode;
+use twill_api::models::{
+    CreateScheduledTaskRequest, CreateTaskRequest, JobStatus, SendMessageRequest,
+    UpdateScheduledTaskRequest, UserIntent,
+};
 use twill_api::prelude::*;
 use twill_api::stream::EventKind;
-use twill_api::{
-    ApiErrorCode, Client, CreateScheduledTaskRequest, CreateTaskRequest, Error, JobOutcome,
-    JobStatus, RetryPolicy, SendMessageRequest, UpdateScheduledTaskRequest, UserIntent,
-};
+use twill_api::stream::JobOutcome;
+use twill_api::{Client, Error, RetryPolicy};
 use twill_mock::MockServer;
 use twill_tests::mock_client;
 

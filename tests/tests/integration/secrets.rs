@@ -1,8 +1,10 @@
 //! The API key never shows in Debug or Display output.
 
 use serde_json::json;
+use twill_api::Client;
+use twill_api::client::BuildError;
+use twill_api::models::SendMessageRequest;
 use twill_api::prelude::*;
-use twill_api::{BuildError, Client, SendMessageRequest};
 use twill_tests::{Canned, Recorder, TEST_KEY, client_at, closed_port_url};
 
 fn assert_no_key(text: &str) {
@@ -103,7 +105,7 @@ async fn stream_and_size_errors_do_not_show_the_key() {
             .body("data: {\"type\":\"connected\"}\n\n"),
     )
     .await;
-    let mut logs = twill_api::Jobs::stream_job_logs(&server.client(), "j")
+    let mut logs = twill_api::api::Jobs::stream_job_logs(&server.client(), "j")
         .await
         .unwrap();
     logs.next_event().await.unwrap().unwrap();
@@ -217,7 +219,7 @@ async fn a_server_that_echoes_the_key_gets_it_redacted_everywhere() {
             )),
     )
     .await;
-    let mut logs = twill_api::Jobs::stream_job_logs(&client_of(&stream), "j")
+    let mut logs = twill_api::api::Jobs::stream_job_logs(&client_of(&stream), "j")
         .await
         .unwrap();
     let event = logs.next_event().await.unwrap().unwrap();

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+use twill_api::error::StreamError;
 use twill_api::prelude::*;
 use twill_api::stream::EventKind;
-use twill_api::{Client, Error, JobOutcome, StreamError};
+use twill_api::stream::JobOutcome;
+use twill_api::{Client, Error};
 use twill_tests::{Canned, Recorder, client_at};
 
 /// Serves one HTTP/1.1 response whose body is `body`, written byte by byte.

@@ -2,11 +2,12 @@
 //! headers and JSON body.
 
 use serde_json::json;
-use twill_api::prelude::*;
-use twill_api::{
-    CreateTaskRequest, Error, FilePart, InputProblem, JobStatus, ReasoningEffort,
-    SendMessageRequest, UserIntent,
+use twill_api::Error;
+use twill_api::error::InputProblem;
+use twill_api::models::{
+    CreateTaskRequest, FilePart, JobStatus, ReasoningEffort, SendMessageRequest, UserIntent,
 };
+use twill_api::prelude::*;
 use twill_tests::{Canned, Recorded, Recorder, TEST_KEY};
 
 fn job_reply() -> Canned {

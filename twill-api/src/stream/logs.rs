@@ -11,10 +11,10 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use sse_stream::{Sse, SseByteStream};
 
-use crate::decode::excerpt;
 use crate::enums::open_enum;
 use crate::error::{Error, StreamError, TransportCause};
 use crate::response::{FromResponse, RawResponse};
+use crate::wire::excerpt;
 
 open_enum! {
     /// How a job ended, as the log stream's `complete` event says it.
@@ -162,11 +162,11 @@ impl JobLogEvent {
 }
 
 /// A job's log events as they arrive, from
-/// [`Jobs::stream_job_logs`](crate::Jobs::stream_job_logs).
+/// [`Jobs::stream_job_logs`](crate::api::Jobs::stream_job_logs).
 ///
 /// It yields events until `Complete` or `Error` (included) and then ends. A
 /// stream that closes before either yields
-/// [`StreamError::EndedEarly`](crate::StreamError::EndedEarly); a malformed
+/// [`StreamError::EndedEarly`](crate::error::StreamError::EndedEarly); a malformed
 /// event or a broken connection yields its error; in every case the stream
 /// then ends. Comments and keep-alives are skipped, and an event split across
 /// reads is decoded whole. The client's call timeout bounds only the opening

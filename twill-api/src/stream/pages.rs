@@ -9,15 +9,15 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 use futures_util::StreamExt;
 
-use crate::error::{Error, StreamError};
+use crate::error::{Error, PageError};
 
 /// The items of every page of a list endpoint, fetched one page at a time as
 /// the stream is polled (nothing is fetched before the first poll).
 ///
 /// It ends after the page whose `nextCursor` is null, or right after the
 /// first error. A cursor seen before in the walk, or ten empty pages in a
-/// row, end it with [`StreamError::RepeatedCursor`] or
-/// [`StreamError::EmptyPages`]: a server that cycles cannot make it send
+/// row, end it with [`PageError::RepeatedCursor`] or
+/// [`PageError::EmptyPages`]: a server that cycles cannot make it send
 /// requests without end. Iterate with [`next`](Paginated::next), or with any
 /// `Stream` combinator.
 #[must_use = "a stream does nothing until polled"]
@@ -48,7 +48,7 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
                 }
                 let cursor = match std::mem::replace(&mut state.cursor, Cursor::Done) {
                     Cursor::Done => return None,
-                    Cursor::Stop(error) => return Some((Err(Error::Stream(error)), state)),
+                    Cursor::Stop(error) => return Some((Err(Error::Pages(error)), state)),
                     Cursor::First => None,
                     Cursor::Next(cursor) => Some(cursor),
                 };
@@ -70,10 +70,10 @@ impl<'a, T: Send + 'a> Paginated<'a, T> {
                         state.cursor = match next {
                             None => Cursor::Done,
                             Some(next) if state.seen.contains(&next) => {
-                                Cursor::Stop(StreamError::RepeatedCursor(next))
+                                Cursor::Stop(PageError::RepeatedCursor(next))
                             }
                             Some(_) if state.empty_pages >= MAX_EMPTY_PAGES => {
-                                Cursor::Stop(StreamError::EmptyPages(state.empty_pages))
+                                Cursor::Stop(PageError::EmptyPages(state.empty_pages))
                             }
                             Some(next) => Cursor::Next(next),
                         };
@@ -112,7 +112,7 @@ enum Cursor {
     First,
     Next(String),
     /// End with this error once the buffered page is yielded.
-    Stop(StreamError),
+    Stop(PageError),
     Done,
 }
 

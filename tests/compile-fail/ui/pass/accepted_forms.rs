@@ -73,13 +73,13 @@ fn main() {}
 #[twill_api::endpoints]
 trait Listed {
     #[twill_endpoint(POST "/jobs/<jobId>/cancel", body = {}, idempotent)]
-    async fn cancel(&self, job_id: &str) -> Result<twill_api::Acknowledgement, Error>;
+    async fn cancel(&self, job_id: &str) -> Result<twill_api::models::Acknowledgement, Error>;
 
     #[twill_api::twill_endpoint(GET "/jobs/<jobId>/logs/stream",)]
-    async fn logs(&self, job_id: &str) -> Result<twill_api::JobLogStream, Error>;
+    async fn logs(&self, job_id: &str) -> Result<twill_api::stream::JobLogStream, Error>;
 
     #[twill_endpoint(GET "/tasks/<taskIdOrSlug>/teleport/claude")]
-    async fn teleport(&self, task_id_or_slug: &str) -> Result<twill_api::TeleportArchive, Error>;
+    async fn teleport(&self, task_id_or_slug: &str) -> Result<twill_api::models::TeleportArchive, Error>;
 }
 
 impl Listed for Client {}

@@ -11,12 +11,13 @@ use reqwest::header::{AUTHORIZATION, HeaderMap};
 use tracing::{Instrument, Span};
 
 use crate::error::{
-    Error, ErrorResponse, ResponseTooLarge, TransportCause, TransportError, may_have_acted,
+    Answer, Error, ErrorResponse, ResponseTooLarge, TransportCause, TransportError, may_have_acted,
 };
 use crate::hook::{AttemptEnd, AttemptRequest, Hook, HookError};
 use crate::response::{BodyFailure, RawResponse, read_body};
-use crate::retry::{Failure, is_retryable, retry_after};
+use crate::retry::{Failure, is_retryable};
 use crate::untrusted::Secret;
+use crate::wire::retry_after;
 use crate::{BoxFuture, Client, Endpoint};
 
 /// A request ready to send, kept in parts so that each attempt gets a copy.
@@ -276,10 +277,8 @@ async fn send_once(
             limits,
         ))),
         Err(BodyFailure::TooLarge) => Ended::Done(Err(Error::ResponseTooLarge(ResponseTooLarge {
-            status,
+            answer: Answer::new(status, method.clone(), attempt),
             limit: limits.body,
-            method: method.clone(),
-            attempts: attempt,
         }))),
         Err(BodyFailure::Http(error)) => {
             let error =

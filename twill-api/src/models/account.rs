@@ -1,31 +1,8 @@
-//! The account behind the API key, and the repositories it can reach.
+//! What the account endpoints answer.
 
 use serde::Deserialize;
 
-use crate::error::Error;
-use crate::{Client, endpoints, twill_endpoint};
-
-/// The account endpoints. [`Client`] implements this trait.
-#[endpoints]
-pub trait Account {
-    /// Who the API key belongs to.
-    ///
-    /// Fails with 401 for a bad key, which makes it a cheap check of one.
-    ///
-    /// Documented only by Twill's cookbook; every field is optional.
-    #[twill_endpoint(GET "/auth/me")]
-    async fn me(&self) -> Result<Me, Error>;
-
-    /// The repositories the workspace can work on.
-    ///
-    /// Documented only by Twill's cookbook. Fails with 401.
-    #[twill_endpoint(GET "/repositories")]
-    async fn list_repositories(&self) -> Result<RepositoryList, Error>;
-}
-
-impl Account for Client {}
-
-/// What [`Account::me`] returns.
+/// What [`Account::me`](crate::api::Account::me) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -47,7 +24,7 @@ pub struct Me {
     pub workspace_slug: Option<String>,
 }
 
-/// What [`Account::list_repositories`] returns.
+/// What [`Account::list_repositories`](crate::api::Account::list_repositories) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

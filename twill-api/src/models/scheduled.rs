@@ -1,82 +1,6 @@
-//! Scheduled tasks: tasks created on a cron schedule.
+//! The bodies and answers of the scheduled-task endpoints.
 
 use serde::{Deserialize, Serialize};
-
-use crate::error::Error;
-use crate::types::Acknowledgement;
-use crate::{Client, endpoints, twill_endpoint};
-
-/// The scheduled-task endpoints. [`Client`] implements this trait.
-///
-/// Twill's cookbook documents these (scheduled tasks need a paid plan: 403
-/// otherwise); response bodies other than delete's are undocumented and
-/// decoded leniently.
-#[endpoints]
-pub trait ScheduledTasks {
-    /// Every scheduled task of the workspace.
-    ///
-    /// Undocumented response, read as `{scheduledTasks: [...]}`; a missing
-    /// list reads as empty.
-    #[twill_endpoint(GET "/scheduled-tasks")]
-    async fn list_scheduled_tasks(&self) -> Result<ScheduledTaskList, Error>;
-
-    /// Creates a scheduled task.
-    ///
-    /// Fails with 400 on an invalid cron expression or a title over 200
-    /// characters, and 403 without a paid plan.
-    #[twill_endpoint(POST "/scheduled-tasks")]
-    async fn create_scheduled_task(
-        &self,
-        #[body] request: &CreateScheduledTaskRequest,
-    ) -> Result<ScheduledTaskResponse, Error>;
-
-    /// One scheduled task.
-    ///
-    /// Fails with 404 for an unknown id.
-    #[twill_endpoint(GET "/scheduled-tasks/<scheduledTaskId>")]
-    async fn get_scheduled_task(
-        &self,
-        scheduled_task_id: &str,
-    ) -> Result<ScheduledTaskResponse, Error>;
-
-    /// Updates the fields of a scheduled task that `request` sets.
-    ///
-    /// [`UpdateScheduledTaskRequest::clear_agent_provider_id`] sends `null`
-    /// to clear the agent. Fails with 400 or 404.
-    #[twill_endpoint(PATCH "/scheduled-tasks/<scheduledTaskId>")]
-    async fn update_scheduled_task(
-        &self,
-        scheduled_task_id: &str,
-        #[body] request: &UpdateScheduledTaskRequest,
-    ) -> Result<ScheduledTaskResponse, Error>;
-
-    /// Deletes a scheduled task.
-    ///
-    /// The API answers `{success: true}`. Fails with 404.
-    #[twill_endpoint(DELETE "/scheduled-tasks/<scheduledTaskId>")]
-    async fn delete_scheduled_task(
-        &self,
-        scheduled_task_id: &str,
-    ) -> Result<Acknowledgement, Error>;
-
-    /// Stops the schedule until resumed.
-    ///
-    /// Undocumented response, decoded leniently.
-    #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/pause", body = {})]
-    async fn pause_scheduled_task(&self, scheduled_task_id: &str)
-    -> Result<Acknowledgement, Error>;
-
-    /// Restarts a paused schedule.
-    ///
-    /// Undocumented response, decoded leniently.
-    #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/resume", body = {})]
-    async fn resume_scheduled_task(
-        &self,
-        scheduled_task_id: &str,
-    ) -> Result<Acknowledgement, Error>;
-}
-
-impl ScheduledTasks for Client {}
 
 /// A task created on a schedule. Only `id` is certain; the rest follows
 /// Twill's cookbook and is optional.
@@ -124,7 +48,7 @@ pub struct ScheduledTask {
     pub updated_at: Option<String>,
 }
 
-/// What [`ScheduledTasks::list_scheduled_tasks`] returns.
+/// What [`ScheduledTasks::list_scheduled_tasks`](crate::api::ScheduledTasks::list_scheduled_tasks) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -143,7 +67,7 @@ pub struct ScheduledTaskResponse {
     pub scheduled_task: ScheduledTask,
 }
 
-/// The body of [`ScheduledTasks::create_scheduled_task`].
+/// The body of [`ScheduledTasks::create_scheduled_task`](crate::api::ScheduledTasks::create_scheduled_task).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
@@ -194,11 +118,11 @@ impl CreateScheduledTaskRequest {
     }
 }
 
-/// The body of [`ScheduledTasks::update_scheduled_task`]: only the fields
+/// The body of [`ScheduledTasks::update_scheduled_task`](crate::api::ScheduledTasks::update_scheduled_task): only the fields
 /// set are sent.
 ///
 /// ```
-/// use twill_api::UpdateScheduledTaskRequest;
+/// use twill_api::models::UpdateScheduledTaskRequest;
 ///
 /// let request = UpdateScheduledTaskRequest::new()
 ///     .cron_expression("0 9 * * 1-5")

@@ -1,8 +1,8 @@
 //! Jobs: follow a job's logs, cancel it.
 
 use crate::error::Error;
+use crate::models::Acknowledgement;
 use crate::stream::JobLogStream;
-use crate::types::Acknowledgement;
 use crate::{Client, endpoints, twill_endpoint};
 
 /// The job endpoints. [`Client`] implements this trait.

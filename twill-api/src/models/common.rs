@@ -43,7 +43,7 @@ open_enum! {
         /// Set up the development environment.
         DevEnvironment = "DEV_ENVIRONMENT",
         /// A Ralph loop: the agent proposes criteria, and once they are
-        /// approved ([`Tasks::approve_criteria`](crate::Tasks::approve_criteria))
+        /// approved ([`Tasks::approve_criteria`](crate::api::Tasks::approve_criteria))
         /// works until they are met.
         RalphLoop = "RALPH_LOOP",
     }

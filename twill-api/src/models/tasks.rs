@@ -1,185 +1,13 @@
-//! Tasks: create one, read it, send it messages.
+//! The bodies and answers of the task endpoints.
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use super::{FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
 use crate::error::Error;
 use crate::response::{FromResponse, RawResponse};
-use crate::types::{Acknowledgement, FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
-use crate::{AsClient, Client, Paginated, endpoints, twill_endpoint};
 
-/// The task endpoints. [`Client`] implements this trait; so can your own
-/// type through [`AsClient`](crate::AsClient).
-///
-/// Every method fails with [`Error`]: [`Error::Api`] for the API's own
-/// errors (`validation_error` 400, `unauthorized` 401, `not_found` 404,
-/// `rate_limited` 429 with `Retry-After`, `internal_error` 500), and the
-/// other variants for what is not an API answer.
-#[endpoints]
-pub trait Tasks {
-    /// Creates a task and starts its first job (201).
-    ///
-    /// `request` needs only a `command`. Fails with 400 (`validation_error`,
-    /// with the fields at fault in [`ApiError::validation_issues`](crate::ApiError::validation_issues)),
-    /// 401, 429 and 500.
-    ///
-    /// ```no_run
-    /// use twill_api::prelude::*;
-    /// use twill_api::{CreateTaskRequest, UserIntent};
-    ///
-    /// # async fn run(client: twill_api::Client) -> Result<(), twill_api::Error> {
-    /// let created = client
-    ///     .create_task(&CreateTaskRequest::new("Add a dark mode toggle").user_intent(UserIntent::Plan))
-    ///     .await?;
-    /// println!("{} started job {}", created.task.url, created.job.id);
-    /// # Ok(())
-    /// # }
-    /// ```
-    #[twill_endpoint(POST "/tasks")]
-    async fn create_task(
-        &self,
-        #[body] request: &CreateTaskRequest,
-    ) -> Result<CreateTaskResponse, Error>;
-
-    /// A task and its latest job, by id or slug.
-    ///
-    /// Fails with 401, 404 for an unknown task, 429 and 500.
-    #[twill_endpoint(GET "/tasks/<taskIdOrSlug>")]
-    async fn get_task(&self, task_id_or_slug: &str) -> Result<GetTaskResponse, Error>;
-
-    /// Sends a follow-up message to a task.
-    ///
-    /// This cancels the task's job in flight, if any, and starts a new one:
-    /// it is not idempotent, so the client retries it only where the server
-    /// certainly did not act (429, or no connection). Fails with 400 (an
-    /// empty message, an unknown intent), 401, 404 for an unknown task, 429
-    /// and 500.
-    ///
-    /// ```no_run
-    /// use twill_api::prelude::*;
-    /// use twill_api::{SendMessageRequest, UserIntent};
-    ///
-    /// # async fn run(client: twill_api::Client) -> Result<(), twill_api::Error> {
-    /// let request = SendMessageRequest::new("Use CSS variables for the theme colors")
-    ///     .user_intent(UserIntent::Swe);
-    /// let response = client.send_message("my-task-slug", &request).await?;
-    /// println!("job {} is {}", response.job.id, response.job.status);
-    /// # Ok(())
-    /// # }
-    /// ```
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/messages", interrupts)]
-    async fn send_message(
-        &self,
-        task_id_or_slug: &str,
-        #[body] request: &SendMessageRequest,
-    ) -> Result<SendMessageResponse, Error>;
-
-    /// One page of the workspace's tasks.
-    ///
-    /// `limit` is 1 to 100 (the API's default is 20); `cursor` is the
-    /// previous page's `next_cursor`. To walk every page, use
-    /// [`tasks_stream`](Tasks::tasks_stream). Fails with 400 on a bad limit
-    /// or cursor.
-    #[twill_endpoint(GET "/tasks")]
-    async fn list_tasks(
-        &self,
-        #[query] limit: Option<u32>,
-        #[query] cursor: Option<&str>,
-    ) -> Result<TaskPage, Error>;
-
-    /// One page of a task's jobs, in chronological order.
-    ///
-    /// The cursor walks to older jobs.
-    ///
-    /// `limit` is 1 to 100 (the API's default is 30). To walk every page,
-    /// use [`jobs_stream`](Tasks::jobs_stream). Fails with 404 for an
-    /// unknown task.
-    #[twill_endpoint(GET "/tasks/<taskIdOrSlug>/jobs")]
-    async fn list_jobs(
-        &self,
-        task_id_or_slug: &str,
-        #[query] limit: Option<u32>,
-        #[query] cursor: Option<&str>,
-    ) -> Result<JobPage, Error>;
-
-    /// Approves the plan of a planning job and starts the job that carries
-    /// it out.
-    ///
-    /// The planning job's `plan_outcome` is `READY`. Fails with 400 when
-    /// there is no plan to approve.
-    ///
-    /// In the OpenAPI document; Twill's newest cookbook says it was removed,
-    /// in which case the server answers 404.
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/approve-plan")]
-    async fn approve_plan(&self, task_id_or_slug: &str) -> Result<ApprovePlanResponse, Error>;
-
-    /// Approves the criteria of a Ralph-loop task and starts the job that
-    /// loops until they are met.
-    ///
-    /// The task was created with
-    /// [`UserIntent::RalphLoop`](crate::UserIntent::RalphLoop). In Twill's API reference, in no cookbook version. Fails with 400
-    /// when there are no criteria to approve, 404 for an unknown task.
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/approve-criteria")]
-    async fn approve_criteria(
-        &self,
-        task_id_or_slug: &str,
-    ) -> Result<ApproveCriteriaResponse, Error>;
-
-    /// Cancels a task and its job in flight.
-    ///
-    /// Fails with 404 for an unknown task.
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/cancel", destructive)]
-    async fn cancel_task(&self, task_id_or_slug: &str) -> Result<CancelTaskResponse, Error>;
-
-    /// Archives a task.
-    ///
-    /// The response is undocumented: it is decoded leniently into an
-    /// [`Acknowledgement`]. Fails with 404 for an unknown task.
-    #[twill_endpoint(POST "/tasks/<taskIdOrSlug>/archive", body = {}, destructive)]
-    async fn archive_task(&self, task_id_or_slug: &str) -> Result<Acknowledgement, Error>;
-
-    /// The task's Claude Code session files as a tar archive, to continue
-    /// the session locally.
-    ///
-    /// Fails with 400 when the task has no Claude session, 404 for an
-    /// unknown task and 409 when its sandbox is gone (Twill's cookbook).
-    #[twill_endpoint(GET "/tasks/<taskIdOrSlug>/teleport/claude")]
-    async fn teleport_claude(&self, task_id_or_slug: &str) -> Result<TeleportArchive, Error>;
-
-    /// Every task, following [`list_tasks`](Tasks::list_tasks) pages of
-    /// `page_size` lazily: a page is fetched when the stream needs it.
-    fn tasks_stream(&self, page_size: Option<u32>) -> Paginated<'_, TaskListItem>
-    where
-        Self: AsClient + Sync,
-    {
-        Paginated::new(move |cursor| async move {
-            let page = self.list_tasks(page_size, cursor.as_deref()).await?;
-            Ok((page.tasks, page.next_cursor))
-        })
-    }
-
-    /// Every job of a task, following [`list_jobs`](Tasks::list_jobs) pages
-    /// of `page_size` lazily, newest page first.
-    fn jobs_stream<'a>(
-        &'a self,
-        task_id_or_slug: &'a str,
-        page_size: Option<u32>,
-    ) -> Paginated<'a, Job>
-    where
-        Self: AsClient + Sync,
-    {
-        Paginated::new(move |cursor| async move {
-            let page = self
-                .list_jobs(task_id_or_slug, page_size, cursor.as_deref())
-                .await?;
-            Ok((page.jobs, page.next_cursor))
-        })
-    }
-}
-
-impl Tasks for Client {}
-
-/// The body of [`Tasks::create_task`].
+/// The body of [`Tasks::create_task`](crate::api::Tasks::create_task).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
@@ -264,7 +92,7 @@ impl CreateTaskRequest {
     }
 }
 
-/// What [`Tasks::create_task`] returns.
+/// What [`Tasks::create_task`](crate::api::Tasks::create_task) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -291,7 +119,7 @@ pub struct TaskRef {
     pub url: String,
 }
 
-/// What [`Tasks::get_task`] returns.
+/// What [`Tasks::get_task`](crate::api::Tasks::get_task) returns.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -401,11 +229,11 @@ pub struct Job {
     pub completed_at: Option<String>,
 }
 
-/// The body of [`Tasks::send_message`]: a message, and optionally a new
+/// The body of [`Tasks::send_message`](crate::api::Tasks::send_message): a message, and optionally a new
 /// intent and attachments. `None` fields are left off the wire.
 ///
 /// ```
-/// use twill_api::{FilePart, SendMessageRequest, UserIntent};
+/// use twill_api::models::{FilePart, SendMessageRequest, UserIntent};
 ///
 /// let request = SendMessageRequest::new("Use CSS variables for the theme colors")
 ///     .user_intent(UserIntent::Swe)
@@ -476,7 +304,7 @@ impl SendMessageRequest {
     }
 }
 
-/// What [`Tasks::send_message`] returns: the job the message started.
+/// What [`Tasks::send_message`](crate::api::Tasks::send_message) returns: the job the message started.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -485,7 +313,7 @@ pub struct SendMessageResponse {
     pub job: JobSummary,
 }
 
-/// What [`Tasks::list_tasks`] returns.
+/// What [`Tasks::list_tasks`](crate::api::Tasks::list_tasks) returns.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -522,7 +350,7 @@ pub struct TaskListItem {
     pub prs: Vec<PullRequest>,
 }
 
-/// What [`Tasks::list_jobs`] returns.
+/// What [`Tasks::list_jobs`](crate::api::Tasks::list_jobs) returns.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -534,7 +362,7 @@ pub struct JobPage {
     pub next_cursor: Option<String>,
 }
 
-/// What [`Tasks::approve_plan`] returns.
+/// What [`Tasks::approve_plan`](crate::api::Tasks::approve_plan) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -546,7 +374,7 @@ pub struct ApprovePlanResponse {
     pub job: JobSummary,
 }
 
-/// What [`Tasks::approve_criteria`] returns.
+/// What [`Tasks::approve_criteria`](crate::api::Tasks::approve_criteria) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -558,7 +386,7 @@ pub struct ApproveCriteriaResponse {
     pub job: JobSummary,
 }
 
-/// What [`Tasks::cancel_task`] returns.
+/// What [`Tasks::cancel_task`](crate::api::Tasks::cancel_task) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -579,7 +407,7 @@ pub struct TaskId {
 }
 
 /// The tar archive of a task's Claude Code session, from
-/// [`Tasks::teleport_claude`], with what its headers say about it.
+/// [`Tasks::teleport_claude`](crate::api::Tasks::teleport_claude), with what its headers say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TeleportArchive {

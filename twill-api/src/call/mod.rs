@@ -1,17 +1,22 @@
-//! What generated endpoint methods call. Not public API: the macro and this
-//! module change together.
+//! The call engine, shared by every way of calling an endpoint: the typed
+//! methods the macro writes (through `crate::__private`) and
+//! [`Client::call`] (in `untyped.rs`, from an endpoint's metadata).
 //!
 //! Each endpoint expands to a chain on [`Call`]: the path pieces, queries,
 //! headers and body in declaration order, then [`Call::send`]. The chain
 //! builds the whole request before the returned future is first polled, so a
 //! refused argument is reported without any I/O, and only `send` (generic in
-//! the decoded types alone) is instantiated per endpoint.
+//! the decoded types alone) is instantiated per endpoint. The methods of
+//! `Call` are not public API: the macro and this module change together.
 //!
 //! A call runs in stages: 1. prepare (`Call::into_request`, here); then, in
 //! `execute.rs`, 2. send with retries, 3. classify each attempt's end,
 //! 4. read the final answer.
 
 mod execute;
+mod untyped;
+
+pub use untyped::Arguments;
 
 use std::future::Future;
 
@@ -23,7 +28,6 @@ use serde::Serialize;
 
 use self::execute::{Outcome, Prepared, execute};
 use crate::error::{EndpointError, Error, InputProblem, InvalidInput};
-pub use crate::param::{KindFallback, KindOf};
 use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
 use crate::response::{FromResponse, RawResponse};
 use crate::{BoxFuture, Client, Endpoint};
@@ -58,6 +62,7 @@ where
 }
 
 /// A request being built by a generated method.
+#[doc(hidden)]
 #[must_use = "a call does nothing until `send` is awaited"]
 pub struct Call<'a> {
     client: &'a Client,
@@ -240,7 +245,7 @@ impl<'a> Call<'a> {
 
     /// Sends the request and hands back the success response as it came
     /// (its body read unless the endpoint streams), or the failure decoded
-    /// into [`Error`]: for calls made from an endpoint's metadata.
+    /// into [`Error`](crate::Error): for calls made from an endpoint's metadata.
     pub(crate) async fn send_raw(self, accept: &'static str) -> Result<RawResponse, Error> {
         let client = self.client;
         let endpoint = self.endpoint;
@@ -278,13 +283,13 @@ impl<'a> Call<'a> {
         }
         // The HTTP stack refuses a longer URI at send time, as a transport
         // "builder error"; nothing would be sent, so say so now.
-        if url.as_str().len() > crate::MAX_URL_BYTES {
+        if url.as_str().len() > crate::client::MAX_URL_BYTES {
             return Err(Error::InvalidInput(InvalidInput {
                 endpoint: self.endpoint.name(),
                 parameter: self.longest.0,
                 problem: InputProblem::UrlTooLong {
                     length: url.as_str().len(),
-                    limit: crate::MAX_URL_BYTES,
+                    limit: crate::client::MAX_URL_BYTES,
                 },
             }));
         }

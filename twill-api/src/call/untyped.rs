@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::__private::Call;
+use super::Call;
 use crate::Client;
 use crate::endpoint::{Endpoint, Param, ParamRole, PathPiece};
 use crate::error::{Error, InputProblem, InvalidInput};

@@ -1,0 +1,387 @@
+//! The client: where requests go, with which key, within what time.
+
+use std::env;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+mod builder;
+mod http;
+
+pub use builder::{BuildError, ClientBuilder};
+use http::Http;
+
+use crate::error::TransportCause;
+use crate::hook::Hooks;
+use crate::retry::RetryPolicy;
+
+use reqwest::Url;
+use reqwest::header::HeaderValue;
+
+/// The public Twill API.
+pub const DEFAULT_BASE_URL: &str = "https://twill.ai/api/v1";
+
+/// How long a call may take, connection to last body byte, unless configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How long connecting (TCP and TLS) may take, unless configured: part of
+/// the call timeout, and shorter, so that an unreachable host fails fast
+/// and a GET is retried within the call's budget.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a job log stream may send nothing, not even a keep-alive,
+/// before it ends with a timeout error, unless configured. An agent can
+/// think silently for a while; a connection silent this long is most likely
+/// dead behind a proxy.
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The largest success body accepted unless configured: far above any JSON
+/// answer, and room for a teleport archive.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// The longest request URL sent, in bytes: the HTTP stack's limit for a
+/// request target (`http::Uri`, 65,534 bytes). A longer one is refused
+/// before any I/O as [`InputProblem::UrlTooLong`](crate::error::InputProblem::UrlTooLong).
+pub const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
+
+/// The default largest job log event, in bytes: far above any real event (a
+/// trace chunk is a few KiB), low enough that an endless `data:` line ends
+/// the stream instead of filling memory.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
+
+const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+
+/// A Twill API client: a base URL, an API key and an HTTP connection pool.
+///
+/// Cloning is cheap (one reference count) and clones share the pool, so
+/// clone it into tasks rather than wrapping it in an `Arc`.
+///
+/// Endpoints are methods of traits such as [`Tasks`](crate::api::Tasks), which
+/// `Client` implements; bring them into scope with `use twill_api::prelude::*`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = twill_api::Client::builder()
+///     .api_key("twill_sk_example")
+///     .base_url("http://127.0.0.1:8080/api/v1")
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// assert_eq!(client.base_url(), "http://127.0.0.1:8080/api/v1");
+/// // The key never shows in debug output.
+/// assert!(!format!("{client:?}").contains("twill_sk_example"));
+/// # Ok::<(), twill_api::client::BuildError>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Shared by the clones of `with_*`, so they share its pool.
+    http: Arc<Http>,
+    /// Without a trailing slash: endpoint paths start with one.
+    base_url: String,
+    /// `base_url` parsed once: a call's URL is this with its own path and
+    /// query, so that no call parses a scheme and host again.
+    base: Url,
+    /// `Bearer <key>`, marked sensitive so that `http` never prints it.
+    authorization: HeaderValue,
+    user_agent: HeaderValue,
+    timeout: Option<Duration>,
+    retry: RetryPolicy,
+    limits: Limits,
+    hooks: Hooks,
+}
+
+impl Client {
+    /// A client for the public API with `api_key` and the default settings.
+    pub fn new(api_key: impl Into<String>) -> Result<Self, BuildError> {
+        Self::builder().api_key(api_key).build()
+    }
+
+    /// Starts configuring a client.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment, as in Twill's cookbook:
+    ///
+    /// - `TWILL_API_KEY` (required): the API key;
+    /// - `TWILL_BASE_URL` (optional): the Twill origin, such as
+    ///   `https://twill.ai`; `/api/v1` is appended unless the URL already
+    ///   ends with it. Unset or empty means [`DEFAULT_BASE_URL`].
+    pub fn from_env() -> Result<Self, BuildError> {
+        Self::builder_from_env().build()
+    }
+
+    /// A builder set up from the environment as [`from_env`](Self::from_env)
+    /// reads it (the key if `TWILL_API_KEY` is set, the base URL if
+    /// `TWILL_BASE_URL` is), for programs that may take the key from
+    /// elsewhere, such as a file.
+    pub fn builder_from_env() -> ClientBuilder {
+        let mut builder = Self::builder();
+        if let Ok(key) = env::var("TWILL_API_KEY") {
+            builder = builder.api_key(key);
+        }
+        if let Ok(origin) = env::var("TWILL_BASE_URL")
+            && !origin.trim().is_empty()
+        {
+            builder = builder.base_url(api_root(origin.trim()));
+        }
+        builder
+    }
+
+    /// The API root that endpoint paths are appended to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The per-attempt timeout, if any.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.inner.timeout
+    }
+
+    /// The retry policy.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// A client like this one (same key, URL and connection pool) whose
+    /// calls time out after `timeout`: the per-call override.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use twill_api::prelude::*;
+    /// # async fn run(client: twill_api::Client) -> Result<(), twill_api::Error> {
+    /// let task = client.with_timeout(Duration::from_secs(5)).get_task("my-task").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        self.with(|inner| inner.timeout = Some(timeout))
+    }
+
+    /// A client like this one whose calls have no timeout of `twill-api`'s
+    /// (see [`ClientBuilder::no_timeout`] for a client given with
+    /// [`ClientBuilder::http_client`]).
+    pub fn with_no_timeout(&self) -> Client {
+        self.with(|inner| inner.timeout = None)
+    }
+
+    /// A client like this one whose calls follow `policy`; for example
+    /// [`RetryPolicy::none`] for one call that must not wait.
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
+        self.with(|inner| inner.retry = policy)
+    }
+
+    fn with(&self, change: impl FnOnce(&mut Inner)) -> Client {
+        let mut inner = Inner {
+            http: self.inner.http.clone(),
+            base_url: self.inner.base_url.clone(),
+            base: self.inner.base.clone(),
+            authorization: self.inner.authorization.clone(),
+            user_agent: self.inner.user_agent.clone(),
+            timeout: self.inner.timeout,
+            retry: self.inner.retry.clone(),
+            limits: self.inner.limits,
+            hooks: self.inner.hooks.clone(),
+        };
+        change(&mut inner);
+        Client {
+            inner: Arc::new(inner),
+        }
+    }
+
+    pub(crate) fn hooks(&self) -> &Hooks {
+        &self.inner.hooks
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        self.inner.limits
+    }
+
+    /// The HTTP client, set up on first use (see [`Http`]).
+    pub(crate) fn http(&self) -> Result<&reqwest::Client, TransportCause> {
+        self.inner.http.get()
+    }
+
+    /// The parsed base URL (see [`Inner::base`]).
+    pub(crate) fn base(&self) -> &Url {
+        &self.inner.base
+    }
+
+    pub(crate) fn authorization(&self) -> &HeaderValue {
+        &self.inner.authorization
+    }
+
+    pub(crate) fn user_agent(&self) -> &HeaderValue {
+        &self.inner.user_agent
+    }
+}
+
+fn api_root(origin: &str) -> String {
+    let origin = origin.trim_end_matches('/');
+    if origin.ends_with("/api/v1") {
+        origin.to_owned()
+    } else {
+        format!("{origin}/api/v1")
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("api_key", &"<redacted>")
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("limits", &self.inner.limits)
+            .field("hooks", &self.inner.hooks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Gives generated endpoint methods the [`Client`] to call through.
+///
+/// `Client` implements it; implement it for your own type (a struct that
+/// holds a `Client` beside other state) to call endpoints on that type.
+///
+/// ```
+/// use twill_api::{AsClient, Client};
+///
+/// struct App {
+///     twill: Client,
+///     name: String,
+/// }
+///
+/// impl AsClient for App {
+///     fn as_client(&self) -> &Client {
+///         &self.twill
+///     }
+/// }
+/// ```
+pub trait AsClient {
+    /// The client that requests go through.
+    fn as_client(&self) -> &Client;
+}
+
+impl AsClient for Client {
+    fn as_client(&self) -> &Client {
+        self
+    }
+}
+
+/// What a client accepts of a success response.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The largest body read whole, in bytes.
+    pub(crate) body: usize,
+    /// The largest server-sent event, in bytes.
+    pub(crate) event: usize,
+    /// The longest a stream may send nothing.
+    pub(crate) idle: Duration,
+}
+
+impl Limits {
+    pub(crate) fn with_body(body: usize) -> Self {
+        Limits {
+            body,
+            event: DEFAULT_MAX_EVENT_BYTES,
+            idle: DEFAULT_STREAM_IDLE_TIMEOUT,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::builder::base_url;
+    use super::*;
+
+    #[test]
+    fn plain_http_is_for_loopback_unless_allowed() {
+        let build = |url: &str| {
+            Client::builder()
+                .api_key("twill_sk_x")
+                .base_url(url)
+                .build()
+        };
+        for local in [
+            "http://127.0.0.1:9/api/v1",
+            "http://127.9.8.7/api/v1",
+            "http://127.1/api/v1",
+            "http://[::1]:9/api/v1",
+            "http://localhost/api/v1",
+            "http://LOCALHOST./api/v1",
+            "http://mock.localhost:9/api/v1",
+            "https://10.0.0.5/api/v1",
+        ] {
+            assert!(build(local).is_ok(), "{local}");
+        }
+        for remote in [
+            ("http://10.0.0.5/api/v1", "10.0.0.5"),
+            ("http://twill.ai/api/v1", "twill.ai"),
+            ("http://localhost.evil.com/api/v1", "localhost.evil.com"),
+            ("http://[::2]/api/v1", "[::2]"),
+            ("http://0.0.0.0/api/v1", "0.0.0.0"),
+        ] {
+            let error = build(remote.0).unwrap_err();
+            assert_eq!(error, BuildError::InsecureHttp(remote.1.to_owned()));
+            assert!(error.to_string().contains(remote.1), "{error}");
+        }
+        let allowed = Client::builder()
+            .api_key("twill_sk_x")
+            .base_url("http://10.0.0.5/api/v1")
+            .allow_insecure_http()
+            .build();
+        assert!(allowed.is_ok());
+    }
+
+    #[test]
+    fn api_root_appends_the_version_once() {
+        assert_eq!(api_root("https://twill.ai"), "https://twill.ai/api/v1");
+        assert_eq!(api_root("https://twill.ai/"), "https://twill.ai/api/v1");
+        assert_eq!(
+            api_root("http://127.0.0.1:9/api/v1/"),
+            "http://127.0.0.1:9/api/v1"
+        );
+    }
+
+    #[test]
+    fn base_url_is_checked() {
+        let client = Client::builder()
+            .api_key("twill_sk_test")
+            .base_url("https://twill.ai/api/v1/")
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "https://twill.ai/api/v1");
+        assert_eq!(client.base().path(), "/api/v1/");
+        assert!(matches!(
+            base_url("twill.ai"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+        assert!(matches!(
+            base_url("ftp://twill.ai"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+        assert!(matches!(
+            base_url("https://twill.ai/?x=1"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+        assert!(matches!(
+            base_url("https://u:p@twill.ai/"),
+            Err(BuildError::InvalidBaseUrl(_))
+        ));
+    }
+
+    #[test]
+    fn bad_keys_are_refused_without_echo() {
+        for key in ["", "abc\r\nX-Evil: 1", "abc def", "ключ", "abc\u{7f}"] {
+            let error = Client::builder().api_key(key).build().unwrap_err();
+            assert!(matches!(error, BuildError::InvalidApiKey(_)), "{key:?}");
+            if !key.is_empty() {
+                assert!(!error.to_string().contains(key));
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Requests that did not complete, or whose answer was cut short.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+
+use super::may_have_acted;
+use super::response::write_attempts;
+
+/// The request did not complete, or its answer was cut short.
+#[derive(Debug)]
+pub struct TransportError {
+    cause: TransportCause,
+    /// The status of the response whose body failed, if the head arrived.
+    status: Option<StatusCode>,
+    attempts: u32,
+    may_have_acted: bool,
+}
+
+#[derive(Debug)]
+pub(crate) enum TransportCause {
+    /// What the HTTP client reported.
+    Http(reqwest::Error),
+    /// No response head (or failure body) within the call timeout: a
+    /// streaming call, which the HTTP client's own timeout would cut short.
+    NoAnswer(Duration),
+    /// A stream sent nothing, not even a keep-alive, for this long.
+    Silent(Duration),
+    /// The HTTP client could not be set up (its TLS backend failed to
+    /// initialise, or the proxy settings in the environment are invalid).
+    Setup(std::sync::Arc<reqwest::Error>),
+}
+
+/// Written by hand, not with `#[error(..)]`: the words depend on whether
+/// the head had arrived and on the cause.
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verb = if self.is_timeout() {
+            "timed out"
+        } else {
+            "failed"
+        };
+        match self.status {
+            None => write!(f, "request to Twill {verb}")?,
+            Some(status) => write!(
+                f,
+                "reading the HTTP {} response from Twill {verb}",
+                status.as_u16()
+            )?,
+        }
+        match &self.cause {
+            TransportCause::Http(source) => write!(f, ": {source}")?,
+            TransportCause::NoAnswer(limit) => write!(f, ": no answer within {limit:?}")?,
+            TransportCause::Silent(limit) => write!(f, ": nothing arrived for {limit:?}")?,
+            TransportCause::Setup(_) => f.write_str(": the HTTP client could not be set up")?,
+        }
+        write_attempts(f, self.attempts)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.cause {
+            TransportCause::Http(source) => Some(source),
+            TransportCause::Setup(source) => Some(&**source),
+            TransportCause::NoAnswer(_) | TransportCause::Silent(_) => None,
+        }
+    }
+}
+
+impl TransportError {
+    /// A failure of attempt number `attempts` of a `method` request;
+    /// `status` is the response's, when its head had arrived.
+    pub(crate) fn new(
+        cause: TransportCause,
+        method: &Method,
+        status: Option<StatusCode>,
+        attempts: u32,
+    ) -> Self {
+        let cause = match cause {
+            // The URL holds nothing secret, but callers log errors; keep
+            // them short and free of query values.
+            TransportCause::Http(source) => TransportCause::Http(source.without_url()),
+            other => other,
+        };
+        // Nothing was written when the client could not be set up, the
+        // connection was not made, or reqwest refused to build the request.
+        let written = status.is_some()
+            || !matches!(&cause, TransportCause::Setup(_))
+                && !matches!(&cause, TransportCause::Http(source)
+                    if source.is_connect() || source.is_builder());
+        TransportError {
+            may_have_acted: may_have_acted(method, status, written),
+            cause,
+            status,
+            attempts,
+        }
+    }
+
+    /// Whether the call ran out of time: the call timeout, or a stream's
+    /// idle timeout.
+    pub fn is_timeout(&self) -> bool {
+        match &self.cause {
+            TransportCause::Http(source) => source.is_timeout(),
+            TransportCause::NoAnswer(_) | TransportCause::Silent(_) => true,
+            TransportCause::Setup(_) => false,
+        }
+    }
+
+    /// How many attempts the call made; this failure ended the last.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The status of the response whose body failed, if its head arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.status
+    }
+
+    /// Whether the connection could not be made, so nothing was sent.
+    pub fn is_connect(&self) -> bool {
+        matches!(&self.cause, TransportCause::Http(source) if source.is_connect())
+    }
+
+    /// Whether the response head had arrived: the failure cut its body short.
+    pub(crate) fn after_head(&self) -> bool {
+        self.status.is_some()
+    }
+
+    /// See [`Error::may_have_acted`](super::Error::may_have_acted).
+    pub fn may_have_acted(&self) -> bool {
+        self.may_have_acted
+    }
+
+    /// Whether the HTTP client failed while sending the request.
+    pub(crate) fn is_request(&self) -> bool {
+        matches!(&self.cause, TransportCause::Http(source) if source.is_request())
+    }
+}
