@@ -119,6 +119,7 @@ mod retry;
 pub mod stream;
 pub mod untrusted;
 mod wire;
+pub mod workflow;
 
 #[doc(hidden)]
 pub mod __private;

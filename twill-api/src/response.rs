@@ -247,6 +247,14 @@ impl RawResponse {
         self.take_bytes().await
     }
 
+    /// The body and its JSON; a body that is not JSON is
+    /// [`Error::Decode`](crate::Error::Decode) with this response's facts.
+    pub(crate) async fn body_and_json(mut self) -> Result<(Bytes, serde_json::Value), Error> {
+        let body = self.take_bytes().await?;
+        let json = self.decode_json(&body)?;
+        Ok((body, json))
+    }
+
     /// [`bytes`](Self::bytes), keeping the head for the errors of decoding.
     async fn take_bytes(&mut self) -> Result<Bytes, Error> {
         match &mut self.body {

@@ -1,7 +1,6 @@
 //! What each command does: which declared endpoint it calls with which
 //! arguments, and how the answer is shown.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use serde::de::DeserializeOwned;
@@ -412,60 +411,44 @@ impl Session {
     }
 
     /// One page, or with `all` every page, printed as each arrives: only
-    /// one page is held at a time.
+    /// one page is held at a time, and the library's walker guards against
+    /// a server that sends the walk in a loop.
     async fn pages<T: DeserializeOwned>(
         &self,
         endpoint: &'static Endpoint,
-        arguments: Arguments,
+        mut arguments: Arguments,
         limit: Option<u32>,
         all: bool,
-        field: &str,
+        field: &'static str,
         mut human: impl FnMut(T),
     ) -> Result<(), Failure> {
-        let mut cursor: Option<String> = None;
-        let mut seen = HashSet::new();
-        loop {
-            let mut page_arguments = arguments.clone();
-            if let Some(limit) = limit {
-                page_arguments = page_arguments.arg("limit", limit.to_string());
-            }
-            if let Some(cursor) = &cursor {
-                page_arguments = page_arguments.arg("cursor", cursor);
-            }
-            let raw = self.call(endpoint, page_arguments).await?;
-            // Parsed once: the cursor, the items for --jsonl, the typed
-            // page for reading.
-            let page: Value = decode(&raw)?;
-            cursor = page
-                .get("nextCursor")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
+        if let Some(limit) = limit {
+            arguments = arguments.arg("limit", limit.to_string());
+        }
+        if self.verbose {
+            eprintln!("twill: {endpoint} ({})", endpoint.name());
+        }
+        let mut pages = self.client.walk_pages(endpoint, arguments, field);
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| Failure::api(endpoint, error))?;
+            let more = page.next_cursor.is_some();
             match self.output.form {
-                Form::Json => self.output.json(&raw),
-                Form::Jsonl => self.lines_of(&page, field)?,
+                Form::Json => self.output.json(&page.content.body),
+                Form::Jsonl => self.lines_of(&page.content.json, field)?,
                 Form::Human => {
-                    human(serde_json::from_value(page).map_err(|error| {
+                    human(serde_json::from_value(page.content.json).map_err(|error| {
                         Failure::Local(format!("cannot read the answer: {error}"))
                     })?)
                 }
             }
-            match &cursor {
-                Some(next) if all => {
-                    if !seen.insert(next.clone()) {
-                        return Err(Failure::Local(format!(
-                            "the server returned the cursor {next:?} again; stopping"
-                        )));
-                    }
+            if more && !all {
+                if self.output.form == Form::Human {
+                    eprintln!("twill: more on the next page; --all prints every page");
                 }
-                Some(_) => {
-                    if self.output.form == Form::Human {
-                        eprintln!("twill: more on the next page; --all prints every page");
-                    }
-                    return Ok(());
-                }
-                None => return Ok(()),
+                return Ok(());
             }
         }
+        Ok(())
     }
 
     async fn then_follow(&self, follow: bool, job: &str) -> Result<(), Failure> {

@@ -1,23 +1,19 @@
-//! Following a job's log stream to its end: events rendered as they come,
-//! the stream reopened if it drops, and nothing shown twice.
+//! Following a job's log stream to its end, as `twill_api::workflow`'s
+//! follower delivers it: events rendered as they come.
 
-use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use twill_api::prelude::*;
-use twill_api::stream::{EventKind, JobLogEvent, JobOutcome};
-use twill_api::{Client, Error};
+use twill_api::Client;
+use twill_api::stream::{EventKind, JobLogEvent};
+use twill_api::workflow::{FollowStep, JobEnd};
 
 use crate::failure::Failure;
 use crate::output::{Form, Output};
 
 /// How often the status line is redrawn.
 const TICK: Duration = Duration::from_millis(100);
-
-/// Reopenings before giving up on a stream that keeps dropping.
-const MAX_REOPENINGS: u32 = 8;
 
 /// How a followed job ended.
 pub enum Ended {
@@ -52,82 +48,59 @@ async fn follow_until_done(
     verbose: bool,
 ) -> Result<Ended, Failure> {
     let started = Instant::now();
-    // The stream replays the job's history on each connection: what was
-    // shown is remembered so that a reopened stream shows only what is new.
-    let mut shown: HashSet<String> = HashSet::new();
+    // Reopening, the replay rule and the bounds are the library's
+    // (`twill_api::workflow`); this shows what it delivers.
+    let mut follower = client.follow_job(job);
     let mut status = "waiting".to_owned();
-    let mut reopenings = 0;
     loop {
-        let dropped = match client.stream_job_logs(job).await {
-            Ok(mut logs) => loop {
-                status_line::show(job, &status, started);
-                // The spinner and the clock move between events too; a
-                // tick drops `next_event`, which loses nothing (the stream
-                // keeps its state).
-                let next = loop {
-                    tokio::select! {
-                        next = logs.next_event() => break next,
-                        _ = tokio::time::sleep(TICK), if status_line::shown() => {
-                            status_line::show(job, &status, started);
-                        }
-                    }
-                };
-                match next {
-                    Some(Ok(event)) => {
-                        reopenings = 0;
-                        if let Some(new_status) = live_status(&event) {
-                            status = new_status;
-                        }
-                        let key = event.json().to_string();
-                        if shown.insert(key) {
-                            status_line::clear();
-                            render(&event, output);
-                        }
-                        if let Some(ended) = outcome(&event) {
-                            status_line::clear();
-                            return Ok(ended);
-                        }
-                    }
-                    Some(Err(error)) => break error,
-                    None => break Error::Stream(twill_api::error::StreamError::EndedEarly),
+        if let Some(end) = follower.end() {
+            status_line::clear();
+            return Ok(match end {
+                JobEnd::Completed => Ended::Completed,
+                JobEnd::Cancelled => Ended::Cancelled,
+                JobEnd::Failed { reason } => Ended::Failed(reason.clone()),
+                _ => Ended::Failed(None),
+            });
+        }
+        status_line::show(job, &status, started);
+        // The spinner and the clock move between events too; a tick drops
+        // `next`, which loses nothing (the follower keeps its state).
+        let next = loop {
+            tokio::select! {
+                next = follower.next() => break next,
+                _ = tokio::time::sleep(TICK), if status_line::shown() => {
+                    status_line::show(job, &status, started);
                 }
-            },
-            // A job that does not exist will not appear by waiting.
-            Err(error) if error.status().is_some_and(|s| s.is_client_error()) => {
+            }
+        };
+        match next {
+            Some(Ok(FollowStep::Event(event))) => {
+                if let Some(new_status) = live_status(&event) {
+                    status = new_status;
+                }
+                status_line::clear();
+                render(&event, output);
+            }
+            Some(Ok(FollowStep::Reopening { cause, wait })) => {
+                if verbose {
+                    status_line::clear();
+                    eprintln!("twill: the log stream dropped ({cause}); reopening in {wait:?}");
+                }
+                tokio::time::sleep(wait).await;
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => {
                 status_line::clear();
                 return Err(Failure::from(error));
             }
-            Err(error) => error,
-        };
-        reopenings += 1;
-        if reopenings > MAX_REOPENINGS {
-            status_line::clear();
-            return Err(Failure::from(dropped));
+            // After the end, which the top of the loop returns; never
+            // otherwise, since a follower that gives up yields its error.
+            None if follower.end().is_some() => {}
+            None => {
+                status_line::clear();
+                return Err(Failure::Local(format!("the log stream of job {job} ended")));
+            }
         }
-        let wait = Duration::from_millis(250 * (1 << reopenings.min(5)));
-        if verbose {
-            status_line::clear();
-            eprintln!("twill: the log stream dropped ({dropped}); reopening in {wait:?}");
-        }
-        tokio::time::sleep(wait).await;
-    }
-}
-
-/// How the job ended, if this event says.
-fn outcome(event: &JobLogEvent) -> Option<Ended> {
-    match event.kind() {
-        EventKind::Complete { status } => Some(match status {
-            JobOutcome::Completed => Ended::Completed,
-            JobOutcome::Cancelled => Ended::Cancelled,
-            JobOutcome::Failed => Ended::Failed(None),
-            other => Ended::Failed(Some(format!("it ended {other}"))),
-        }),
-        EventKind::Error { message } => Some(Ended::Failed(Some(
-            message
-                .clone()
-                .unwrap_or_else(|| "an error event".to_owned()),
-        ))),
-        _ => None,
     }
 }
 

@@ -22,7 +22,8 @@ use twill_api::models::{
     CreateScheduledTaskRequest, CreateTaskRequest, SendMessageRequest, UpdateScheduledTaskRequest,
 };
 use twill_api::prelude::*;
-use twill_api::stream::{EventKind, JobLogEvent, JobOutcome};
+use twill_api::stream::{EventKind, JobLogEvent};
+use twill_api::workflow::{FollowPosition, WaitOutcome};
 use twill_api::{Arguments, Client, Endpoint, Error, RetryPolicy};
 
 use crate::failure::Failure;
@@ -45,8 +46,6 @@ fn is_excluded(endpoint: &Endpoint) -> bool {
 
 /// How long `wait_for_job` waits unless told.
 const DEFAULT_WAIT: Duration = Duration::from_secs(600);
-/// The events a wait result keeps, the latest ones.
-const SUMMARY_EVENTS: usize = 20;
 /// The longest text of one summarised event.
 const SUMMARY_TEXT: usize = 300;
 
@@ -195,8 +194,19 @@ impl TwillMcp {
             Ok(timeout) => timeout,
             Err(message) => return refusal(message),
         };
+        let resume = match input.get("resume") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => match text.parse() {
+                Ok(position) => Some(position),
+                Err(error) => return refusal(format!("`resume`: {error}")),
+            },
+            Some(_) => return refusal("`resume` must be the string a wait returned".to_owned()),
+        };
         let task = input.get("taskIdOrSlug").and_then(Value::as_str);
-        self.wait(job, task, timeout).await
+        match self.wait(job, task, timeout, resume).await {
+            Ok(result) => success(result),
+            Err(error) => api_error(&error),
+        }
     }
 
     async fn start_task_and_wait(&self, input: &JsonObject) -> CallToolResult {
@@ -223,61 +233,70 @@ impl TwillMcp {
         let created: twill_api::models::CreateTaskResponse = match created {
             Ok(body) => match serde_json::from_slice(&body) {
                 Ok(created) => created,
-                Err(error) => return refusal(format!("cannot read the created task: {error}")),
+                Err(error) => {
+                    return refusal(format!(
+                        "the task may have been created, but its answer cannot be read \
+                         ({error}); call list_tasks before creating it again"
+                    ));
+                }
             },
             Err(error) => return api_error(&error),
         };
-        let mut result = self
-            .wait(&created.job.id, Some(&created.task.id), timeout)
-            .await;
-        if let Some(Value::Object(object)) = result.structured_content.as_mut() {
-            object.insert(
-                "task".to_owned(),
-                json!({ "id": created.task.id, "slug": created.task.slug, "url": created.task.url }),
-            );
+        let task =
+            json!({ "id": created.task.id, "slug": created.task.slug, "url": created.task.url });
+        match self
+            .wait(&created.job.id, Some(&created.task.id), timeout, None)
+            .await
+        {
+            Ok(mut result) => {
+                result["task"] = task;
+                success(result)
+            }
+            // The task exists: say so where the model reads, so that it
+            // waits again rather than creating it twice.
+            Err(error) => {
+                let mut failed = api_error(&error);
+                let text = format!(
+                    "the task was created ({}, {}; job {}) but waiting for it failed: {error}. \
+                     Do not create it again: call wait_for_job with jobId {:?}.",
+                    created.task.slug, created.task.url, created.job.id, created.job.id
+                );
+                failed.content = vec![ContentBlock::text(text)];
+                if let Some(Value::Object(detail)) = failed.structured_content.as_mut() {
+                    detail.insert("task".to_owned(), task);
+                    detail.insert("jobId".to_owned(), json!(created.job.id));
+                }
+                failed
+            }
         }
-        result
     }
 
-    /// Follows `job`'s log until it ends or `timeout` passes; the outcome,
-    /// the final answer (when `task` is given) and the latest events.
-    async fn wait(&self, job: &str, task: Option<&str>, timeout: Duration) -> CallToolResult {
-        let mut events: Vec<String> = Vec::new();
-        let mut count = 0usize;
-        let followed = tokio::time::timeout(timeout, async {
-            let mut logs = self.client.stream_job_logs(job).await?;
-            while let Some(event) = logs.next_event().await {
-                let event = event?;
-                count += 1;
-                if events.len() == SUMMARY_EVENTS {
-                    events.remove(0);
-                }
-                events.push(summary(&event));
-                match event.kind() {
-                    EventKind::Complete { status } => return Ok(status.to_string()),
-                    EventKind::Error { message } => {
-                        return Ok(format!(
-                            "failed: {}",
-                            message.as_deref().unwrap_or_default()
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            Ok::<_, Error>(JobOutcome::Unknown("ended early".to_owned()).to_string())
-        })
-        .await;
-        let outcome = match followed {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(error)) => return api_error(&error),
-            Err(_) => "timeout".to_owned(),
+    /// Waits with the library's `wait_for_job` (which reopens dropped
+    /// streams) up to `timeout`; the outcome, a `resume` position when the
+    /// job goes on, the final answer (when `task` is given) and the latest
+    /// events.
+    async fn wait(
+        &self,
+        job: &str,
+        task: Option<&str>,
+        timeout: Duration,
+        resume: Option<FollowPosition>,
+    ) -> Result<Value, Error> {
+        let wait = self.client.wait_for_job(job, timeout, resume).await?;
+        let outcome = match &wait.outcome {
+            WaitOutcome::Ended(end) => end.to_string(),
+            _ => "timeout".to_owned(),
         };
+        let latest: Vec<String> = wait.latest.iter().map(summary).collect();
         let mut result = json!({
             "jobId": job,
             "outcome": outcome,
-            "events": count,
-            "latestEvents": events,
+            "events": wait.events,
+            "latestEvents": latest,
         });
+        if !matches!(wait.outcome, WaitOutcome::Ended(_)) {
+            result["resume"] = json!(wait.position.to_string());
+        }
         if let Some(task) = task
             && let Ok(shown) = self.client.get_task(task).await
         {
@@ -288,7 +307,7 @@ impl TwillMcp {
                 result["plan"] = json!(latest.plan);
             }
         }
-        success(result)
+        Ok(result)
     }
 }
 
@@ -305,6 +324,7 @@ fn tools(endpoints: &[&'static Endpoint], read_only: bool) -> Vec<Tool> {
                     "jobId": { "type": "string", "description": "The job's id." },
                     "taskIdOrSlug": { "type": "string", "description": "Its task, to return the final answer." },
                     "timeoutSeconds": { "type": "integer", "minimum": 1, "description": "How long to wait (600 unless given)." },
+                    "resume": { "type": "string", "description": "The `resume` of an earlier wait that timed out, to go on without its events again." },
                 }),
                 &["jobId"],
             ),

@@ -324,3 +324,36 @@ async fn a_reflected_key_never_reaches_a_tool_result() {
     assert!(shown.contains("Bearer [redacted]"), "{shown}");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_wait_survives_a_cut_stream_and_refuses_a_forged_resume() {
+    let mock = Mock::start(&["--job-time", "1", "--cut-streams", "1"]);
+    let client = connect(&mock, &[]).await;
+    let created = call(
+        &client,
+        "create_task",
+        json!({ "body": { "command": "Fix the flaky test" } }),
+    )
+    .await;
+    let job = structured(&created)["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The first stream is cut after its history; the wait reopens it.
+    let waited = call(&client, "wait_for_job", json!({ "jobId": job })).await;
+    assert!(!is_error(&waited), "{}", text(&waited));
+    assert_eq!(structured(&waited)["outcome"], "completed");
+    assert!(structured(&waited).get("resume").is_none());
+
+    // A position that was not written by a wait is refused, by name.
+    let refused = call(
+        &client,
+        "wait_for_job",
+        json!({ "jobId": job, "resume": "\u{1b}[2J" }),
+    )
+    .await;
+    assert!(is_error(&refused));
+    assert!(text(&refused).contains("`resume`"), "{}", text(&refused));
+    client.cancel().await.unwrap();
+}

@@ -20,3 +20,4 @@ mod scenario;
 mod secrets;
 mod sse;
 mod wire;
+mod workflows;

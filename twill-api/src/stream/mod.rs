@@ -5,4 +5,4 @@ mod logs;
 mod pages;
 
 pub use logs::{EventKind, JobLogEvent, JobLogStream, JobOutcome};
-pub use pages::Paginated;
+pub use pages::{MAX_EMPTY_PAGES, Page, PageWalk, Paginated, REMEMBERED_CURSORS, RawPage};
