@@ -899,35 +899,6 @@ fn jsonl_log_events_are_the_json_that_arrived() {
     assert_eq!(code, 4, "a failed job");
 }
 
-/// A loopback server answering each request with `reply(n)` (n counts
-/// from 0), closing the connection; and how many requests it answered.
-fn scripted(
-    reply: impl Fn(usize) -> String + Send + 'static,
-) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::io::{Read, Write};
-    use std::sync::atomic::Ordering;
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/api/v1", listener.local_addr().unwrap());
-    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counter = count.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut head = Vec::new();
-            let mut buffer = [0u8; 4096];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buffer) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buffer[..n]),
-                }
-            }
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            let _ = stream.write_all(reply(n).as_bytes());
-        }
-    });
-    (url, count)
-}
-
 fn sse(events: &[&str]) -> String {
     let body: String = events.iter().map(|e| format!("data: {e}\n\n")).collect();
     format!(
@@ -941,7 +912,7 @@ fn sse(events: &[&str]) -> String {
 fn a_reopened_log_stream_prints_each_event_once_and_a_repeated_one_twice() {
     const CHUNK: &str = r#"{"type":"trace_chunks","chunks":[{"text":"same"}]}"#;
     const NEW: &str = r#"{"type":"trace_chunks","chunks":[{"text":"new"}]}"#;
-    let (url, requests) = scripted(|n| match n {
+    let (url, requests) = common::scripted(|n| match n {
         0 => sse(&[r#"{"type":"connected"}"#, CHUNK, CHUNK]),
         _ => sse(&[
             r#"{"type":"connected"}"#,
@@ -986,7 +957,7 @@ fn a_reopened_log_stream_prints_each_event_once_and_a_repeated_one_twice() {
 
 #[test]
 fn all_pages_stop_on_empty_pages_with_fresh_cursors() {
-    let (url, requests) = scripted(|n| {
+    let (url, requests) = common::scripted(|n| {
         common::json_response(
             200,
             &serde_json::json!({ "tasks": [], "nextCursor": format!("fresh-{n}") }),

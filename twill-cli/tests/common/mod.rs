@@ -87,26 +87,36 @@ pub fn twill() -> Command {
 /// whole HTTP/1.1 response) and closes: the hostile or broken server of a
 /// test. Lives as long as the test process.
 pub fn answering(response: String) -> String {
+    scripted(move |_| response.clone()).0
+}
+
+/// A loopback server answering each request with `reply(n)` (n counts
+/// from 0), closing the connection; and how many requests it answered.
+pub fn scripted(
+    reply: impl Fn(usize) -> String + Send + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::io::{Read, Write};
+    use std::sync::atomic::Ordering;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
-            // Read the head and whatever body arrived with it; the answer
-            // does not depend on the request.
-            let mut request = Vec::new();
-            let mut buffer = [0u8; 8192];
-            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let mut head = Vec::new();
+            let mut buffer = [0u8; 4096];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
                 match stream.read(&mut buffer) {
                     Ok(0) | Err(_) => break,
-                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    Ok(n) => head.extend_from_slice(&buffer[..n]),
                 }
             }
-            let _ = stream.write_all(response.as_bytes());
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.write_all(reply(n).as_bytes());
         }
     });
-    url
+    (url, count)
 }
 
 /// A JSON response with `status`, closing the connection.
