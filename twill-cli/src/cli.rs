@@ -329,4 +329,15 @@ pub struct MockArgs {
     /// a follower reconnects.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub cut_streams: u32,
+    /// Sends each log event of a job's history twice, as a job that logged
+    /// the same thing twice.
+    #[arg(long)]
+    pub repeat_events: bool,
+    /// Answers every list page empty with a new cursor, to try how a
+    /// script walking pages stops.
+    #[arg(long)]
+    pub empty_pages: bool,
+    /// Pads list cursors to at least this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    pub huge_cursors: usize,
 }

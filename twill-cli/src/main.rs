@@ -174,8 +174,23 @@ fn mask(key: &str) -> String {
 }
 
 /// `twill mock`: a local Twill until Ctrl-C.
+/// The fault switches `twill mock` was given.
+fn faults(args: &cli::MockArgs, end: twill_mock::JobEnd) -> twill_mock::Faults {
+    let mut faults = twill_mock::Faults::none()
+        .jobs_end(end)
+        .cut_streams(args.cut_streams)
+        .huge_cursors(args.huge_cursors);
+    if args.repeat_events {
+        faults = faults.repeat_events();
+    }
+    if args.empty_pages {
+        faults = faults.empty_pages();
+    }
+    faults
+}
+
 async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
-    use twill_mock::{Faults, JobEnd};
+    use twill_mock::JobEnd;
     let running = std::time::Duration::try_from_secs_f64(args.job_time)
         .map_err(|_| Failure::Usage(format!("--job-time {} is not a duration", args.job_time)))?;
     let end = match args.jobs_end.as_str() {
@@ -187,7 +202,7 @@ async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
         .port(args.port)
         .rate_limit(args.rate_limit)
         .job_timing(running / 5, running - running / 5)
-        .faults(Faults::none().jobs_end(end).cut_streams(args.cut_streams))
+        .faults(faults(&args, end))
         .start()
         .await
         .map_err(|error| Failure::Local(format!("cannot start the mock: {error}")))?;

@@ -42,6 +42,9 @@ pub struct Faults {
     pub(crate) opaque_cursors: bool,
     pub(crate) close_connections: bool,
     pub(crate) cut_streams: u32,
+    pub(crate) repeat_events: bool,
+    pub(crate) empty_pages: bool,
+    pub(crate) cursor_padding: usize,
 }
 
 impl Faults {
@@ -98,6 +101,30 @@ impl Faults {
     /// the `complete`; a client must reopen the stream.
     pub fn cut_streams(mut self, count: u32) -> Self {
         self.cut_streams = count;
+        self
+    }
+
+    /// Log streams send each event of their history twice in a row, as
+    /// a job that really logged the same thing twice: a client must show
+    /// both, not take the second for a replay.
+    pub fn repeat_events(mut self) -> Self {
+        self.repeat_events = true;
+        self
+    }
+
+    /// List endpoints answer every page empty, each with a cursor never
+    /// sent before, as a server that filters without end: a client walking
+    /// pages must stop rather than send requests for ever.
+    pub fn empty_pages(mut self) -> Self {
+        self.empty_pages = true;
+        self
+    }
+
+    /// List cursors are padded to at least `bytes` bytes (with `~`, which
+    /// needs no encoding): a client that keeps every cursor it followed,
+    /// whole, grows with them.
+    pub fn huge_cursors(mut self, bytes: usize) -> Self {
+        self.cursor_padding = bytes;
         self
     }
 

@@ -206,3 +206,73 @@ async fn connections_closed_after_every_answer_are_not_reused() {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn repeated_events_are_both_delivered_by_a_follower() {
+    let server = server(Faults::none().repeat_events()).await;
+    let client = client(&server);
+    let created = client
+        .create_task(&CreateTaskRequest::new("Log twice"))
+        .await
+        .unwrap();
+    let mut follower = client.follow_job(&created.job.id);
+    let mut chunks = 0;
+    while let Some(event) = follower.next_event().await {
+        let event = event.unwrap();
+        if matches!(event.kind(), EventKind::TraceChunks) {
+            chunks += 1;
+        }
+        if matches!(event.kind(), EventKind::HistoricalComplete) {
+            break;
+        }
+    }
+    assert_eq!(chunks, 2, "the same event logged twice is shown twice");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_replay_only_stream_ends_a_follower_with_an_error() {
+    let server = MockServer::builder()
+        .faults(Faults::none().cut_streams(u32::MAX))
+        .start()
+        .await
+        .unwrap();
+    let client = client(&server);
+    let created = client
+        .create_task(&CreateTaskRequest::new("Never finishes here"))
+        .await
+        .unwrap();
+    let mut follower = client.follow_job(&created.job.id).max_quiet_reopenings(2);
+    let mut last = None;
+    while let Some(event) = follower.next_event().await {
+        last = Some(event);
+    }
+    assert!(matches!(last, Some(Err(Error::Stream(_)))), "{last:?}");
+    assert!(follower.end().is_none());
+}
+
+#[tokio::test]
+async fn empty_pages_with_fresh_cursors_stop_a_walk() {
+    let server = server(Faults::none().empty_pages()).await;
+    let client = client(&server);
+    let walked: Vec<_> = client.tasks_stream(Some(5)).collect().await;
+    assert!(
+        matches!(walked.last(), Some(Err(Error::Pages(_)))),
+        "{walked:?}"
+    );
+    assert_eq!(walked.len(), 1, "no items, then the guard's error");
+}
+
+#[tokio::test]
+async fn huge_cursors_are_followed_to_the_end() {
+    let server = server(Faults::none().huge_cursors(60_000)).await;
+    let client = client(&server);
+    for i in 0..7 {
+        client
+            .create_task(&CreateTaskRequest::new(format!("chore {i}")))
+            .await
+            .unwrap();
+    }
+    let walked: Vec<_> = client.tasks_stream(Some(2)).collect().await;
+    assert_eq!(walked.len(), 7);
+    assert!(walked.iter().all(Result::is_ok));
+}

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value};
 
+use crate::Faults;
 use crate::reply::{ApiError, Issue};
 
 /// A request body being validated.
@@ -217,20 +218,37 @@ impl<S: Send + Sync, const DEFAULT: usize> FromRequestParts<S> for Page<DEFAULT>
 /// or (with [`Faults::opaque_cursors`](crate::Faults::opaque_cursors)) that
 /// text in base64 behind bytes that encode as `+/+/`, padded so that it
 /// ends with `=`.
-pub(crate) fn encode_cursor(offset: usize, opaque: bool) -> String {
+pub(crate) fn encode_cursor(offset: usize, faults: &Faults) -> String {
     let plain = format!("cur_{offset:x}");
-    if !opaque {
-        return plain;
+    let mut cursor = if faults.opaque_cursors {
+        let mut bytes = OPAQUE_PREFIX.to_vec();
+        bytes.extend_from_slice(plain.as_bytes());
+        if bytes.len().is_multiple_of(3) {
+            bytes.push(b' ');
+        }
+        STANDARD.encode(&bytes)
+    } else {
+        plain
+    };
+    // `~` is never in either form, so decoding can take it off.
+    while cursor.len() < faults.cursor_padding {
+        cursor.push('~');
     }
-    let mut bytes = OPAQUE_PREFIX.to_vec();
-    bytes.extend_from_slice(plain.as_bytes());
-    if bytes.len().is_multiple_of(3) {
-        bytes.push(b' ');
-    }
-    STANDARD.encode(&bytes)
+    cursor
+}
+
+/// A cursor, with [`Faults::empty_pages`], that was never sent before.
+pub(crate) fn fresh_cursor() -> String {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("empty_{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 fn decode_cursor(cursor: &str) -> Option<usize> {
+    let cursor = cursor.trim_end_matches('~');
+    if cursor.starts_with("empty_") {
+        return Some(0);
+    }
     let opaque;
     let plain = match cursor.strip_prefix("cur_") {
         Some(_) => cursor,
@@ -251,11 +269,25 @@ const OPAQUE_PREFIX: &[u8] = &[0xfb, 0xff, 0xbf];
 mod tests {
     use super::*;
 
+    fn plain() -> Faults {
+        Faults::none()
+    }
+
+    fn opaque() -> Faults {
+        Faults::none().opaque_cursors()
+    }
+
     #[test]
-    fn cursors_round_trip_in_both_forms() {
+    fn cursors_round_trip_in_every_form() {
         for offset in [0, 7, 20, 255, 4096, 1 << 40] {
-            assert_eq!(decode_cursor(&encode_cursor(offset, false)), Some(offset));
-            let opaque = encode_cursor(offset, true);
+            assert_eq!(
+                decode_cursor(&encode_cursor(offset, &plain())),
+                Some(offset)
+            );
+            let huge = encode_cursor(offset, &Faults::none().huge_cursors(60_000));
+            assert_eq!(huge.len(), 60_000);
+            assert_eq!(decode_cursor(&huge), Some(offset));
+            let opaque = encode_cursor(offset, &opaque());
             assert!(
                 opaque.starts_with("+/+/") && opaque.ends_with('='),
                 "{opaque}"
@@ -263,14 +295,14 @@ mod tests {
             assert_eq!(decode_cursor(&opaque), Some(offset), "{opaque}");
         }
         // A `+` that arrived as a space is refused, not misread.
-        let spaced = encode_cursor(20, true).replace('+', " ");
+        let spaced = encode_cursor(20, &opaque()).replace('+', " ");
         assert_eq!(decode_cursor(&spaced), None);
         assert_eq!(decode_cursor("garbage"), None);
     }
 
     #[test]
     fn an_opaque_cursor_is_standard_base64() {
-        let opaque = encode_cursor(20, true);
+        let opaque = encode_cursor(20, &opaque());
         assert_eq!(STANDARD.decode(&opaque).unwrap()[..3], *OPAQUE_PREFIX);
     }
 }

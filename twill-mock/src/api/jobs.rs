@@ -76,6 +76,14 @@ pub(crate) async fn logs(state: AppState, Path(job): Path<String>) -> Reply<Resp
                 "records": [{ "kind": "status", "status": status.as_str() }],
             })));
         }
+        if faults.repeat_events {
+            // Each history event twice in a row (after `connected`).
+            let history = head.split_off(2);
+            for event in history {
+                head.push(event.clone());
+                head.push(event);
+            }
+        }
         head.push(event(&json!({ "type": "historical_complete" })));
         (key, head, status)
     };

@@ -7,7 +7,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::fields::{EmptyObject, JsonObject, Page, encode_cursor};
+use super::fields::{EmptyObject, JsonObject, Page, encode_cursor, fresh_cursor};
 use crate::reply::{ApiError, Issue, Reply};
 use crate::store::Gate;
 use crate::tar;
@@ -60,7 +60,10 @@ pub(crate) async fn create(
 
 pub(crate) async fn list(state: AppState, page: Page<20>) -> Json<Value> {
     let now = state.clock.now();
-    let opaque = state.faults().opaque_cursors;
+    let faults = state.faults();
+    if faults.empty_pages {
+        return Json(json!({ "tasks": [], "nextCursor": fresh_cursor() }));
+    }
     let store = state.store();
     let timing = store.timing();
     let tasks = store.listed_tasks();
@@ -71,7 +74,7 @@ pub(crate) async fn list(state: AppState, page: Page<20>) -> Json<Value> {
         .map(|task| task.list_item(now, timing))
         .collect();
     let end = page.offset + page.limit;
-    let next = (end < tasks.len()).then(|| encode_cursor(end, opaque));
+    let next = (end < tasks.len()).then(|| encode_cursor(end, &faults));
     Json(json!({ "tasks": items, "nextCursor": next }))
 }
 
@@ -113,7 +116,7 @@ pub(crate) async fn send_message(
 
 pub(crate) async fn list_jobs(state: AppState, Path(task): Path<String>, page: Page<30>) -> Reply {
     let now = state.clock.now();
-    let opaque = state.faults().opaque_cursors;
+    let faults = state.faults();
     let store = state.store();
     let index = store.find_task(&task).ok_or(NOT_FOUND)?;
     let timing = store.timing();
@@ -126,7 +129,10 @@ pub(crate) async fn list_jobs(state: AppState, Path(task): Path<String>, page: P
         .iter()
         .map(|job| job.detail(now, timing))
         .collect();
-    let next = (start > 0).then(|| encode_cursor(page.offset + (stop - start), opaque));
+    if faults.empty_pages {
+        return Ok(Json(json!({ "jobs": [], "nextCursor": fresh_cursor() })));
+    }
+    let next = (start > 0).then(|| encode_cursor(page.offset + (stop - start), &faults));
     Ok(Json(json!({ "jobs": items, "nextCursor": next })))
 }
 
