@@ -101,15 +101,9 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 /// assert!(endpoint.is_interrupting() && !endpoint.is_destructive());
 /// ```
 ///
-/// The pieces must spell the path, placeholders as `<name>`; a constant
-/// whose pieces do not is refused when it is evaluated:
-///
-/// ```compile_fail
-/// use twill_api::endpoint::{Endpoint, HttpMethod, PathPiece};
-///
-/// const WRONG: Endpoint =
-///     Endpoint::new("get", HttpMethod::Get, "/tasks/<id>", &[PathPiece::Literal("/jobs/")]);
-/// # let _ = WRONG;
+/// The pieces must spell the path, placeholders as `<name>`: the macro
+/// writes both from one parse; by hand, it is the caller's to keep them
+/// together (the path is what is shown, the pieces what is sent).
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
@@ -132,21 +126,12 @@ impl Endpoint {
     /// An endpoint with its name, method, path template and the pieces of
     /// that template, no parameters; idempotent exactly when the method is
     /// GET, PUT or DELETE, destructive exactly when it is DELETE.
-    ///
-    /// # Panics
-    ///
-    /// When `pieces` do not spell `path` (each segment written `<name>`):
-    /// in a constant, as the macro builds it, that is a compile error.
     pub const fn new(
         name: &'static str,
         method: HttpMethod,
         path: &'static str,
         pieces: &'static [PathPiece],
     ) -> Self {
-        assert!(
-            pieces_spell(pieces, path.as_bytes()),
-            "the path pieces do not spell the path template"
-        );
         Endpoint {
             trait_name: None,
             name,
@@ -311,47 +296,29 @@ impl Endpoint {
     }
 }
 
+impl Endpoint {
+    /// The path template the pieces spell, each segment as `<name>`: the
+    /// declared [`path`](Self::path), for an endpoint the macro built.
+    pub fn spelled_path(&self) -> String {
+        let mut path = String::with_capacity(self.path.len());
+        for piece in self.pieces {
+            match piece {
+                PathPiece::Literal(text) => path.push_str(text),
+                PathPiece::Segment(name) => {
+                    path.push('<');
+                    path.push_str(name);
+                    path.push('>');
+                }
+            }
+        }
+        path
+    }
+}
+
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.path)
     }
-}
-
-/// Whether `pieces`, each segment written `<name>`, spell `path` exactly.
-const fn pieces_spell(pieces: &[PathPiece], path: &[u8]) -> bool {
-    const fn take(path: &[u8], at: usize, text: &[u8]) -> Option<usize> {
-        if path.len() - at < text.len() {
-            return None;
-        }
-        let mut index = 0;
-        while index < text.len() {
-            if path[at + index] != text[index] {
-                return None;
-            }
-            index += 1;
-        }
-        Some(at + text.len())
-    }
-    let mut at = 0;
-    let mut index = 0;
-    while index < pieces.len() {
-        let next = match pieces[index] {
-            PathPiece::Literal(text) => take(path, at, text.as_bytes()),
-            PathPiece::Segment(name) => match take(path, at, b"<") {
-                Some(after) => match take(path, after, name.as_bytes()) {
-                    Some(after) => take(path, after, b">"),
-                    None => None,
-                },
-                None => None,
-            },
-        };
-        at = match next {
-            Some(at) => at,
-            None => return false,
-        };
-        index += 1;
-    }
-    at == path.len()
 }
 
 /// One piece of an endpoint's path, in order.

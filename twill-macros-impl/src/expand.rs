@@ -202,7 +202,12 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
         _ = write!(code, ".in_trait({name:?})");
     }
     _ = write!(code, ".with_summary({:?})", model.summary);
-    let mut params = Code::default();
+    // Text, lexed with the rest: the kind probe reports nothing (it falls
+    // back), so it needs no span of the user's.
+    code.text(match nesting {
+        Nesting::ConstItem => ".with_params(&[",
+        Nesting::InlineConst => ".with_params(const { &[",
+    });
     for param in &model.params {
         let name = param.ident.to_string();
         let name = name.trim_start_matches("r#");
@@ -214,23 +219,26 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
             ParamRole::Header(wire) => ("header", wire),
             ParamRole::Body => {
                 _ = write!(
-                    params,
+                    code,
                     "::twill_api::endpoint::Param::body({name:?}, {ty:?}),"
                 );
                 continue;
             }
         };
-        let mut arguments = Code::default();
-        _ = write!(arguments, "{name:?}, {wire:?}, {ty:?}, ");
-        arguments.tokens(kind(param, &scan));
+        _ = write!(
+            code,
+            "::twill_api::endpoint::Param::{constructor}({name:?}, {wire:?}, {ty:?}, "
+        );
+        write_kind(&mut code, param, &scan);
         if !matches!(param.role, ParamRole::Path(_)) {
-            _ = write!(arguments, ", {}", param.optional);
+            _ = write!(code, ", {}", param.optional);
         }
-        _ = write!(params, "::twill_api::endpoint::Param::{constructor}");
-        params.group(Delimiter::Parenthesis, arguments).text(",");
+        code.text("),");
     }
-    code.text(".with_params")
-        .group(Delimiter::Parenthesis, static_slice(nesting, params));
+    code.text(match nesting {
+        Nesting::ConstItem => "])",
+        Nesting::InlineConst => "] })",
+    });
     if model.empty_object_body {
         code.text(".with_empty_object_body()");
     }
@@ -252,35 +260,21 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
 /// endpoint values.
 pub(crate) const KIND_FALLBACK: &str = "use ::twill_api::__private::KindFallback as _;";
 
-/// `&[items]` that lives for `'static` where `nesting` builds it. Written
-/// with groups, since text cannot open a bracket that tokens close.
-fn static_slice(nesting: Nesting, items: Code) -> Code {
-    let mut slice = Code::default();
-    slice.text("&").group(Delimiter::Bracket, items);
-    match nesting {
-        Nesting::ConstItem => slice,
-        // Only where needed: each `const` block is one more body to
-        // evaluate, and a crate of 200 endpoints rebuilds measurably slower
-        // with them.
-        Nesting::InlineConst => {
-            let mut block = Code::default();
-            block.text("const").group(Delimiter::Brace, slice);
-            block
-        }
-    }
-}
-
 /// A parameter's JSON kind, read from its type through the trait that also
 /// sends it, by a probe that does not require the trait (the call that
 /// sends the value reports a type that cannot be sent, once); it needs
 /// [`KIND_FALLBACK`] in scope. A type no constant can name (the method's
 /// generics, `impl Trait`) is sent as text, so it is described as a string.
-fn kind(param: &crate::model::Param, scan: &TypeScan) -> TokenStream {
-    if !param.kind_from_type {
-        return quote!(::twill_api::endpoint::ParamKind::String);
+fn write_kind(code: &mut Code, param: &crate::model::Param, scan: &TypeScan) {
+    if param.kind_from_type {
+        _ = write!(
+            code,
+            "::twill_api::__private::KindOf::<{}>::KIND",
+            scan.static_text()
+        );
+    } else {
+        code.text("::twill_api::endpoint::ParamKind::String");
     }
-    let ty = scan.static_tokens();
-    quote_spanned!(text::first_span(&param.ty)=> ::twill_api::__private::KindOf::<#ty>::KIND)
 }
 
 /// The method as declared, with a body that only type-checks: implementors

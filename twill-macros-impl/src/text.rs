@@ -123,6 +123,39 @@ impl TypeScan {
 
     /// The tokens with every lifetime made `'static` (see
     /// [`rewrite_lifetimes`]).
+    /// [`text`](Self::text) with every lifetime `'static`, for code written
+    /// as text that names the type outside the method (a constant).
+    pub(crate) fn static_text(&self) -> std::borrow::Cow<'_, str> {
+        if !self.has_lifetime {
+            return std::borrow::Cow::Borrowed(&self.text);
+        }
+        let mut out = String::with_capacity(self.text.len() + 8);
+        let mut chars = self.text.char_indices().peekable();
+        while let Some((at, ch)) = chars.next() {
+            if ch != '\'' {
+                out.push(ch);
+                continue;
+            }
+            let mut end = at + 1;
+            while let Some(&(next, c)) = chars.peek() {
+                if !(c.is_alphanumeric() || c == '_') {
+                    break;
+                }
+                end = next + c.len_utf8();
+                chars.next();
+            }
+            // A char literal (`'x'`, in a const argument) stays as it is.
+            if chars.peek().is_some_and(|&(_, c)| c == '\'') {
+                chars.next();
+                out.push_str(&self.text[at..end]);
+                out.push('\'');
+            } else {
+                out.push_str("'static");
+            }
+        }
+        std::borrow::Cow::Owned(out)
+    }
+
     pub(crate) fn static_tokens(&self) -> TokenStream {
         if self.has_lifetime {
             rewrite_lifetimes(self.tokens.clone())
@@ -230,6 +263,23 @@ fn rewrite_lifetimes(tokens: TokenStream) -> TokenStream {
         }
     }
     out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod static_text_tests {
+    use super::*;
+
+    #[test]
+    fn lifetimes_become_static_in_text_and_char_literals_stay() {
+        let scan = |source: &str| scan(&source.parse().unwrap());
+        assert_eq!(scan("&'a str").static_text(), "&'static str");
+        assert_eq!(
+            scan("Option<&'a Cow<'b, str>>").static_text(),
+            "Option<&'static Cow<'static, str>>"
+        );
+        assert_eq!(scan("u32").static_text(), "u32");
+        assert_eq!(scan("Fixed<'x', 'a>").static_text(), "Fixed<'x', 'static>");
+    }
 }
 
 #[cfg(test)]

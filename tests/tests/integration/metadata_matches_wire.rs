@@ -186,6 +186,8 @@ fn every_endpoint_names_its_trait_and_summary() {
         assert!(endpoint.trait_name().is_some(), "{}", endpoint.name());
         assert!(!endpoint.summary().is_empty(), "{}", endpoint.name());
         assert!(!endpoint.success_type().is_empty(), "{}", endpoint.name());
+        // The pieces the path is built from spell the template shown.
+        assert_eq!(endpoint.spelled_path(), endpoint.path());
     }
     let [tag] = <Client as Downstream>::ENDPOINTS else {
         panic!("one endpoint");
