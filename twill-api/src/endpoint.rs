@@ -74,16 +74,10 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 /// ```
 /// use twill_api::endpoint::{Endpoint, HttpMethod, Param, ParamKind, ParamRole, PathPiece};
 ///
-/// const SEND_MESSAGE: Endpoint = Endpoint::new(
-///     "send_message",
-///     HttpMethod::Post,
-///     "/tasks/<taskIdOrSlug>/messages",
-///     &[
-///         PathPiece::Literal("/tasks/"),
-///         PathPiece::Segment("taskIdOrSlug"),
-///         PathPiece::Literal("/messages"),
-///     ],
-/// )
+/// const SEND_MESSAGE: Endpoint =
+///     Endpoint::new("send_message", HttpMethod::Post, "/tasks/<taskIdOrSlug>/messages")
+///         // The byte range of each placeholder, `<` to `>`, in the path.
+///         .with_placeholders(&[(7, 21)])
 /// .in_trait("Tasks")
 /// .interrupts()
 /// .with_summary("Sends a follow-up message.")
@@ -99,11 +93,16 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 /// assert_eq!(endpoint.body_type(), Some("&SendMessageRequest"));
 /// assert!(!endpoint.is_idempotent());
 /// assert!(endpoint.is_interrupting() && !endpoint.is_destructive());
+/// let pieces: Vec<_> = endpoint.path_pieces().collect();
+/// assert_eq!(
+///     pieces,
+///     [
+///         PathPiece::Literal("/tasks/"),
+///         PathPiece::Segment("taskIdOrSlug"),
+///         PathPiece::Literal("/messages"),
+///     ]
+/// );
 /// ```
-///
-/// The pieces must spell the path, placeholders as `<name>`: the macro
-/// writes both from one parse; by hand, it is the caller's to keep them
-/// together (the path is what is shown, the pieces what is sent).
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
@@ -111,7 +110,9 @@ pub struct Endpoint {
     name: &'static str,
     method: HttpMethod,
     path: &'static str,
-    pieces: &'static [PathPiece],
+    /// The byte range of each placeholder in `path`, `<` to `>` included,
+    /// as the macro found them: the pieces are sliced out, never parsed.
+    placeholders: &'static [(u16, u16)],
     idempotent: bool,
     destructive: bool,
     interrupts: bool,
@@ -123,21 +124,16 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// An endpoint with its name, method, path template and the pieces of
-    /// that template, no parameters; idempotent exactly when the method is
-    /// GET, PUT or DELETE, destructive exactly when it is DELETE.
-    pub const fn new(
-        name: &'static str,
-        method: HttpMethod,
-        path: &'static str,
-        pieces: &'static [PathPiece],
-    ) -> Self {
+    /// An endpoint with its name, method and path template, no
+    /// placeholders and no parameters; idempotent exactly when the method
+    /// is GET, PUT or DELETE, destructive exactly when it is DELETE.
+    pub const fn new(name: &'static str, method: HttpMethod, path: &'static str) -> Self {
         Endpoint {
             trait_name: None,
             name,
             method,
             path,
-            pieces,
+            placeholders: &[],
             idempotent: matches!(
                 method,
                 HttpMethod::Get | HttpMethod::Put | HttpMethod::Delete
@@ -156,6 +152,13 @@ impl Endpoint {
     /// `idempotent` option), so that it is retried like a GET.
     pub const fn idempotent(mut self) -> Self {
         self.idempotent = true;
+        self
+    }
+
+    /// Sets where the path's placeholders are: the byte range of each,
+    /// `<` to `>` included, in order (the macro's parse of the template).
+    pub const fn with_placeholders(mut self, placeholders: &'static [(u16, u16)]) -> Self {
+        self.placeholders = placeholders;
         self
     }
 
@@ -258,8 +261,12 @@ impl Endpoint {
     /// The path in order, literal text and placeholders, as the macro read
     /// it: a consumer builds or describes the path from these, never by
     /// parsing [`path`](Self::path) again.
-    pub const fn path_pieces(&self) -> &'static [PathPiece] {
-        self.pieces
+    pub fn path_pieces(&self) -> PathPieces {
+        PathPieces {
+            path: self.path,
+            placeholders: self.placeholders,
+            at: 0,
+        }
     }
 
     /// The first paragraph of the method's doc comment, on one line; empty
@@ -296,25 +303,6 @@ impl Endpoint {
     }
 }
 
-impl Endpoint {
-    /// The path template the pieces spell, each segment as `<name>`: the
-    /// declared [`path`](Self::path), for an endpoint the macro built.
-    pub fn spelled_path(&self) -> String {
-        let mut path = String::with_capacity(self.path.len());
-        for piece in self.pieces {
-            match piece {
-                PathPiece::Literal(text) => path.push_str(text),
-                PathPiece::Segment(name) => {
-                    path.push('<');
-                    path.push_str(name);
-                    path.push('>');
-                }
-            }
-        }
-        path
-    }
-}
-
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.method, self.path)
@@ -331,6 +319,50 @@ pub enum PathPiece {
     /// path parameter of this wire name, percent-encoded as exactly one
     /// segment.
     Segment(&'static str),
+}
+
+/// The pieces of an endpoint's path, in order: see
+/// [`Endpoint::path_pieces`].
+#[derive(Debug, Clone)]
+pub struct PathPieces {
+    path: &'static str,
+    placeholders: &'static [(u16, u16)],
+    /// Where in `path` the next piece starts.
+    at: usize,
+}
+
+impl Iterator for PathPieces {
+    type Item = PathPiece;
+
+    fn next(&mut self) -> Option<PathPiece> {
+        let rest = self.path.get(self.at..).filter(|rest| !rest.is_empty())?;
+        match self.placeholders.first() {
+            Some(&(start, end)) if usize::from(start) == self.at => {
+                self.placeholders = &self.placeholders[1..];
+                let (start, end) = (usize::from(start), usize::from(end));
+                match self.path.get(start + 1..end.saturating_sub(1)) {
+                    Some(name) if end > start + 1 => {
+                        self.at = end;
+                        Some(PathPiece::Segment(name))
+                    }
+                    // A range that is not in the path: the rest as text.
+                    _ => {
+                        self.at = self.path.len();
+                        Some(PathPiece::Literal(rest))
+                    }
+                }
+            }
+            Some(&(start, _)) => {
+                let text = self.path.get(self.at..usize::from(start)).unwrap_or(rest);
+                self.at += text.len();
+                Some(PathPiece::Literal(text))
+            }
+            None => {
+                self.at = self.path.len();
+                Some(PathPiece::Literal(rest))
+            }
+        }
+    }
 }
 
 /// The JSON type of a parameter's value, for a consumer that takes values

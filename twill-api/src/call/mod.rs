@@ -321,15 +321,11 @@ mod tests {
     use reqwest::Url;
 
     use super::Call;
-    use crate::endpoint::{HttpMethod, PathPiece};
+    use crate::endpoint::HttpMethod;
     use crate::{Client, Endpoint};
 
-    static ENDPOINT: Endpoint = Endpoint::new(
-        "probe",
-        HttpMethod::Get,
-        "/probe/<value>",
-        &[PathPiece::Literal("/probe/"), PathPiece::Segment("value")],
-    );
+    static ENDPOINT: Endpoint =
+        Endpoint::new("probe", HttpMethod::Get, "/probe/<value>").with_placeholders(&[(7, 14)]);
 
     /// Setting the path and query on the parsed base must give exactly the
     /// URL that parsing the whole text would: for every base form and every

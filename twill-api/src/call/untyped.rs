@@ -109,7 +109,7 @@ impl Client {
         check(endpoint, arguments)?;
         let mut call = Call::new(self, endpoint);
         for piece in endpoint.path_pieces() {
-            call = match *piece {
+            call = match piece {
                 PathPiece::Literal(text) => call.literal(text),
                 PathPiece::Segment(placeholder) => {
                     let value = endpoint
