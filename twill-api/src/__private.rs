@@ -1,6 +1,5 @@
 //! What generated code names, as `::twill_api::__private::..`: re-exports
 //! only, of items defined where a reader looks for them (the call engine in
-//! `call/`, the kind probe in `param.rs`). Not public API.
+//! `call/`). Not public API.
 
 pub use crate::call::Call;
-pub use crate::param::{KindFallback, KindOf};

@@ -3,7 +3,6 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
-use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -111,26 +110,6 @@ impl<T: ParamValue> OptionalParamValue for Option<T> {
     }
 }
 
-/// The JSON kind of `T`'s values as a constant that names `T` without
-/// requiring it to be a [`ParamValue`]: `KindOf::<T>::KIND` is the inherent
-/// constant when `T` is one, else (with [`KindFallback`] in scope) the
-/// fallback, a string. So a type that cannot be sent is reported once, by
-/// the call that sends it, not a second time by its metadata.
-#[doc(hidden)]
-pub struct KindOf<T: ?Sized>(PhantomData<T>);
-
-impl<T: OptionalParamValue + ?Sized> KindOf<T> {
-    pub const KIND: ParamKind = T::KIND;
-}
-
-/// See [`KindOf`].
-#[doc(hidden)]
-pub trait KindFallback {
-    const KIND: ParamKind = ParamKind::String;
-}
-
-impl<T: ?Sized> KindFallback for KindOf<T> {}
-
 /// Writes text percent-encoded, leaving only RFC 3986 unreserved characters
 /// (`A-Z a-z 0-9 - . _ ~`) as they are, so that a value can never add a path
 /// segment (`/`), start a query (`?`) or fragment (`#`), or read as an
@@ -205,8 +184,5 @@ mod tests {
         );
         assert_eq!(<&&bool as OptionalParamValue>::KIND, ParamKind::Boolean);
         assert_eq!(<Cow<'_, str> as ParamValue>::KIND, ParamKind::String);
-        struct NotAValue;
-        assert_eq!(KindOf::<Option<u8>>::KIND, ParamKind::Integer);
-        assert_eq!(KindOf::<NotAValue>::KIND, ParamKind::String);
     }
 }

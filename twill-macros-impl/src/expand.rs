@@ -132,15 +132,12 @@ pub(crate) fn standalone_endpoint(model: &Model, generics: &Generics) -> TokenSt
     if success.first_of(&generic_names).is_some() {
         // Groups, not text: text cannot open a brace that tokens close.
         let mut value = Code::default();
-        value.text(KIND_FALLBACK).text("&").tokens(endpoint_value(
-            model,
-            Nesting::InlineConst,
-            &success,
-        ));
+        value
+            .text("&")
+            .tokens(endpoint_value(model, Nesting::InlineConst, &success));
         code.text("const").group(Delimiter::Brace, value);
     } else {
-        code.text(KIND_FALLBACK)
-            .text("const ENDPOINT: ::twill_api::Endpoint = ")
+        code.text("const ENDPOINT: ::twill_api::Endpoint = ")
             .tokens(endpoint_value(model, Nesting::ConstItem, &success))
             .text("; &ENDPOINT");
     }
@@ -211,8 +208,8 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
         _ = write!(code, ".in_trait({name:?})");
     }
     _ = write!(code, ".with_summary({:?})", model.summary);
-    // Text, lexed with the rest: the kind probe reports nothing (it falls
-    // back), so it needs no span of the user's.
+    // Text, lexed with the rest: a spanned token per parameter costs a lex
+    // and a group each.
     code.text(match nesting {
         Nesting::ConstItem => ".with_params(&[",
         Nesting::InlineConst => ".with_params(const { &[",
@@ -265,20 +262,18 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
     code.into_tokens()
 }
 
-/// Brings the probe's fallback into scope, in the block that holds
-/// endpoint values.
-pub(crate) const KIND_FALLBACK: &str = "use ::twill_api::__private::KindFallback as _;";
-
 /// A parameter's JSON kind, read from its type through the trait that also
-/// sends it, by a probe that does not require the trait (the call that
-/// sends the value reports a type that cannot be sent, once); it needs
-/// [`KIND_FALLBACK`] in scope. A type no constant can name (the method's
-/// generics, `impl Trait`) is sent as text, so it is described as a string.
+/// sends it (`OptionalParamValue::KIND`), written as text with the rest of
+/// the value. A probe that falls back instead of requiring the trait would
+/// spare a type that cannot be sent its second error (this one, at the
+/// attribute), but cost a 200-endpoint rebuild 4 % more (BENCHMARKS.md). A
+/// type no constant can name (the method's generics, `impl Trait`) is sent
+/// as text, so it is described as a string.
 fn write_kind(code: &mut Code, param: &crate::model::Param, scan: &TypeScan) {
     if param.kind_from_type {
         _ = write!(
             code,
-            "::twill_api::__private::KindOf::<{}>::KIND",
+            "<{} as ::twill_api::OptionalParamValue>::KIND",
             scan.static_text()
         );
     } else {

@@ -173,14 +173,10 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
     list.text(
         "#[doc = \" Every endpoint this trait declares, in declaration order: the\"] \
          #[doc = \" values its methods hand to the client.\"] \
-         const ENDPOINTS: &'static [::twill_api::Endpoint] = ",
-    );
-    let mut value = Code::default();
-    value
-        .text(expand::KIND_FALLBACK)
-        .text("&")
-        .group(Delimiter::Bracket, entries);
-    list.group(Delimiter::Brace, value).text(";");
+         const ENDPOINTS: &'static [::twill_api::Endpoint] = &",
+    )
+    .group(Delimiter::Bracket, entries)
+    .text(";");
     items.extend(list.into_tokens());
     items.extend(handles.into_tokens());
     let mut braces = Group::new(Delimiter::Brace, items);
