@@ -203,10 +203,11 @@ fn arguments_have_one_role(
             Marker::Role(Role::Query(name)) => ParamRole::Query(name.clone()),
             Marker::Role(Role::Header(name)) => ParamRole::Header(name.clone()),
         };
+        let scan = text::scan(&arg.ty);
         params.push(Param {
             ident: arg.ident.clone(),
-            ty: arg.ty.clone(),
-            kind_from_type: !names_generics(&arg.ty, generics),
+            kind_from_type: !names_generics(&scan, generics),
+            scan,
             optional: matches!(role, ParamRole::Query(_) | ParamRole::Header(_))
                 && is_option(&arg.ty),
             role,
@@ -377,14 +378,14 @@ fn listed_success_type_is_not_generic(
 /// Whether `ty` names a type or const parameter of the method, `Self` or an
 /// `impl Trait`: no constant outside the method can name it, so its JSON
 /// kind cannot be read from it.
-fn names_generics(ty: &TokenStream, generics: &Generics) -> bool {
+fn names_generics(ty: &text::TypeScan, generics: &Generics) -> bool {
     let names: Vec<String> = generics
         .type_params()
         .map(|param| param.ident.to_string())
         .chain(generics.const_params().map(|param| param.ident.to_string()))
         .chain(["Self".to_owned(), "impl".to_owned()])
         .collect();
-    text::scan(ty).first_of(&names).is_some()
+    ty.first_of(&names).is_some()
 }
 
 fn name_of(arg: &Arg) -> String {

@@ -217,7 +217,7 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
     for param in &model.params {
         let name = param.ident.to_string();
         let name = name.trim_start_matches("r#");
-        let scan = text::scan(&param.ty);
+        let scan = &param.scan;
         let ty = &scan.text;
         let (constructor, wire) = match &param.role {
             ParamRole::Path(wire) => ("path", wire),
@@ -235,7 +235,7 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
             code,
             "::twill_api::endpoint::Param::{constructor}({name:?}, {wire:?}, {ty:?}, "
         );
-        write_kind(&mut code, param, &scan);
+        write_kind(&mut code, param, scan);
         if !matches!(param.role, ParamRole::Path(_)) {
             _ = write!(code, ", {}", param.optional);
         }

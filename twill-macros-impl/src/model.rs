@@ -46,10 +46,11 @@ pub(crate) enum PathStep {
 
 pub(crate) struct Param {
     pub(crate) ident: Ident,
-    pub(crate) ty: TokenStream,
     /// Whether a constant can name the type, to read its JSON kind; not
     /// when it names the method's generics, `Self` or `impl Trait`.
     pub(crate) kind_from_type: bool,
+    /// The type read once, for its text and its names.
+    pub(crate) scan: crate::text::TypeScan,
     pub(crate) role: ParamRole,
     /// A query or header argument of type `Option<..>`, left out when
     /// `None`.

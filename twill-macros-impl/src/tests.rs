@@ -69,7 +69,7 @@ fn the_model_keeps_every_parameter_in_order() {
                 p.ident.to_string(),
                 p.role.clone(),
                 p.optional,
-                crate::text::type_text(&p.ty),
+                p.scan.text.clone(),
             )
         })
         .collect();
