@@ -78,14 +78,14 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 ///     Endpoint::new("send_message", HttpMethod::Post, "/tasks/<taskIdOrSlug>/messages")
 ///         // The byte range of each placeholder, `<` to `>`, in the path.
 ///         .with_placeholders(&[(7, 21)])
-/// .in_trait("Tasks")
-/// .interrupts()
-/// .with_summary("Sends a follow-up message.")
-/// .with_params(&[
-///     Param::path("task_id_or_slug", "taskIdOrSlug", "&str", ParamKind::String),
-///     Param::body("request", "&SendMessageRequest"),
-/// ])
-/// .with_success_type("SendMessageResponse", false);
+///         .in_trait("Tasks")
+///         .interrupts()
+///         .with_summary("Sends a follow-up message.")
+///         .with_params(&[
+///             Param::path("task_id_or_slug", "taskIdOrSlug", "&str", ParamKind::String),
+///             Param::body("request", "&SendMessageRequest"),
+///         ])
+///         .with_success_type("SendMessageResponse", false);
 ///
 /// let endpoint = SEND_MESSAGE;
 /// assert_eq!(endpoint.to_string(), "POST /tasks/<taskIdOrSlug>/messages");
@@ -102,7 +102,6 @@ pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T
 ///         PathPiece::Literal("/messages"),
 ///     ]
 /// );
-/// ```
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Endpoint {
