@@ -14,12 +14,16 @@ use common::Mock;
 type Client = RunningService<RoleClient, ()>;
 
 async fn connect(mock: &Mock, options: &[&str]) -> Client {
+    connect_to(&mock.url, &mock.key, options).await
+}
+
+async fn connect_to(url: &str, key: &str, options: &[&str]) -> Client {
     let mut command = tokio::process::Command::new(assert_cmd::cargo::cargo_bin!("twill"));
     command
         .arg("mcp")
         .args(options)
-        .env("TWILL_BASE_URL", &mock.url)
-        .env("TWILL_API_KEY", &mock.key);
+        .env("TWILL_BASE_URL", url)
+        .env("TWILL_API_KEY", key);
     ().serve(TokioChildProcess::new(command).expect("twill mcp starts"))
         .await
         .expect("the MCP handshake")
@@ -355,5 +359,37 @@ async fn a_wait_survives_a_cut_stream_and_refuses_a_forged_resume() {
     .await;
     assert!(is_error(&refused));
     assert!(text(&refused).contains("`resume`"), "{}", text(&refused));
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_created_task_whose_wait_fails_is_named_so_that_it_is_not_created_twice() {
+    // The create succeeds; every later request (the log stream) is a 404.
+    let (url, _) = common::scripted(|n| match n {
+        0 => common::json_response(
+            201,
+            &json!({
+                "task": { "id": "t-1", "slug": "fix-login", "url": "https://twill.ai/tasks/fix-login" },
+                "job": { "id": "job-9", "status": "PENDING" }
+            }),
+        ),
+        _ => common::json_response(
+            404,
+            &json!({ "error": { "code": "not_found", "message": "Job not found" } }),
+        ),
+    });
+    let client = connect_to(&url, "twill_sk_test", &[]).await;
+    let started = call(
+        &client,
+        "start_task_and_wait",
+        json!({ "task": { "command": "Fix the login" } }),
+    )
+    .await;
+    assert!(is_error(&started));
+    let text = text(&started);
+    assert!(text.contains("the task was created (fix-login"), "{text}");
+    assert!(text.contains("Do not create it again"), "{text}");
+    assert_eq!(structured(&started)["task"]["slug"], "fix-login");
+    assert_eq!(structured(&started)["jobId"], "job-9");
     client.cancel().await.unwrap();
 }
