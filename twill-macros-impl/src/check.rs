@@ -3,7 +3,7 @@
 //! says why the rule exists; every rule runs on whatever could be read, so
 //! that one compile reports every mistake.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use proc_macro2::TokenStream;
 use syn::ext::IdentExt;
@@ -83,7 +83,8 @@ fn placeholders_bind_arguments(
 ) -> syn::Result<Vec<PathStep>> {
     let mut errors = Errors::default();
     let mut steps = Vec::new();
-    let mut bound = HashSet::new();
+    // The placeholder that bound each argument first.
+    let mut bound: HashMap<String, String> = HashMap::new();
     let lit_span = template.lit.span();
     for piece in &template.pieces {
         let placeholder = match piece {
@@ -93,17 +94,24 @@ fn placeholders_bind_arguments(
             }
             Piece::Placeholder(placeholder) => placeholder,
         };
-        if !bound.insert(placeholder.argument.clone()) {
-            errors.push(Error::new(
-                lit_span,
+        if let Some(first) = bound.get(&placeholder.argument) {
+            let message = if *first == placeholder.name {
                 format!(
                     "placeholder `<{}>` appears more than once in the path; each argument \
                      fills one segment",
                     placeholder.name
-                ),
-            ));
+                )
+            } else {
+                format!(
+                    "`<{first}>` and `<{}>` both name the argument `{}`; each argument fills \
+                     one segment, so give them different names",
+                    placeholder.name, placeholder.argument
+                )
+            };
+            errors.push(Error::new(lit_span, message));
             continue;
         }
+        bound.insert(placeholder.argument.clone(), placeholder.name.clone());
         let position = args
             .iter()
             .position(|arg| name_of(arg) == placeholder.argument);
@@ -131,11 +139,18 @@ fn placeholders_bind_arguments(
                 let hint = suggest::closest(&placeholder.argument, free.iter().map(String::as_str))
                     .map(|near| format!("; did you mean `{near}`?"))
                     .unwrap_or_default();
+                // A keyword needs its raw form to be an argument's name.
+                let argument = if is_keyword(&placeholder.argument) {
+                    format!("r#{}", placeholder.argument)
+                } else {
+                    placeholder.argument.clone()
+                };
                 errors.push(Error::new(
                     lit_span,
                     format!(
-                        "placeholder `<{}>` has no argument: add `{}: &str` to the method{hint}",
-                        placeholder.name, placeholder.argument
+                        "placeholder `<{}>` has no argument: add `{argument}: &str` to the \
+                         method{hint}",
+                        placeholder.name
                     ),
                 ));
             }
@@ -386,6 +401,19 @@ fn names_generics(ty: &text::TypeScan, generics: &Generics) -> bool {
         .chain(["Self".to_owned(), "impl".to_owned()])
         .collect();
     ty.first_of(&names).is_some()
+}
+
+/// Whether `name` is a Rust keyword, which an argument can only be named
+/// in its raw form (`r#type`).
+fn is_keyword(name: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "box", "break", "const", "continue", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+        "move", "mut", "priv", "pub", "ref", "return", "static", "struct", "trait", "true", "try",
+        "type", "typeof", "unsafe", "use", "where", "while", "yield", "abstract", "become", "do",
+        "final", "macro", "override", "unsized", "virtual",
+    ];
+    KEYWORDS.contains(&name)
 }
 
 fn name_of(arg: &Arg) -> String {

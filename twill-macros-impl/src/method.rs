@@ -164,6 +164,11 @@ impl Attr {
         Some((name, args))
     }
 
+    /// Whether this is `#[cfg(..)]`.
+    pub(crate) fn is_cfg(&self) -> bool {
+        matches!(self.named(), Some((name, AttrArgs::List(_))) if name == "cfg")
+    }
+
     /// Whether this is `#[doc = ..]`.
     pub(crate) fn is_doc(&self) -> bool {
         matches!(self.named(), Some((name, AttrArgs::Value(_))) if name == "doc")

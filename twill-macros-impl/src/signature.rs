@@ -198,6 +198,17 @@ fn take_marker(attrs: &mut Vec<Attr>, errors: &mut Errors) -> Marker {
             kept.push(attr);
             continue;
         };
+        if name == "cfg" {
+            // Dropped after the error, so that the argument stays and
+            // nothing else fails for want of it.
+            errors.push(Error::new_spanned(
+                &attr,
+                "`#[cfg]` on an argument is not supported: the request and the endpoint's \
+                 metadata would change with the configuration; declare the endpoint twice, \
+                 each method under its own `#[cfg]`",
+            ));
+            continue;
+        }
         let parsed = if name == "body" {
             match args {
                 AttrArgs::None => Ok(Role::Body(attr.span())),
@@ -207,6 +218,13 @@ fn take_marker(attrs: &mut Vec<Attr>, errors: &mut Errors) -> Marker {
             match args {
                 AttrArgs::None => Ok(Role::Query(String::new())),
                 AttrArgs::List(list) => syn::parse2::<LitStr>(list.stream())
+                    .map_err(|_| {
+                        Error::new_spanned(
+                            &list,
+                            "write `#[query]` (the name is the argument's, in camelCase), or \
+                             `#[query(\"name\")]` with the name as a string",
+                        )
+                    })
                     .and_then(query_name)
                     .map(Role::Query),
                 AttrArgs::Value(_) => Err(Error::new_spanned(

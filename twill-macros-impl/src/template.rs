@@ -89,11 +89,22 @@ pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
                 .chars()
                 .find(|&c| !(is_literal_char(c) || (has_query && matches!(c, '?' | '#'))));
             if let Some(bad) = bad {
-                errors.push(error(format!(
-                    "`{}` is not allowed in a path literal (segment `{segment}`); literal \
-                     segments use letters, digits and `-._~!$&'()*+,;=:@`",
-                    bad.escape_default()
-                )));
+                // The OpenAPI habit: `{taskId}` for a placeholder.
+                let braced = segment
+                    .strip_prefix('{')
+                    .and_then(|rest| rest.strip_suffix('}'))
+                    .filter(|inner| !inner.is_empty() && !inner.contains(['{', '}']));
+                errors.push(error(match braced {
+                    Some(inner) => format!(
+                        "`{segment}` is not a placeholder here: write `<{inner}>` (placeholders \
+                         are in angle brackets, not braces)"
+                    ),
+                    None => format!(
+                        "`{}` is not allowed in a path literal (segment `{segment}`); literal \
+                         segments use letters, digits and `-._~!$&'()*+,;=:@`",
+                        bad.escape_default()
+                    ),
+                }));
             }
             literal.push_str(segment);
             continue;
@@ -151,7 +162,21 @@ fn placeholder(segment: &str) -> Result<Placeholder, String> {
     let valid = inner.starts_with(|c: char| c.is_ascii_alphabetic())
         && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
-        return Err(format!("invalid placeholder `<{inner}>`; {FORM}"));
+        // `<task-id>`: the name an argument would have, spelled another way.
+        let spelled: String = inner
+            .chars()
+            .map(|c| if c == '-' || c == ' ' { '_' } else { c })
+            .collect();
+        let near = spelled.starts_with(|c: char| c.is_ascii_alphabetic())
+            && spelled
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let hint = if near {
+            format!("; did you mean `<{}>`?", camel_case(&spelled))
+        } else {
+            String::new()
+        };
+        return Err(format!("invalid placeholder `<{inner}>`; {FORM}{hint}"));
     }
     Ok(Placeholder {
         name: inner.to_owned(),

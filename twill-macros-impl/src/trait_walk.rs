@@ -67,6 +67,25 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
     for item in items_in_body {
         let mut at = 0;
         let attrs = method::attributes(&item, &mut at);
+        // A macro's items are written after this attribute runs: endpoints
+        // in them would work but be missing from `ENDPOINTS` without a word.
+        if let [TokenTree::Ident(name), TokenTree::Punct(bang), ..] = &item[at..]
+            && bang.as_char() == '!'
+        {
+            errors.extend(
+                Error::new(
+                    name.span(),
+                    format!(
+                        "`#[endpoints]` cannot see the methods that `{name}!` writes, so they \
+                         would be missing from `ENDPOINTS`; write the endpoint methods out in \
+                         the trait, or move the macro into a trait without `#[endpoints]`"
+                    ),
+                )
+                .into_compile_error(),
+            );
+            items.extend(item);
+            continue;
+        }
         let (position, args) = match claim(&attrs) {
             Claim::NotAnEndpoint => {
                 items.extend(item);
@@ -134,29 +153,43 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
         }
         .parse()
         .unwrap_or_default();
+        // A configured-out method takes its entry and its constant with it.
+        let cfgs: Vec<Attr> = func
+            .attrs
+            .iter()
+            .filter(|attr| attr.is_cfg())
+            .cloned()
+            .collect();
         let expanded = crate::model_of(args, &mut func, Some(trait_name.clone())).map(|model| {
             let success = crate::text::scan(&model.success);
-            entries
-                .tokens(expand::endpoint_value(
-                    &model,
-                    expand::Nesting::ConstItem,
-                    &success,
-                ))
-                .text(",");
+            let value = expand::endpoint_value(&model, expand::Nesting::ConstItem, &success);
+            for cfg in &cfgs {
+                entries.tokens(cfg);
+            }
+            count += 1;
             if clashes {
-                count += 1;
+                entries.tokens(value).text(",");
                 return expand::method(&func, &model, endpoint);
+            }
+            // The value lives in the method's constant; `ENDPOINTS` copies
+            // it, so that an entry can be configured out with its method
+            // (an index into the list could not).
+            _ = write!(
+                entries,
+                "*<Self as {trait_name}{generics}>::{handle},",
+                generics = quote!(#ty_generics),
+            );
+            for cfg in &cfgs {
+                handles.tokens(cfg);
             }
             _ = write!(
                 handles,
                 "#[doc = \" The metadata of `{name}`: the value it hands to the client, its \
-                 entry in `ENDPOINTS`.\"] const {handle}: &'static ::twill_api::Endpoint = \
-                 &<Self as {trait_name}{generics}>::ENDPOINTS[{count}];",
+                 entry in `ENDPOINTS`.\"] const {handle}: &'static ::twill_api::Endpoint = &",
                 name = model.name,
-                generics = quote!(#ty_generics),
             );
+            handles.tokens(value).text(";");
             handle_names.push(handle.clone());
-            count += 1;
             expand::method(&func, &model, endpoint)
         });
         items.extend(match expanded {
