@@ -170,7 +170,7 @@ impl Session {
     async fn tasks(&self, command: TaskCommand) -> Result<(), Failure> {
         match command {
             TaskCommand::List { limit, all } => {
-                let mut header = true;
+                let mut widths = None;
                 self.pages(
                     <Client as Tasks>::LIST_TASKS,
                     Arguments::new(),
@@ -190,7 +190,7 @@ impl Session {
                                 ]
                             })
                             .collect::<Vec<_>>();
-                        self.rows(&mut header, &["TASK", "STATUS", "TITLE", "URL"], &rows);
+                        self.rows(&mut widths, &["TASK", "STATUS", "TITLE", "URL"], &rows);
                     },
                 )
                 .await
@@ -273,7 +273,7 @@ impl Session {
                 self.then_follow(follow.follow, &sent.job.id).await
             }
             TaskCommand::Jobs { task, all } => {
-                let mut header = true;
+                let mut widths = None;
                 let arguments = Arguments::new().arg("taskIdOrSlug", &task);
                 self.pages(
                     <Client as Tasks>::LIST_JOBS,
@@ -294,7 +294,7 @@ impl Session {
                                 ]
                             })
                             .collect::<Vec<_>>();
-                        self.rows(&mut header, &["JOB", "STATUS", "TYPE", "CREATED"], &rows);
+                        self.rows(&mut widths, &["JOB", "STATUS", "TYPE", "CREATED"], &rows);
                     },
                 )
                 .await
@@ -400,13 +400,13 @@ impl Session {
         }
     }
 
-    /// Prints rows, the header only before the first page.
-    fn rows(&self, header: &mut bool, names: &[&str], rows: &[Vec<String>]) {
-        if std::mem::take(header) {
-            self.output.table(names, rows);
-        } else {
-            // Later pages keep the first page's look without holding it.
-            self.output.rows(names.len(), rows);
+    /// Prints rows, the header only before the first page; later pages
+    /// keep the first page's widths, so `--all` is one table without
+    /// holding it.
+    fn rows(&self, widths: &mut Option<Vec<usize>>, names: &[&str], rows: &[Vec<String>]) {
+        match widths {
+            Some(widths) => self.output.rows(widths, rows),
+            None => *widths = Some(self.output.table(names, rows)),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Following a job's log stream to its end, as `twill_api::workflow`'s
 //! follower delivers it: events rendered as they come.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -173,33 +173,37 @@ fn render(event: &JobLogEvent, output: Output) {
 /// status, elapsed. Nothing at all when standard error is not a terminal.
 mod status_line {
     use super::*;
+    use crate::terminal;
 
     const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
     pub fn show(job: &str, status: &str, started: Instant) {
-        if !std::io::stderr().is_terminal() {
+        if !shown() {
             return;
         }
         let elapsed = started.elapsed();
         let frame = SPINNER[(elapsed.as_millis() / 100) as usize % SPINNER.len()];
-        let mut err = std::io::stderr().lock();
-        let _ = write!(
-            err,
-            "\r\x1b[2K{frame} job {} · {} · {}s",
+        let line = format!(
+            "{frame} job {} · {} · {}s",
             twill_api::untrusted::escape_line(job),
             twill_api::untrusted::escape_line(&status.to_lowercase().replace('_', " ")),
             elapsed.as_secs()
         );
+        // One column short of the width: a line that fills it wraps, and
+        // `\r` then clears only the wrapped part.
+        let width = terminal::stderr_width().unwrap_or(80).saturating_sub(1);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{}", terminal::fit(&line, width));
         let _ = err.flush();
     }
 
     /// Whether there is a status line to keep moving.
     pub fn shown() -> bool {
-        std::io::stderr().is_terminal()
+        terminal::status_line_allowed()
     }
 
     pub fn clear() {
-        if std::io::stderr().is_terminal() {
+        if shown() {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r\x1b[2K");
             let _ = err.flush();

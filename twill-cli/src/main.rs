@@ -18,6 +18,7 @@ mod local_input;
 mod mcp;
 mod output;
 mod teleport;
+mod terminal;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,13 @@ use crate::failure::Failure;
 use crate::output::{Form, Output};
 
 fn main() -> ExitCode {
+    // `twill` alone: the help, on standard output, as a success (gh's
+    // convention), not a usage error.
+    if std::env::args_os().len() == 1 {
+        let help = Cli::command().render_help().to_string();
+        output::write_stdout(help.as_bytes());
+        return ExitCode::SUCCESS;
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

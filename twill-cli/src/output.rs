@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 
+use crate::terminal;
 use serde_json::Value;
 use twill_api::untrusted::{escape_line, escape_text};
 
@@ -104,57 +105,100 @@ impl Output {
         self.raw_line(&value.to_string());
     }
 
-    /// Prints rows under a header, each column as wide as its widest cell.
-    pub fn table(&self, header: &[&str], rows: &[Vec<String>]) {
-        self.aligned(Some(header), header.len(), rows);
-    }
-
-    /// Prints rows aligned as a table's, with no header: a later page.
-    pub fn rows(&self, columns: usize, rows: &[Vec<String>]) {
-        self.aligned(None, columns, rows);
-    }
-
-    fn aligned(&self, header: Option<&[&str]>, columns: usize, rows: &[Vec<String>]) {
-        // A cell is one line: a newline in a title must not forge a row.
-        let rows: Vec<Vec<String>> = rows
-            .iter()
-            .map(|row| {
-                row.iter()
-                    .map(|cell| escape_line(cell).to_string())
-                    .collect()
-            })
-            .collect();
-        let rows = &rows[..];
-        let mut widths: Vec<usize> = match header {
-            Some(header) => header.iter().map(|h| h.chars().count()).collect(),
-            None => vec![0; columns],
-        };
-        for row in rows {
+    /// Prints rows under a header; returns the column widths, for the rows
+    /// of later pages ([`rows`](Self::rows)) to keep one alignment.
+    ///
+    /// On a terminal: columns as wide as their widest cell (in screen
+    /// columns), the widest cut with `…` until the line fits the terminal.
+    /// Piped or redirected: the header, then each row's cells separated by
+    /// tabs, uncut and unpadded (gh's convention), for `cut -f`.
+    pub fn table(&self, header: &[&str], rows: &[Vec<String>]) -> Vec<usize> {
+        let rows = escaped(rows);
+        if !self.terminal {
+            self.tab_separated(&header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>());
+            rows.iter().for_each(|row| self.tab_separated(row));
+            return Vec::new();
+        }
+        let mut widths: Vec<usize> = header.iter().map(|h| terminal::display_width(h)).collect();
+        for row in &rows {
             for (width, cell) in widths.iter_mut().zip(row) {
-                *width = (*width).max(cell.chars().count());
+                *width = (*width).max(terminal::display_width(cell));
             }
         }
-        let render = |cells: Vec<&str>| {
-            let last = cells.len() - 1;
-            cells
-                .iter()
-                .enumerate()
-                .map(|(i, cell)| {
-                    if i == last {
-                        cell.to_string()
-                    } else {
-                        format!("{cell:<width$}", width = widths[i])
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("  ")
+        if let Some(screen) = terminal::stdout_width() {
+            fit_widths(&mut widths, screen);
+        }
+        let header: Vec<String> = header.iter().map(|h| (*h).to_owned()).collect();
+        self.aligned(&widths, &header);
+        rows.iter().for_each(|row| self.aligned(&widths, row));
+        widths
+    }
+
+    /// Prints the rows of a later page with the first page's widths.
+    pub fn rows(&self, widths: &[usize], rows: &[Vec<String>]) {
+        for row in escaped(rows) {
+            if self.terminal {
+                self.aligned(widths, &row);
+            } else {
+                self.tab_separated(&row);
+            }
+        }
+    }
+
+    fn tab_separated(&self, cells: &[String]) {
+        // A tab inside a cell was escaped to `\t` already.
+        self.raw_line(&cells.join("\t"));
+    }
+
+    fn aligned(&self, widths: &[usize], cells: &[String]) {
+        let last = cells.len().saturating_sub(1);
+        let line: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let width = widths.get(i).copied().unwrap_or(usize::MAX);
+                let cut = terminal::fit(cell, width);
+                if i == last {
+                    cut
+                } else {
+                    terminal::pad(&cut, width)
+                }
+            })
+            .collect();
+        self.raw_line(line.join("  ").trim_end());
+    }
+}
+
+/// Each cell on one line, its controls escaped: a newline in a title must
+/// not forge a row, nor an escape sequence reach the terminal.
+fn escaped(rows: &[Vec<String>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| escape_line(cell).to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Narrows the widest column, one column at a time, until the columns and
+/// their two-space gaps fit `screen`; no column below 8 (or its width).
+fn fit_widths(widths: &mut [usize], screen: usize) {
+    let total =
+        |widths: &[usize]| widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
+    while total(widths) > screen {
+        let Some((widest, width)) = widths
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by_key(|&(_, width)| width)
+        else {
+            return;
         };
-        if let Some(header) = header {
-            self.line(&render(header.to_vec()));
+        if width <= 8 {
+            return;
         }
-        for row in rows {
-            self.line(&render(row.iter().map(String::as_str).collect()));
-        }
+        widths[widest] = width - 1;
     }
 }
 

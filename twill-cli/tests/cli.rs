@@ -122,8 +122,9 @@ fn all_pages_arrive_in_order_with_one_header() {
     let lines: Vec<&str> = all.lines().collect();
     assert_eq!(lines.len(), 46, "{all}");
     assert!(lines[0].starts_with("TASK"));
-    assert!(lines[1].starts_with("task-89 "));
-    assert!(lines[45].starts_with("task-1 "));
+    // Piped: tab-separated cells, as gh prints them for scripts.
+    assert!(lines[1].starts_with("task-89\t"));
+    assert!(lines[45].starts_with("task-1\t"));
     let (code, first, hint) = stdout_of(mock.twill().args(["tasks", "list", "--limit", "20"]));
     assert_eq!((code, first.lines().count()), (0, 21));
     assert!(hint.contains("--all"), "{hint}");
@@ -972,4 +973,140 @@ fn all_pages_stop_on_empty_pages_with_fresh_cursors() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("10 empty pages in a row"), "{stderr}");
     assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 10);
+}
+
+/// What a command prints on a pseudo-terminal of `cols` columns, with
+/// `env` set; `None` where `script` is missing.
+#[cfg(target_os = "linux")]
+fn on_a_terminal(mock: &Mock, cols: u16, env: &[(&str, &str)], args: &str) -> Option<String> {
+    if Process::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: the pseudo-terminal case is not run");
+        return None;
+    }
+    let twill = assert_cmd::cargo::cargo_bin!("twill");
+    let mut command = Process::new("script");
+    command
+        .args([
+            "-qec",
+            &format!("stty cols {cols} rows 40; {} {args}", twill.display()),
+            "/dev/null",
+        ])
+        .env("TWILL_BASE_URL", &mock.url)
+        .env("TWILL_API_KEY", &mock.key);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    Some(String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"))
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_table_fits_a_narrow_or_wide_terminal_whatever_the_titles() {
+    use unicode_width::UnicodeWidthStr;
+    let mock = Mock::start(&[]);
+    mock.ok(&[
+        "tasks",
+        "create",
+        "修复登录页面在移动端的布局问题并添加回归测试",
+        "--title",
+        "修复登录页面在移动端的布局问题并添加回归测试",
+    ]);
+    mock.ok(&[
+        "tasks",
+        "create",
+        "ship it",
+        "--title",
+        "🚀 ship the release notes for the whole year, every team, every repository",
+    ]);
+    for cols in [24u16, 40, 120] {
+        let Some(screen) = on_a_terminal(&mock, cols, &[], "tasks list") else {
+            return;
+        };
+        let lines: Vec<&str> = screen.lines().filter(|line| !line.is_empty()).collect();
+        assert_eq!(lines.len(), 3, "{cols} columns: {screen}");
+        for line in &lines {
+            assert!(
+                line.width() <= usize::from(cols).max(4 * 8 + 6),
+                "{cols} columns, {} wide: {line}",
+                line.width()
+            );
+        }
+        if cols == 120 {
+            assert!(screen.contains("https://twill.ai/tasks/task-1"), "{screen}");
+        } else {
+            assert!(screen.contains('…'), "{cols} columns: cut to fit: {screen}");
+        }
+        // The columns line up in screen columns, CJK and emoji included.
+        let status_at: Vec<usize> = lines
+            .iter()
+            .map(|line| {
+                let at = line
+                    .find("COMPLETED")
+                    .or_else(|| line.find("STATUS"))
+                    .or_else(|| line.find("PENDING"))
+                    .or_else(|| line.find("IN_PROGRESS"))
+                    .unwrap_or(0);
+                line[..at].width()
+            })
+            .collect();
+        assert!(
+            status_at.windows(2).all(|w| w[0] == w[1]),
+            "{cols}: {screen}"
+        );
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn no_status_line_with_term_dumb_or_with_stdout_piped() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    mock.ok(&["tasks", "create", "x"]);
+    let Some(dumb) = on_a_terminal(&mock, 80, &[("TERM", "dumb")], "jobs logs job-2") else {
+        return;
+    };
+    assert!(
+        !dumb.contains('\u{1b}'),
+        "no escape sequence with TERM=dumb: {dumb:?}"
+    );
+    assert!(dumb.contains("job completed"), "{dumb}");
+    // Standard output piped (through cat), standard error the terminal.
+    let piped = on_a_terminal(&mock, 80, &[], "jobs logs job-2 | cat").unwrap();
+    assert!(
+        !piped.contains(" · "),
+        "no status line beside piped output: {piped:?}"
+    );
+    assert!(piped.contains("job completed"), "{piped}");
+}
+
+#[test]
+fn a_server_that_is_down_is_named_with_the_cause() {
+    let (code, _, stderr) = stdout_of(
+        twill()
+            .env("TWILL_BASE_URL", "http://127.0.0.1:1/api/v1")
+            .env("TWILL_API_KEY", "twill_sk_test")
+            .args(["tasks", "list"]),
+    );
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("Twill at 127.0.0.1:1 failed"), "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains("connection refused"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn no_key_says_where_a_key_comes_from_and_twill_alone_is_help() {
+    let (code, _, stderr) = stdout_of(twill().env("TWILL_API_KEY", "").args(["tasks", "list"]));
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "twill: no API key: set TWILL_API_KEY, or pass --api-key-file PATH or --api-key-stdin \
+         (`twill mock` runs a local Twill)\n"
+    );
+    let (code, stdout, stderr) = stdout_of(&mut twill());
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert!(stdout.starts_with("The command line for Twill"), "{stdout}");
 }

@@ -65,6 +65,11 @@ pub const DEFAULT_API_KEY: &str = "twill-mock-key";
 /// The API's documented rate limit: requests per key per minute.
 pub const DEFAULT_RATE_LIMIT: u32 = 100;
 
+/// The largest request body the mock reads, in bytes: room for what the
+/// CLI allows (a 10 MiB attachment inline is about 14 MiB of JSON); a
+/// larger body is a 400 naming `body`.
+pub const MAX_REQUEST_BYTES: usize = 32 * 1024 * 1024;
+
 /// A running mock server. Dropping it stops it.
 pub struct MockServer {
     addr: SocketAddr,

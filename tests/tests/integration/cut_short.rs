@@ -63,11 +63,21 @@ async fn a_get_whose_success_body_stalls_reports_every_attempt_and_its_status() 
     assert_eq!(error.status(), Some(twill_api::StatusCode::OK));
     assert!(!error.may_have_acted(), "a GET does not act");
     assert_eq!(server.connections(), 3);
+    // The host it was reading from, and the cause under reqwest's words.
+    let text = error.to_string();
     assert!(
-        error
-            .to_string()
-            .starts_with("reading the HTTP 200 response from Twill timed out"),
-        "{error}"
+        text.starts_with(&format!(
+            "reading the HTTP 200 response from Twill at {} timed out",
+            server
+                .url()
+                .trim_start_matches("http://")
+                .trim_end_matches("/api/v1")
+        )),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("operation timed out (after 3 attempts)"),
+        "{text}"
     );
 }
 

@@ -107,3 +107,19 @@ async fn unknown_tasks_are_404_and_bad_keys_401() {
     assert_eq!(error.api_code(), Some(&ApiErrorCode::Unauthorized));
     assert_eq!(error.status().map(|s| s.as_u16()), Some(401));
 }
+
+#[tokio::test]
+async fn a_ten_mib_attachment_sent_inline_is_accepted() {
+    use twill_api::models::{CreateTaskRequest, FilePart};
+    let server = twill_mock::MockServer::start().await.unwrap();
+    let client = twill_tests::mock_client(&server);
+    // 10 MiB of data as base64: about 13.4 MiB of JSON.
+    let data = "A".repeat(10 * 1024 * 1024 / 3 * 4);
+    let request = CreateTaskRequest::new("Read the attached log").file(FilePart::new(
+        "log.bin",
+        "application/octet-stream",
+        format!("data:application/octet-stream;base64,{data}"),
+    ));
+    let created = client.create_task(&request).await.unwrap();
+    assert!(!created.task.id.is_empty());
+}

@@ -104,6 +104,11 @@ pub(super) async fn execute(
     send_with_retries(client, endpoint, request, &span)
         .instrument(span.clone())
         .await
+        // A transport failure names where it could not get to.
+        .map_err(|error| match error {
+            Error::Transport(transport) => Error::Transport(transport.at(client.base())),
+            other => other,
+        })
 }
 
 /// How one attempt ended.

@@ -107,7 +107,8 @@ impl Client {
 
     /// A client configured from the environment, as in Twill's cookbook:
     ///
-    /// - `TWILL_API_KEY` (required): the API key;
+    /// - `TWILL_API_KEY` (required): the API key (set but empty counts as
+    ///   unset);
     /// - `TWILL_BASE_URL` (optional): the Twill origin, such as
     ///   `https://twill.ai`; `/api/v1` is appended unless the URL already
     ///   ends with it. Unset or empty means [`DEFAULT_BASE_URL`].
@@ -121,7 +122,11 @@ impl Client {
     /// elsewhere, such as a file.
     pub fn builder_from_env() -> ClientBuilder {
         let mut builder = Self::builder();
-        if let Ok(key) = env::var("TWILL_API_KEY") {
+        // Set but empty (`export TWILL_API_KEY=`) is unset: the error is
+        // then the missing key's, which says where a key comes from.
+        if let Ok(key) = env::var("TWILL_API_KEY")
+            && !key.trim().is_empty()
+        {
             builder = builder.api_key(key);
         }
         if let Ok(origin) = env::var("TWILL_BASE_URL")

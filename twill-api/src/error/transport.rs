@@ -16,6 +16,8 @@ pub struct TransportError {
     status: Option<StatusCode>,
     attempts: u32,
     may_have_acted: bool,
+    /// `host:port` of the server, to name in the message.
+    host: Option<String>,
 }
 
 #[derive(Debug)]
@@ -41,16 +43,35 @@ impl fmt::Display for TransportError {
         } else {
             "failed"
         };
+        let at = match &self.host {
+            Some(host) => format!(" at {host}"),
+            None => String::new(),
+        };
         match self.status {
-            None => write!(f, "request to Twill {verb}")?,
+            None => write!(f, "request to Twill{at} {verb}")?,
             Some(status) => write!(
                 f,
-                "reading the HTTP {} response from Twill {verb}",
+                "reading the HTTP {} response from Twill{at} {verb}",
                 status.as_u16()
             )?,
         }
         match &self.cause {
-            TransportCause::Http(source) => write!(f, ": {source}")?,
+            TransportCause::Http(source) => {
+                // The whole chain on one line: reqwest's own text alone
+                // ("error sending request") leaves out the cause
+                // ("Connection refused").
+                write!(f, ": {source}")?;
+                let mut said = source.to_string();
+                let mut next = std::error::Error::source(source);
+                while let Some(cause) = next {
+                    let text = cause.to_string();
+                    if !said.contains(&text) {
+                        write!(f, ": {text}")?;
+                        said = text;
+                    }
+                    next = cause.source();
+                }
+            }
             TransportCause::NoAnswer(limit) => write!(f, ": no answer within {limit:?}")?,
             TransportCause::Silent(limit) => write!(f, ": nothing arrived for {limit:?}")?,
             TransportCause::Setup(_) => f.write_str(": the HTTP client could not be set up")?,
@@ -95,7 +116,19 @@ impl TransportError {
             cause,
             status,
             attempts,
+            host: None,
         }
+    }
+
+    /// The same failure, naming the server `base` points at.
+    pub(crate) fn at(mut self, base: &reqwest::Url) -> Self {
+        if let Some(host) = base.host_str() {
+            self.host = Some(match base.port_or_known_default() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_owned(),
+            });
+        }
+        self
     }
 
     /// Whether the call ran out of time: the call timeout, or a stream's

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Request, State as Shared};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
@@ -152,6 +153,9 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .fallback(|| async { ApiError::NotFound("Route") })
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(middleware::from_fn_with_state(state.clone(), answer_faults))
+        // axum's default (2 MiB) would refuse what the API takes: a
+        // 10 MiB attachment sent inline is about 14 MiB of JSON.
+        .layer(DefaultBodyLimit::max(crate::MAX_REQUEST_BYTES))
         .with_state(state);
     Router::new()
         .nest("/api/v1", api)

@@ -1,0 +1,99 @@
+//! The terminal rules, in one place: when a status line may be drawn, how
+//! wide the screen is, and how wide text is on it (in columns, not chars:
+//! a CJK character or an emoji takes two).
+
+use std::io::IsTerminal;
+
+use unicode_width::UnicodeWidthChar;
+
+/// Whether a status line may be drawn on standard error: only when it is a
+/// terminal that is not `TERM=dumb`, and standard output is that terminal
+/// too, so that our own clearing keeps the two apart (with standard output
+/// piped, as in `twill ... --follow | tee log`, another process writes to
+/// the screen and would land on the line).
+pub fn status_line_allowed() -> bool {
+    std::io::stderr().is_terminal()
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
+}
+
+/// The width of the terminal on `stream`, when it is one.
+#[cfg(unix)]
+fn width_of(stream: impl std::os::fd::AsFd) -> Option<usize> {
+    let size = rustix::termios::tcgetwinsize(stream).ok()?;
+    (size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+#[cfg(not(unix))]
+fn width_of<T>(_: T) -> Option<usize> {
+    None
+}
+
+/// The width of standard output, when it is a terminal.
+pub fn stdout_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    width_of(std::io::stdout())
+}
+
+/// The width of standard error, when it is a terminal.
+pub fn stderr_width() -> Option<usize> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    width_of(std::io::stderr())
+}
+
+/// How many columns `text` takes (control characters, which are escaped
+/// before they get here, count as none).
+pub fn display_width(text: &str) -> usize {
+    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+}
+
+/// `text` cut to at most `width` columns, with `…` where it was cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if display_width(text) <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// `text` padded with spaces to `width` columns.
+pub fn pad(text: &str, width: usize) -> String {
+    let mut out = text.to_owned();
+    for _ in display_width(text)..width {
+        out.push(' ');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_are_columns() {
+        assert_eq!(display_width("abc"), 3);
+        assert_eq!(display_width("修复登录"), 8);
+        assert_eq!(display_width("🚀 go"), 5);
+        assert_eq!(fit("修复登录问题", 7), "修复登…");
+        assert_eq!(fit("short", 10), "short");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(display_width(&fit("🚀🚀🚀🚀", 5)), 5);
+        assert_eq!(pad("修复", 6), "修复  ");
+    }
+}
