@@ -25,6 +25,10 @@ macro_rules! open_enum {
         }
 
         impl $name {
+            /// Every value this version knows, as sent on the wire: for
+            /// tools that check or complete a value before sending it.
+            pub const KNOWN: &'static [&'static str] = &[$($wire),*];
+
             /// The value as sent on the wire.
             pub fn as_str(&self) -> &str {
                 match self {

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::PossibleValuesParser;
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use twill_api::models::{ReasoningEffort, UserIntent};
 
 /// The command line for Twill: tasks, messages, jobs and schedules.
 ///
@@ -108,14 +110,16 @@ pub struct Follow {
 
 #[derive(Debug, Args)]
 pub struct MessageOptions {
-    /// What to do: SWE, PLAN, ASK or DEV_ENVIRONMENT.
-    #[arg(long, value_name = "INTENT")]
+    /// What the job is to do.
+    #[arg(long, value_name = "INTENT",
+          value_parser = PossibleValuesParser::new(UserIntent::KNOWN.iter().copied()))]
     pub intent: Option<String>,
     /// The agent, as provider/model.
     #[arg(long)]
     pub agent: Option<String>,
-    /// Reasoning effort: low, medium, high, xhigh, max or ultra.
-    #[arg(long, value_name = "EFFORT")]
+    /// How hard the agent thinks.
+    #[arg(long, value_name = "EFFORT",
+          value_parser = PossibleValuesParser::new(ReasoningEffort::KNOWN.iter().copied()))]
     pub effort: Option<String>,
     /// A file to attach: a URL as is, or a local path sent inline.
     #[arg(long = "file", value_name = "PATH_OR_URL")]
@@ -127,7 +131,7 @@ pub enum TaskCommand {
     /// Lists tasks, newest first.
     List {
         /// Tasks per page (1 to 100).
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
         limit: Option<u32>,
         /// Every page, printed as it arrives.
         #[arg(long)]
@@ -253,7 +257,13 @@ pub enum ScheduleCommand {
         /// Its id.
         id: String,
     },
-    /// Changes the fields given, and only those.
+    /// Changes the fields given, and only those (at least one).
+    #[command(group(
+        ArgGroup::new("fields")
+            .required(true)
+            .multiple(true)
+            .args(["title", "message", "cron", "timezone", "agent", "clear_agent"])
+    ))]
     Update {
         /// Its id.
         id: String,

@@ -1110,3 +1110,23 @@ fn no_key_says_where_a_key_comes_from_and_twill_alone_is_help() {
     assert_eq!((code, stderr.as_str()), (0, ""));
     assert!(stdout.starts_with("The command line for Twill"), "{stdout}");
 }
+
+#[test]
+fn values_are_checked_before_any_request() {
+    // No server at all: each is refused locally, exit 2, naming the choices.
+    let refused = |args: &[&str]| {
+        let (code, _, stderr) = stdout_of(
+            twill()
+                .env("TWILL_BASE_URL", "http://127.0.0.1:1/api/v1")
+                .env("TWILL_API_KEY", "twill_sk_test")
+                .args(args),
+        );
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        stderr
+    };
+    assert!(refused(&["tasks", "create", "x", "--intent", "swe"]).contains("SWE, PLAN, ASK"));
+    assert!(refused(&["tasks", "send", "t", "m", "--effort", "huge"]).contains("xhigh"));
+    assert!(refused(&["tasks", "list", "--limit", "0"]).contains("1..=100"));
+    assert!(refused(&["tasks", "list", "--limit", "101"]).contains("1..=100"));
+    assert!(refused(&["schedules", "update", "s-1"]).contains("--title"));
+}
