@@ -65,6 +65,27 @@ pub trait Hook: Send + Sync + 'static {
     fn after_attempt(&self, end: &AttemptEnd<'_>) {
         let _ = end;
     }
+
+    /// Before the wait for a retry: the attempt that failed, its status
+    /// and how long the call now waits (a 429's `Retry-After`, or the
+    /// backoff). For a program that should say why it is silent.
+    fn before_retry(&self, retry: &RetryWait) {
+        let _ = retry;
+    }
+}
+
+/// A retry about to wait; see [`Hook::before_retry`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RetryWait {
+    /// The declared endpoint the call is for.
+    pub endpoint: &'static Endpoint,
+    /// The number of the attempt that failed, 1 for the first.
+    pub attempt: u32,
+    /// Its status, when a response came (429, 503, ...).
+    pub status: Option<StatusCode>,
+    /// How long until the next attempt.
+    pub wait: Duration,
 }
 
 /// An attempt about to be sent, as a [`Hook`] sees it.
@@ -211,5 +232,9 @@ impl<H: Hook> Hook for Arc<H> {
 
     fn after_attempt(&self, end: &AttemptEnd<'_>) {
         (**self).after_attempt(end);
+    }
+
+    fn before_retry(&self, retry: &RetryWait) {
+        (**self).before_retry(retry);
     }
 }

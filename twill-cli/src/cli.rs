@@ -56,6 +56,10 @@ pub struct Global {
     /// Say more: each call's endpoint, and a failure's status and attempts.
     #[arg(long, short, help_heading = "Global options", global = true)]
     pub verbose: bool,
+    /// Fail at once when rate limited (429) instead of waiting out its
+    /// Retry-After (exit 1, saying when to retry).
+    #[arg(long, help_heading = "Global options", global = true)]
+    pub no_wait: bool,
 }
 
 #[derive(Debug, Subcommand)]

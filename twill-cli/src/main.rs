@@ -26,6 +26,11 @@ use clap::{CommandFactory, Parser};
 use twill_api::Client;
 
 use crate::cli::{Cli, Command};
+use std::time::Duration;
+
+use twill_api::RetryPolicy;
+use twill_api::hook::{Hook, RetryWait};
+
 use crate::failure::Failure;
 use crate::output::{Form, Output};
 
@@ -158,6 +163,10 @@ fn client(cli: &Cli) -> Result<(Client, String), Failure> {
     if !key.is_empty() {
         builder = builder.api_key(key.as_str());
     }
+    builder = builder.hook(AnnounceWaits);
+    if cli.global.no_wait {
+        builder = builder.retry(RetryPolicy::default().max_retry_after(Duration::ZERO));
+    }
     // The library's advice names its API; say it in flags here.
     let client = builder.build().map_err(|error| {
         Failure::Usage(match error {
@@ -171,6 +180,25 @@ fn client(cli: &Cli) -> Result<(Client, String), Failure> {
         })
     })?;
     Ok((client, mask(&key)))
+}
+
+/// Says on standard error why a command is silent: a retry that waits a
+/// second or more (a 429's `Retry-After` can be a minute).
+struct AnnounceWaits;
+
+impl Hook for AnnounceWaits {
+    fn before_retry(&self, retry: &RetryWait) {
+        if retry.wait < Duration::from_secs(1) {
+            return;
+        }
+        let seconds = retry.wait.as_secs() + u64::from(retry.wait.subsec_nanos() > 0);
+        let why = match retry.status.map(|status| status.as_u16()) {
+            Some(429) => "rate limited (429)".to_owned(),
+            Some(status) => format!("HTTP {status}"),
+            None => "no answer".to_owned(),
+        };
+        eprintln!("twill: {why}; retrying in {seconds} s (--no-wait fails at once)");
+    }
 }
 
 /// The start of a key, enough to tell keys apart, never enough to use one:

@@ -1130,3 +1130,42 @@ fn values_are_checked_before_any_request() {
     assert!(refused(&["tasks", "list", "--limit", "101"]).contains("1..=100"));
     assert!(refused(&["schedules", "update", "s-1"]).contains("--title"));
 }
+
+#[test]
+fn a_rate_limited_wait_is_announced_and_no_wait_fails_at_once() {
+    let limited = || {
+        let body = r#"{"error":{"code":"rate_limited","message":"Slow down"}}"#;
+        format!(
+            "HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (url, requests) = common::scripted(move |n| match n {
+        0 => limited(),
+        _ => common::json_response(200, &serde_json::json!({ "tasks": [], "nextCursor": null })),
+    });
+    let (code, _, stderr) = stdout_of(
+        twill()
+            .env("TWILL_BASE_URL", &url)
+            .env("TWILL_API_KEY", "twill_sk_test")
+            .args(["tasks", "list"]),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr,
+        "twill: rate limited (429); retrying in 1 s (--no-wait fails at once)\n"
+    );
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    let (url, requests) = common::scripted(move |_| limited());
+    let (code, _, stderr) = stdout_of(
+        twill()
+            .env("TWILL_BASE_URL", &url)
+            .env("TWILL_API_KEY", "twill_sk_test")
+            .args(["--no-wait", "tasks", "list"]),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("rate limited: retry in 1 s"), "{stderr}");
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+}

@@ -13,7 +13,7 @@ use tracing::{Instrument, Span};
 use crate::error::{
     Answer, Error, ErrorResponse, ResponseTooLarge, TransportCause, TransportError, may_have_acted,
 };
-use crate::hook::{AttemptEnd, AttemptRequest, Hook, HookError};
+use crate::hook::{AttemptEnd, AttemptRequest, Hook, HookError, RetryWait};
 use crate::response::{BodyFailure, RawResponse, read_body};
 use crate::retry::{Failure, is_retryable};
 use crate::untrusted::Secret;
@@ -163,6 +163,18 @@ async fn send_with_retries(
                 .flatten();
             if let Some(delay) = delay {
                 tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
+                if let Some(hooks) = client.hooks().get() {
+                    let wait = RetryWait {
+                        endpoint,
+                        attempt,
+                        status: match &ended {
+                            Ended::Refused(response, _) => Some(response.status()),
+                            _ => None,
+                        },
+                        wait: delay,
+                    };
+                    hooks.iter().for_each(|hook| hook.before_retry(&wait));
+                }
                 acted |= verdict.may_have_acted;
                 Next::Wait(delay)
             } else {
