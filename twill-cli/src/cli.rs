@@ -107,9 +107,27 @@ pub enum AuthCommand {
 
 #[derive(Debug, Args)]
 pub struct Follow {
-    /// Follow the job's log until it ends.
+    /// Follow the job's log until it ends (with --jsonl, each event as a
+    /// JSON line; --json, one document, cannot hold a stream).
     #[arg(long)]
     pub follow: bool,
+}
+
+impl Command {
+    /// Whether the command prints a job's log as it arrives: a stream of
+    /// events, which `--json` (one document) cannot hold.
+    pub fn streams_events(&self) -> bool {
+        match self {
+            Command::Jobs(JobCommand::Logs { .. }) => true,
+            Command::Tasks(
+                TaskCommand::Create { follow, .. }
+                | TaskCommand::Send { follow, .. }
+                | TaskCommand::Approve { follow, .. }
+                | TaskCommand::ApproveCriteria { follow, .. },
+            ) => follow.follow,
+            _ => false,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

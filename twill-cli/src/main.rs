@@ -65,6 +65,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    // Refused before anything is sent: a task created and then not
+    // followed would be half a command.
+    if cli.global.json && cli.command.streams_events() {
+        return Err(Failure::Usage(
+            "--json prints one document and a job's log is a stream of events: use --jsonl \
+             (one JSON object per line)"
+                .to_owned(),
+        ));
+    }
     let form = if cli.global.json {
         Form::Json
     } else if cli.global.jsonl {

@@ -469,7 +469,9 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
     let mock = Mock::start(&["--job-time", "0.1"]);
     let mut reached = std::collections::BTreeSet::new();
     let mut run = |args: &[&str]| {
-        let mut full = vec!["--verbose", "--json"];
+        // A followed log is a stream: JSON lines, not one document.
+        let form = if args.contains(&"--follow") { "--jsonl" } else { "--json" };
+        let mut full = vec!["--verbose", form];
         full.extend_from_slice(args);
         let (code, out, err) = stdout_of(mock.twill().args(&full));
         assert!(code == 0, "twill {args:?}: {err}");
@@ -1168,4 +1170,23 @@ fn a_rate_limited_wait_is_announced_and_no_wait_fails_at_once() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("rate limited: retry in 1 s"), "{stderr}");
     assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[test]
+fn json_with_a_log_stream_is_refused_before_anything_is_sent() {
+    let (url, requests) = common::scripted(|_| common::json_response(500, &serde_json::json!({})));
+    for args in [
+        &["--json", "jobs", "logs", "job-1"][..],
+        &["--json", "tasks", "create", "x", "--follow"][..],
+    ] {
+        let (code, stdout, stderr) = stdout_of(
+            twill()
+                .env("TWILL_BASE_URL", &url)
+                .env("TWILL_API_KEY", "twill_sk_test")
+                .args(args),
+        );
+        assert_eq!((code, stdout.as_str()), (2, ""), "{args:?}");
+        assert!(stderr.contains("use --jsonl"), "{stderr}");
+    }
+    assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
