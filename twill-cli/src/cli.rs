@@ -60,6 +60,10 @@ pub struct Global {
     /// Retry-After (exit 1, saying when to retry).
     #[arg(long, help_heading = "Global options", global = true)]
     pub no_wait: bool,
+    /// Go ahead with what cannot be undone (cancel, archive, delete)
+    /// without asking; required where there is no terminal to ask on.
+    #[arg(long, short, help_heading = "Global options", global = true)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -27,6 +27,8 @@ pub struct Session {
     pub verbose: bool,
     /// The key as it may be shown: a prefix and an ellipsis.
     pub masked_key: String,
+    /// `--yes`: destructive commands go ahead without asking.
+    pub yes: bool,
 }
 
 /// A success body as received.
@@ -56,18 +58,47 @@ impl Session {
         }
     }
 
-    /// Calls `endpoint` and returns its body as received.
+    /// Calls `endpoint` and returns its body as received; one declared
+    /// destructive is confirmed first.
     pub async fn call(
         &self,
         endpoint: &'static Endpoint,
         arguments: Arguments,
     ) -> Result<Raw, Failure> {
+        if endpoint.is_destructive() {
+            self.confirm(endpoint)?;
+        }
         let response = self.send(endpoint, &arguments).await?;
         let body = response
             .bytes()
             .await
             .map_err(|error| Failure::api(endpoint, error))?;
         Ok(body.to_vec())
+    }
+
+    /// Asks before a destructive call (gh's rule): on a terminal, a `y`;
+    /// with no terminal to ask on, `--yes`, or a usage error naming it.
+    fn confirm(&self, endpoint: &'static Endpoint) -> Result<(), Failure> {
+        use std::io::{BufRead, IsTerminal, Write};
+        if self.yes {
+            return Ok(());
+        }
+        let what = endpoint.summary().trim_end_matches('.');
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(Failure::Usage(format!(
+                "{} ({what}) cannot be undone: pass --yes to confirm",
+                endpoint.name()
+            )));
+        }
+        eprint!("twill: {what}: {endpoint}. Go ahead? [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if matches!(answer.trim(), "y" | "Y" | "yes") {
+            Ok(())
+        } else {
+            Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
+        }
     }
 
     /// Sends a call, saying which with `--verbose`.

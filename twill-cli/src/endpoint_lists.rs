@@ -81,6 +81,7 @@ async fn the_api_dispatcher_calls_an_endpoint_of_its_list() {
         output: Output::new(Form::Json),
         verbose: false,
         masked_key: String::new(),
+        yes: false,
     };
     let args = ApiArgs {
         endpoint: Some("get_extra".to_owned()),

@@ -130,6 +130,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         output,
         verbose: cli.global.verbose,
         masked_key,
+        yes: cli.global.yes,
     };
     runtime.block_on(session.run(cli.command))
 }

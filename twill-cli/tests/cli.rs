@@ -401,7 +401,7 @@ fn files_teleport_and_schedules() {
     mock.ok(&["schedules", "resume", &id]);
     mock.ok(&["schedules", "show", &id]);
     mock.ok(&["schedules", "list"]);
-    mock.ok(&["schedules", "delete", &id]);
+    mock.ok(&["--yes", "schedules", "delete", &id]);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -470,7 +470,11 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
     let mut reached = std::collections::BTreeSet::new();
     let mut run = |args: &[&str]| {
         // A followed log is a stream: JSON lines, not one document.
-        let form = if args.contains(&"--follow") { "--jsonl" } else { "--json" };
+        let form = if args.contains(&"--follow") {
+            "--jsonl"
+        } else {
+            "--json"
+        };
         let mut full = vec!["--verbose", form];
         full.extend_from_slice(args);
         let (code, out, err) = stdout_of(mock.twill().args(&full));
@@ -490,7 +494,7 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
     run(&["tasks", "list"]);
     run(&["tasks", "show", "task-1"]);
     run(&["tasks", "jobs", "task-1"]);
-    run(&["jobs", "cancel", "job-3"]);
+    run(&["--yes", "jobs", "cancel", "job-3"]);
     run(&[
         "tasks",
         "teleport",
@@ -500,8 +504,8 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
             .join(format!("twill-cov-{}.tar", std::process::id()))
             .to_string_lossy(),
     ]);
-    run(&["tasks", "cancel", "task-1"]);
-    run(&["tasks", "archive", "task-1"]);
+    run(&["--yes", "tasks", "cancel", "task-1"]);
+    run(&["--yes", "tasks", "archive", "task-1"]);
     let ralph = run(&[
         "tasks",
         "create",
@@ -532,7 +536,7 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
     }
     run(&["schedules", "update", &id, "--title", "u"]);
     run(&["schedules", "list"]);
-    run(&["schedules", "delete", &id]);
+    run(&["--yes", "schedules", "delete", &id]);
     let reached_names: std::collections::BTreeSet<&str> =
         reached.iter().map(String::as_str).collect();
     assert_eq!(reached_names, declared, "named commands");
@@ -1189,4 +1193,70 @@ fn json_with_a_log_stream_is_refused_before_anything_is_sent() {
         assert!(stderr.contains("use --jsonl"), "{stderr}");
     }
     assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[test]
+fn what_cannot_be_undone_needs_yes_where_there_is_no_terminal_to_ask() {
+    let mock = Mock::start(&[]);
+    mock.ok(&["tasks", "create", "x"]);
+    for args in [
+        &["tasks", "cancel", "task-1"][..],
+        &["tasks", "archive", "task-1"][..],
+        &["jobs", "cancel", "job-2"][..],
+    ] {
+        let (code, stdout, stderr) = stdout_of(mock.twill().args(args));
+        assert_eq!((code, stdout.as_str()), (2, ""), "{args:?}");
+        assert!(stderr.contains("cannot be undone: pass --yes"), "{stderr}");
+    }
+    // Nothing was cancelled: the job still runs.
+    let shown = mock.ok(&["--json", "tasks", "show", "task-1"]);
+    assert!(!shown.contains("CANCELLED"), "{shown}");
+    mock.ok(&["--yes", "tasks", "cancel", "task-1"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn on_a_terminal_what_cannot_be_undone_is_asked_first() {
+    use std::io::Write as _;
+    if Process::new("script").arg("--version").output().is_err() {
+        eprintln!("no `script` here: the pseudo-terminal case is not run");
+        return;
+    }
+    let mock = Mock::start(&[]);
+    mock.ok(&["tasks", "create", "x"]);
+    let twill = assert_cmd::cargo::cargo_bin!("twill");
+    let answer = |reply: &str| {
+        let mut child = Process::new("script")
+            .args([
+                "-qec",
+                &format!("{} tasks cancel task-1", twill.display()),
+                "/dev/null",
+            ])
+            .env("TWILL_BASE_URL", &mock.url)
+            .env("TWILL_API_KEY", &mock.key)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{reply}\n").as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let refused = answer("n");
+    assert!(refused.contains("Go ahead? [y/N]"), "{refused}");
+    assert!(
+        refused.contains("not confirmed; nothing was sent"),
+        "{refused}"
+    );
+    let shown = mock.ok(&["--json", "tasks", "show", "task-1"]);
+    assert!(!shown.contains("CANCELLED"), "{shown}");
+    let confirmed = answer("y");
+    assert!(!confirmed.contains("not confirmed"), "{confirmed}");
+    let shown = mock.ok(&["--json", "tasks", "show", "task-1"]);
+    assert!(shown.contains("CANCELLED"), "{shown}");
 }
