@@ -165,7 +165,8 @@ pub enum TaskCommand {
     },
     /// Creates a task and starts its first job.
     Create {
-        /// What the agent should do.
+        /// What the agent should do (the API's `command`).
+        #[arg(value_name = "PROMPT")]
         command: String,
         #[command(flatten)]
         options: MessageOptions,

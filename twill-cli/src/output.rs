@@ -84,11 +84,7 @@ impl Output {
 
     /// Prints a body as received: byte for byte, or indented on a terminal.
     pub fn json(&self, raw: &[u8]) {
-        let pretty = self
-            .terminal
-            .then(|| serde_json::from_slice::<Value>(raw).ok())
-            .flatten()
-            .and_then(|value| serde_json::to_string_pretty(&value).ok());
+        let pretty = self.terminal.then(|| pretty_json(raw)).flatten();
         match pretty {
             Some(text) => self.raw_line(&text),
             // Not JSON after all (or not on a terminal): as is only when it
@@ -169,6 +165,13 @@ impl Output {
     }
 }
 
+/// `raw` indented, its keys in the order received (serde_json's
+/// `preserve_order`: "as received" is what `--json` promises).
+fn pretty_json(raw: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(raw).ok()?;
+    serde_json::to_string_pretty(&value).ok()
+}
+
 /// Each cell on one line, its controls escaped: a newline in a title must
 /// not forge a row, nor an escape sequence reach the terminal.
 fn escaped(rows: &[Vec<String>]) -> Vec<Vec<String>> {
@@ -205,4 +208,18 @@ fn fit_widths(widths: &mut [usize], screen: usize) {
 /// A value for a table cell: `-` when absent.
 pub fn cell(value: Option<impl ToString>) -> String {
     value.map_or_else(|| "-".to_owned(), |value| value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pretty_json_keeps_the_servers_key_order() {
+        let pretty = pretty_json(br#"{"zeta":1,"alpha":{"y":2,"b":3}}"#).unwrap();
+        assert_eq!(
+            pretty,
+            "{\n  \"zeta\": 1,\n  \"alpha\": {\n    \"y\": 2,\n    \"b\": 3\n  }\n}"
+        );
+    }
 }
