@@ -16,28 +16,31 @@ use crate::commands::Session;
 use crate::failure::Failure;
 use crate::output::Output;
 
-/// `twill api --list`: every endpoint of `endpoints` and its parameters.
+/// `twill api --list`: every endpoint of `endpoints` and its parameters,
+/// in the terms of the command line (a value's JSON kind, not its Rust
+/// type).
 pub fn list(output: Output, endpoints: &[&'static Endpoint]) {
+    let width = endpoints.iter().map(|e| e.name().len()).max().unwrap_or(0);
     for endpoint in endpoints {
-        output.line(&format!("{}  {endpoint}", endpoint.name()));
+        output.line(&format!("{:width$}  {endpoint}", endpoint.name()));
         for param in endpoint.params() {
             let name = param.wire_name().unwrap_or("--body");
             let role = match param.role() {
                 ParamRole::Path => "path",
                 ParamRole::Query => "query",
                 ParamRole::Header => "header",
-                ParamRole::Body => "body",
+                _ => "body",
             };
             let required = if param.is_optional() {
                 "optional"
             } else {
                 "required"
             };
-            output.line(&format!(
-                "    {name}  {role}, {required}: {} ({})",
-                param.kind().json_type(),
-                param.rust_type()
-            ));
+            let kind = match param.role() {
+                ParamRole::Body => "JSON".to_owned(),
+                _ => param.kind().json_type().to_owned(),
+            };
+            output.line(&format!("    {name}  {role}, {required}, {kind}"));
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::builder::PossibleValuesParser;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use twill_api::models::{ReasoningEffort, UserIntent};
 
@@ -134,18 +134,28 @@ impl Command {
     }
 }
 
+/// The known value `given` matches, whatever its case (`swe` is `SWE`).
+fn canonical(known: &[&str], given: String) -> String {
+    known
+        .iter()
+        .find(|value| value.eq_ignore_ascii_case(&given))
+        .map_or(given, |value| (*value).to_owned())
+}
+
 #[derive(Debug, Args)]
 pub struct MessageOptions {
     /// What the job is to do.
-    #[arg(long, value_name = "INTENT",
-          value_parser = PossibleValuesParser::new(UserIntent::KNOWN.iter().copied()))]
+    #[arg(long, value_name = "INTENT", ignore_case = true,
+          value_parser = PossibleValuesParser::new(UserIntent::KNOWN.iter().copied())
+              .map(|given| canonical(UserIntent::KNOWN, given)))]
     pub intent: Option<String>,
     /// The agent, as provider/model.
     #[arg(long)]
     pub agent: Option<String>,
     /// How hard the agent thinks.
-    #[arg(long, value_name = "EFFORT",
-          value_parser = PossibleValuesParser::new(ReasoningEffort::KNOWN.iter().copied()))]
+    #[arg(long, value_name = "EFFORT", ignore_case = true,
+          value_parser = PossibleValuesParser::new(ReasoningEffort::KNOWN.iter().copied())
+              .map(|given| canonical(ReasoningEffort::KNOWN, given)))]
     pub effort: Option<String>,
     /// A file to attach: a URL as is, or a local path sent inline.
     #[arg(long = "file", value_name = "PATH_OR_URL")]
@@ -377,4 +387,16 @@ pub struct MockArgs {
     /// Pads list cursors to at least this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub huge_cursors: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_known_value_is_sent_in_its_own_case() {
+        assert_eq!(canonical(UserIntent::KNOWN, "swe".to_owned()), "SWE");
+        assert_eq!(canonical(ReasoningEffort::KNOWN, "HIGH".to_owned()), "high");
+        assert_eq!(canonical(UserIntent::KNOWN, "other".to_owned()), "other");
+    }
 }

@@ -5,12 +5,14 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use twill_api::endpoint::PathPiece;
 use twill_api::models::{
     CreateScheduledTaskRequest, CreateTaskRequest, GetTaskResponse, JobPage, Me, ReasoningEffort,
     RepositoryList, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse, SendMessageRequest,
     TaskPage, TeleportArchive, UpdateScheduledTaskRequest, UserIntent,
 };
 use twill_api::prelude::*;
+use twill_api::untrusted::escape_line;
 use twill_api::{Arguments, Client, Endpoint, FromResponse, all_endpoints};
 
 use crate::cli::{AuthCommand, Command, JobCommand, MessageOptions, ScheduleCommand, TaskCommand};
@@ -66,7 +68,7 @@ impl Session {
         arguments: Arguments,
     ) -> Result<Raw, Failure> {
         if endpoint.is_destructive() {
-            self.confirm(endpoint)?;
+            self.confirm(endpoint, &arguments)?;
         }
         let response = self.send(endpoint, &arguments).await?;
         let body = response
@@ -78,19 +80,30 @@ impl Session {
 
     /// Asks before a destructive call (gh's rule): on a terminal, a `y`;
     /// with no terminal to ask on, `--yes`, or a usage error naming it.
-    fn confirm(&self, endpoint: &'static Endpoint) -> Result<(), Failure> {
+    fn confirm(&self, endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Failure> {
         use std::io::{BufRead, IsTerminal, Write};
         if self.yes {
             return Ok(());
         }
-        let what = endpoint.summary().trim_end_matches('.');
+        // The request as it will go, placeholders filled: what is undone.
+        let mut target = format!("{} ", endpoint.method());
+        for piece in endpoint.path_pieces() {
+            match piece {
+                PathPiece::Segment(name) => {
+                    target.push_str(arguments.values(name).next().unwrap_or_default());
+                }
+                PathPiece::Literal(text) => target.push_str(text),
+                _ => {}
+            }
+        }
+        let target = escape_line(&target);
+        let what = endpoint.summary().trim_end_matches('.').to_lowercase();
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
             return Err(Failure::Usage(format!(
-                "{} ({what}) cannot be undone: pass --yes to confirm",
-                endpoint.name()
+                "{target} ({what}) cannot be undone: pass --yes to confirm"
             )));
         }
-        eprint!("twill: {what}: {endpoint}. Go ahead? [y/N] ");
+        eprint!("twill: {target} ({what}) cannot be undone. Go ahead? [y/N] ");
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
@@ -523,7 +536,7 @@ impl Session {
             crate::output::write_binary("a tar archive", &archive.tar)?;
             eprintln!(
                 "twill: session {}, job {}: wrote {} bytes to standard output",
-                twill_api::untrusted::escape_line(&session),
+                escape_line(&session),
                 twill_api::untrusted::escape_line(&job),
                 archive.tar.len()
             );

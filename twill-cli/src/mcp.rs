@@ -287,7 +287,7 @@ impl TwillMcp {
             WaitOutcome::Ended(end) => end.to_string(),
             _ => "timeout".to_owned(),
         };
-        let latest: Vec<String> = wait.latest.iter().map(summary).collect();
+        let latest: Vec<Value> = wait.latest.iter().map(summary).collect();
         let mut result = json!({
             "jobId": job,
             "outcome": outcome,
@@ -477,8 +477,11 @@ fn wait_limit(input: &JsonObject) -> Result<Duration, String> {
 }
 
 /// One event in a few words, for a wait's summary.
-fn summary(event: &JobLogEvent) -> String {
-    let mut text = match event.kind() {
+/// One event in a few words, for a wait's summary: the agent's text as
+/// text, a small event as the object it arrived as, a large one cut, as
+/// text.
+fn summary(event: &JobLogEvent) -> Value {
+    let text = match event.kind() {
         EventKind::TraceChunks => event
             .json()
             .get("chunks")
@@ -488,14 +491,25 @@ fn summary(event: &JobLogEvent) -> String {
             .filter_map(|chunk| chunk.get("text").and_then(Value::as_str))
             .collect::<Vec<_>>()
             .join(" "),
-        _ => event.json().to_string(),
-    };
-    if text.len() > SUMMARY_TEXT {
-        let mut cut = SUMMARY_TEXT;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
+        _ => {
+            let text = event.json().to_string();
+            if text.len() <= SUMMARY_TEXT {
+                return event.json().clone();
+            }
+            text
         }
-        text.truncate(cut);
+    };
+    Value::String(cut(text))
+}
+
+/// `text` cut to at most [`SUMMARY_TEXT`] bytes, on a character boundary.
+fn cut(mut text: String) -> String {
+    if text.len() > SUMMARY_TEXT {
+        let mut at = SUMMARY_TEXT;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
         text.push('…');
     }
     text

@@ -184,13 +184,16 @@ fn escaped(rows: &[Vec<String>]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Narrows the widest column, one column at a time, until the columns and
-/// their two-space gaps fit `screen`; no column below 8 (or its width).
+/// Narrows the widest column but the last, one column at a time, until the
+/// columns and their two-space gaps fit `screen`, none below 8 (a column
+/// cut shorter says nothing). The last
+/// column (a task's URL) is never cut: a cut URL is no URL, so on a screen
+/// too narrow for it the row wraps instead.
 fn fit_widths(widths: &mut [usize], screen: usize) {
-    let total =
-        |widths: &[usize]| widths.iter().sum::<usize>() + 2 * widths.len().saturating_sub(1);
-    while total(widths) > screen {
-        let Some((widest, width)) = widths
+    let gaps = 2 * widths.len().saturating_sub(1);
+    let cuttable = widths.len().saturating_sub(1);
+    while widths.iter().sum::<usize>() + gaps > screen {
+        let Some((widest, width)) = widths[..cuttable]
             .iter()
             .copied()
             .enumerate()

@@ -67,7 +67,7 @@ pub struct ScheduledTaskResponse {
     pub scheduled_task: ScheduledTask,
 }
 
-/// The body of [`ScheduledTasks::create_scheduled_task`](crate::api::ScheduledTasks::create_scheduled_task).
+/// The body of `ScheduledTasks::create_scheduled_task`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
@@ -118,7 +118,7 @@ impl CreateScheduledTaskRequest {
     }
 }
 
-/// The body of [`ScheduledTasks::update_scheduled_task`](crate::api::ScheduledTasks::update_scheduled_task): only the fields
+/// The body of `ScheduledTasks::update_scheduled_task`: only the fields
 /// set are sent.
 ///
 /// ```
