@@ -45,7 +45,9 @@ fn is_excluded(endpoint: &Endpoint) -> bool {
 }
 
 /// How long `wait_for_job` waits unless told.
-const DEFAULT_WAIT: Duration = Duration::from_secs(600);
+/// Under the 60 s after which TypeScript-based hosts give up on a tool
+/// call: a job still running then comes back with a `resume` value.
+const DEFAULT_WAIT: Duration = Duration::from_secs(45);
 /// The longest text of one summarised event.
 const SUMMARY_TEXT: usize = 300;
 
@@ -151,8 +153,17 @@ impl TwillMcp {
             ));
         }
         match name {
-            "wait_for_job" => self.wait_for_job(arguments).await,
-            "start_task_and_wait" => self.start_task_and_wait(arguments).await,
+            "wait_for_job" => match only(
+                arguments,
+                &["jobId", "taskIdOrSlug", "timeoutSeconds", "resume"],
+            ) {
+                Ok(()) => self.wait_for_job(arguments).await,
+                Err(message) => refusal(message),
+            },
+            "start_task_and_wait" => match only(arguments, &["task", "timeoutSeconds"]) {
+                Ok(()) => self.start_task_and_wait(arguments).await,
+                Err(message) => refusal(message),
+            },
             _ => match self
                 .endpoints
                 .iter()
@@ -169,7 +180,7 @@ impl TwillMcp {
         endpoint: &'static Endpoint,
         input: &JsonObject,
     ) -> CallToolResult {
-        let arguments = match arguments(input) {
+        let arguments = match arguments(endpoint, input) {
             Ok(arguments) => arguments,
             Err(message) => return refusal(message),
         };
@@ -323,7 +334,7 @@ fn tools(endpoints: &[&'static Endpoint], read_only: bool) -> Vec<Tool> {
                 json!({
                     "jobId": { "type": "string", "description": "The job's id." },
                     "taskIdOrSlug": { "type": "string", "description": "Its task, to return the final answer." },
-                    "timeoutSeconds": { "type": "integer", "minimum": 1, "description": "How long to wait (600 unless given)." },
+                    "timeoutSeconds": { "type": "integer", "minimum": 1, "description": "How long to wait, in seconds (45 unless given; clients give up on a call after about 60). A job still running then comes back with `resume`." },
                     "resume": { "type": "string", "description": "The `resume` of an earlier wait that timed out, to go on without its events again." },
                 }),
                 &["jobId"],
@@ -339,7 +350,7 @@ fn tools(endpoints: &[&'static Endpoint], read_only: bool) -> Vec<Tool> {
             object_schema(
                 json!({
                     "task": schema_of::<CreateTaskRequest>(),
-                    "timeoutSeconds": { "type": "integer", "minimum": 1, "description": "How long to wait (600 unless given)." },
+                    "timeoutSeconds": { "type": "integer", "minimum": 1, "description": "How long to wait, in seconds (45 unless given; clients give up on a call after about 60). A job still running then comes back with `resume`." },
                 }),
                 &["task"],
             ),
@@ -443,26 +454,53 @@ fn object_schema(properties: Value, required: &[&str]) -> Arc<JsonObject> {
     }
 }
 
-/// The model's input as call arguments, each field checked.
-fn arguments(input: &JsonObject) -> Result<Arguments, String> {
+/// The model's input as call arguments, each value of the JSON type its
+/// parameter declares (a number where a string is wanted is refused, not
+/// turned into text).
+fn arguments(endpoint: &'static Endpoint, input: &JsonObject) -> Result<Arguments, String> {
     let mut arguments = Arguments::new();
     for (name, value) in input {
         if name == "body" {
             arguments = arguments.body(value.clone());
             continue;
         }
-        let text = match value {
-            Value::String(text) => text.clone(),
-            Value::Number(number) => number.to_string(),
-            Value::Bool(flag) => flag.to_string(),
-            Value::Null => continue,
-            _ => return Err(format!("`{name}` must be a string, a number or a boolean")),
+        let kind = endpoint
+            .params()
+            .iter()
+            .find(|param| param.wire_name() == Some(name.as_str()))
+            .map(|param| param.kind());
+        let text = match (value, kind) {
+            (Value::Null, _) => continue,
+            (Value::String(text), Some(ParamKind::String) | None) => text.clone(),
+            (Value::Number(number), Some(ParamKind::Integer))
+                if number.is_i64() || number.is_u64() =>
+            {
+                number.to_string()
+            }
+            (Value::Bool(flag), Some(ParamKind::Boolean)) => flag.to_string(),
+            (_, Some(kind)) => {
+                return Err(format!("`{name}` must be a JSON {}", kind.json_type()));
+            }
+            (_, None) => return Err(format!("`{name}` must be a string")),
         };
         arguments = arguments.arg(name.as_str(), text);
     }
     // Unknown or missing fields are named by the client's own check
     // (`Client::call`), before anything is sent.
     Ok(arguments)
+}
+
+/// The schema says `additionalProperties: false`: an argument it does not
+/// name (a `timeout` meant as `timeoutSeconds`) is refused, by name, rather
+/// than ignored.
+fn only(input: &JsonObject, accepted: &[&str]) -> Result<(), String> {
+    match input.keys().find(|name| !accepted.contains(&name.as_str())) {
+        Some(name) => Err(format!(
+            "no argument `{name}`; this tool takes {}",
+            accepted.join(", ")
+        )),
+        None => Ok(()),
+    }
 }
 
 fn wait_limit(input: &JsonObject) -> Result<Duration, String> {
@@ -476,7 +514,6 @@ fn wait_limit(input: &JsonObject) -> Result<Duration, String> {
     }
 }
 
-/// One event in a few words, for a wait's summary.
 /// One event in a few words, for a wait's summary: the agent's text as
 /// text, a small event as the object it arrived as, a large one cut, as
 /// text.

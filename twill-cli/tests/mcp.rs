@@ -393,3 +393,45 @@ async fn a_created_task_whose_wait_fails_is_named_so_that_it_is_not_created_twic
     assert_eq!(structured(&started)["jobId"], "job-9");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn arguments_the_schema_does_not_allow_are_refused_by_name() {
+    let mock = Mock::start(&[]);
+    let client = connect(&mock, &[]).await;
+    // `timeout` for `timeoutSeconds`: refused, not a 45 s wait.
+    let refused = call(
+        &client,
+        "wait_for_job",
+        json!({ "jobId": "job-1", "timeout": 1 }),
+    )
+    .await;
+    assert!(is_error(&refused));
+    assert!(
+        text(&refused).contains("no argument `timeout`"),
+        "{}",
+        text(&refused)
+    );
+    let refused = call(
+        &client,
+        "start_task_and_wait",
+        json!({ "body": { "command": "x" } }),
+    )
+    .await;
+    assert!(
+        text(&refused).contains("no argument `body`"),
+        "{}",
+        text(&refused)
+    );
+    // A number where the parameter is a string is not turned into text.
+    let refused = call(&client, "get_task", json!({ "taskIdOrSlug": 12345 })).await;
+    assert!(is_error(&refused));
+    assert!(
+        text(&refused).contains("`taskIdOrSlug` must be a JSON string"),
+        "{}",
+        text(&refused)
+    );
+    // Nothing above reached the API: the mock has no task.
+    let listed = call(&client, "list_tasks", json!({})).await;
+    assert_eq!(structured(&listed)["tasks"], json!([]));
+    client.cancel().await.unwrap();
+}
