@@ -333,8 +333,24 @@ fn input(tokens: Vec<TokenTree>) -> Input {
 
 fn input_kind(tokens: &[TokenTree]) -> InputKind {
     let is_ident = |token: Option<&TokenTree>, name: &str| matches!(token, Some(TokenTree::Ident(ident)) if ident == name);
-    // `&self`, `&'a self`.
+    // `&self`, `&'a self`, and the same typed: `self: &Self`,
+    // `self: &'a Self`.
+    // The typed form first, with a guard: the untyped patterns match any
+    // slice of their length and would answer for it.
     let shared_ref = match tokens {
+        [self_token, colon, rest @ ..]
+            if is_ident(Some(self_token), "self") && is_punct(Some(colon), ':') =>
+        {
+            match rest {
+                [amp, ty] => is_punct(Some(amp), '&') && is_ident(Some(ty), "Self"),
+                [amp, tick, _, ty] => {
+                    is_punct(Some(amp), '&')
+                        && is_punct(Some(tick), '\'')
+                        && is_ident(Some(ty), "Self")
+                }
+                _ => false,
+            }
+        }
         [amp, self_token] => is_punct(Some(amp), '&') && is_ident(Some(self_token), "self"),
         [amp, tick, _, self_token] => {
             is_punct(Some(amp), '&')

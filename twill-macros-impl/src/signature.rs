@@ -175,13 +175,17 @@ fn is_ident(token: &TokenTree, name: &str) -> bool {
 }
 
 /// `Result<T, ..>`, recognised by its last path segment so that aliases such
-/// as `twill_api::Result<T>` and `std::result::Result<T, E>` are accepted.
+/// as `twill_api::Result<T>` and `std::result::Result<T, E>` are accepted,
+/// and so are aliases named so (`ApiResult<T>`): their first argument is
+/// the success type, and the error type is the alias's, which the compiler
+/// checks.
 fn output(ty: &TokenStream) -> syn::Result<Output> {
     const FORM: &str = "an endpoint returns `Result<T, E>`: `T` is decoded from the success body \
                         (`()` for none) and `E` from failures (`twill_api::Error`, or a type that \
                         implements `twill_api::EndpointError`)";
-    let success =
-        text::first_generic_argument(ty, "Result").ok_or_else(|| Error::new_spanned(ty, FORM))?;
+    let success = text::first_generic_argument(ty, "Result")
+        .or_else(|| text::first_generic_argument_by_suffix(ty, "Result"))
+        .ok_or_else(|| Error::new_spanned(ty, FORM))?;
     Ok(Output {
         result: ty.clone(),
         success,

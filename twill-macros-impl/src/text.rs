@@ -24,13 +24,25 @@ pub(crate) fn first_span(ty: &TokenStream) -> Span {
 /// Whether `ty` is a path whose last segment is `name` (`Option<u32>`,
 /// `std::option::Option<u32>`): read by name, so that aliases count.
 pub(crate) fn is_path_to(ty: &TokenStream, name: &str) -> bool {
-    path_arguments(ty, name).is_some()
+    path_arguments(ty, |last| last == name).is_some()
 }
 
 /// `T` in `name<T, ..>`, a path whose last segment is `name` (`Result<T, E>`,
 /// `twill_api::Result<T>`), when `T` is a type.
 pub(crate) fn first_generic_argument(ty: &TokenStream, name: &str) -> Option<TokenStream> {
-    let arguments = path_arguments(ty, name)??;
+    first_argument_of(path_arguments(ty, |last| last == name)??)
+}
+
+/// `T` in `ApiResult<T>`: a path whose last segment ends with `suffix`, an
+/// alias of `Result` by its name.
+pub(crate) fn first_generic_argument_by_suffix(
+    ty: &TokenStream,
+    suffix: &str,
+) -> Option<TokenStream> {
+    first_argument_of(path_arguments(ty, |last| last.ends_with(suffix))??)
+}
+
+fn first_argument_of(arguments: TokenStream) -> Option<TokenStream> {
     let first = split_top_level(arguments).into_iter().next()?;
     match first.first()? {
         // A lifetime, a constant.
@@ -43,7 +55,10 @@ pub(crate) fn first_generic_argument(ty: &TokenStream, name: &str) -> Option<Tok
 
 /// For a path ending in the segment `name`: `Some(Some(arguments))` with
 /// what is between its angle brackets, or `Some(None)` when it has none.
-fn path_arguments(ty: &TokenStream, name: &str) -> Option<Option<TokenStream>> {
+fn path_arguments(
+    ty: &TokenStream,
+    name: impl Fn(&str) -> bool + Copy,
+) -> Option<Option<TokenStream>> {
     let tokens: Vec<TokenTree> = ty.clone().into_iter().collect();
     // A type in parentheses, or in the invisible group of a `macro_rules!`
     // fragment, is the type inside.
@@ -67,7 +82,7 @@ fn path_arguments(ty: &TokenStream, name: &str) -> Option<Option<TokenStream>> {
             break ident;
         }
     };
-    if *last != name {
+    if !name(&last.to_string()) {
         return None;
     }
     match tokens.get(at) {
