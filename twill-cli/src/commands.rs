@@ -5,7 +5,6 @@ use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use twill_api::endpoint::PathPiece;
 use twill_api::models::{
     CreateScheduledTaskRequest, CreateTaskRequest, GetTaskResponse, JobPage, Me, ReasoningEffort,
     RepositoryList, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse, SendMessageRequest,
@@ -86,16 +85,7 @@ impl Session {
             return Ok(());
         }
         // The request as it will go, placeholders filled: what is undone.
-        let mut target = format!("{} ", endpoint.method());
-        for piece in endpoint.path_pieces() {
-            match piece {
-                PathPiece::Segment(name) => {
-                    target.push_str(arguments.values(name).next().unwrap_or_default());
-                }
-                PathPiece::Literal(text) => target.push_str(text),
-                _ => {}
-            }
-        }
+        let target = format!("{} {}", endpoint.method(), arguments.path_for(endpoint));
         let target = escape_line(&target);
         let what = endpoint.summary().trim_end_matches('.').to_lowercase();
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {

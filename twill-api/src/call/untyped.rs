@@ -60,6 +60,43 @@ impl Arguments {
             .map(|(_, value)| value.as_str())
     }
 
+    /// `endpoint`'s path with each placeholder's value as given here,
+    /// unencoded: the request described for a person (escape it before it
+    /// reaches a terminal; the values are the caller's). A placeholder with
+    /// no value stays `<name>`.
+    ///
+    /// ```
+    /// use twill_api::prelude::*;
+    /// use twill_api::{Arguments, Client};
+    ///
+    /// let arguments = Arguments::new().arg("taskIdOrSlug", "task-3");
+    /// assert_eq!(arguments.path_for(<Client as Tasks>::CANCEL_TASK), "/tasks/task-3/cancel");
+    /// ```
+    pub fn path_for(&self, endpoint: &'static Endpoint) -> String {
+        let mut path = String::with_capacity(endpoint.path().len());
+        for piece in endpoint.path_pieces() {
+            match piece {
+                PathPiece::Literal(text) => path.push_str(text),
+                PathPiece::Segment(placeholder) => {
+                    let value = endpoint
+                        .params()
+                        .iter()
+                        .find(|param| param.wire_name() == Some(placeholder))
+                        .and_then(|param| self.value(param));
+                    match value {
+                        Some(value) => path.push_str(value),
+                        None => {
+                            path.push('<');
+                            path.push_str(placeholder);
+                            path.push('>');
+                        }
+                    }
+                }
+            }
+        }
+        path
+    }
+
     /// The values for `param`, under its Rust name or its wire name.
     fn values_of<'a>(&'a self, param: &'a Param) -> impl Iterator<Item = &'a str> + 'a {
         self.values
