@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 /// What [`Account::me`](crate::api::Account::me) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Me {
@@ -26,6 +27,7 @@ pub struct Me {
 
 /// What [`Account::list_repositories`](crate::api::Account::list_repositories) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RepositoryList {
@@ -36,6 +38,7 @@ pub struct RepositoryList {
 
 /// A repository the workspace can work on.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Repository {

@@ -71,6 +71,7 @@ open_enum! {
 
 /// A job's id and status, as returned when a job starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JobSummary {
@@ -112,6 +113,7 @@ impl FilePart {
 /// The lenient answer of an endpoint whose success body is undocumented:
 /// `success` when the server says it, and every other field as sent.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct Acknowledgement {
     /// The `success` field, when there is one.

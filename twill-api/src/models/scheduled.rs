@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A task created on a schedule. Only `id` is certain; the rest follows
 /// Twill's cookbook and is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduledTask {
@@ -50,6 +51,7 @@ pub struct ScheduledTask {
 
 /// What [`ScheduledTasks::list_scheduled_tasks`](crate::api::ScheduledTasks::list_scheduled_tasks) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduledTaskList {
@@ -60,6 +62,7 @@ pub struct ScheduledTaskList {
 
 /// One scheduled task, as the create, get and update endpoints return it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ScheduledTaskResponse {

@@ -94,6 +94,7 @@ impl CreateTaskRequest {
 
 /// What [`Tasks::create_task`](crate::api::Tasks::create_task) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CreateTaskResponse {
@@ -105,6 +106,7 @@ pub struct CreateTaskResponse {
 
 /// A task's identity and where to see it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskRef {
@@ -121,6 +123,7 @@ pub struct TaskRef {
 
 /// What [`Tasks::get_task`](crate::api::Tasks::get_task) returns.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GetTaskResponse {
@@ -134,6 +137,7 @@ pub struct GetTaskResponse {
 /// A task in detail. Fields that older or newer servers leave out are
 /// `Option`s or empty.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskDetail {
@@ -168,6 +172,7 @@ pub struct TaskDetail {
 
 /// A pull request opened for a task.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct PullRequest {
@@ -190,6 +195,7 @@ pub struct PullRequest {
 
 /// One run of the agent on a task. Only `id` and `status` are always there.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Job {
@@ -306,6 +312,7 @@ impl SendMessageRequest {
 
 /// What [`Tasks::send_message`](crate::api::Tasks::send_message) returns: the job the message started.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct SendMessageResponse {
@@ -315,6 +322,7 @@ pub struct SendMessageResponse {
 
 /// What [`Tasks::list_tasks`](crate::api::Tasks::list_tasks) returns.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskPage {
@@ -327,6 +335,7 @@ pub struct TaskPage {
 
 /// A task in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct TaskListItem {
@@ -352,6 +361,7 @@ pub struct TaskListItem {
 
 /// What [`Tasks::list_jobs`](crate::api::Tasks::list_jobs) returns.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct JobPage {
@@ -364,6 +374,7 @@ pub struct JobPage {
 
 /// What [`Tasks::approve_plan`](crate::api::Tasks::approve_plan) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApprovePlanResponse {
@@ -376,6 +387,7 @@ pub struct ApprovePlanResponse {
 
 /// What [`Tasks::approve_criteria`](crate::api::Tasks::approve_criteria) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ApproveCriteriaResponse {
@@ -388,6 +400,7 @@ pub struct ApproveCriteriaResponse {
 
 /// What [`Tasks::cancel_task`](crate::api::Tasks::cancel_task) returns.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct CancelTaskResponse {
@@ -400,6 +413,7 @@ pub struct CancelTaskResponse {
 
 /// A task named by its id alone.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TaskId {
     /// The task's id.
