@@ -27,14 +27,30 @@ pub struct Cli {
 /// Options of every command.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// Print the API's JSON as received (pretty on a terminal).
+    /// Print the API's JSON as received (pretty on a terminal); with
+    /// =FIELDS (comma-separated), only those fields of each item, or of the
+    /// main object (`task` for `tasks show`).
     #[arg(
         long,
         help_heading = "Global options",
         global = true,
-        conflicts_with = "jsonl"
+        conflicts_with = "jsonl",
+        value_name = "FIELDS",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
     )]
-    pub json: bool,
+    pub json: Option<String>,
+    /// Filter the JSON with a jq expression (implies --json; strings print
+    /// as plain text, one result per line).
+    #[arg(
+        long,
+        help_heading = "Global options",
+        global = true,
+        conflicts_with = "jsonl",
+        value_name = "EXPR"
+    )]
+    pub jq: Option<String>,
     /// Print one JSON object per line: list items, log events.
     #[arg(long, help_heading = "Global options", global = true)]
     pub jsonl: bool,
@@ -68,22 +84,8 @@ pub struct Global {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Which key and workspace this is.
-    #[command(subcommand)]
-    Auth(AuthCommand),
-    /// The repositories Twill can work on.
-    Repos,
-    /// Tasks: create, message, follow, list.
-    #[command(subcommand)]
-    Tasks(TaskCommand),
-    /// Jobs: follow a job's log, cancel it.
-    #[command(subcommand)]
-    Jobs(JobCommand),
-    /// Scheduled tasks.
-    #[command(subcommand)]
-    Schedules(ScheduleCommand),
-    /// Call any endpoint by its name, such as `get_task taskIdOrSlug=my-task`.
-    Api(ApiArgs),
+    #[command(flatten)]
+    Remote(RemoteCommand),
     /// Serves Twill's API as MCP tools on standard input and output, for
     /// agents (Claude Code, Cursor, any MCP client).
     Mcp {
@@ -103,6 +105,27 @@ pub enum Command {
     Mock(MockArgs),
 }
 
+/// The commands that call the API, with a client.
+#[derive(Debug, Subcommand)]
+pub enum RemoteCommand {
+    /// Which key and workspace this is.
+    #[command(subcommand)]
+    Auth(AuthCommand),
+    /// The repositories Twill can work on.
+    Repos,
+    /// Tasks: create, message, follow, list.
+    #[command(subcommand)]
+    Tasks(TaskCommand),
+    /// Jobs: follow a job's log, cancel it.
+    #[command(subcommand)]
+    Jobs(JobCommand),
+    /// Scheduled tasks.
+    #[command(subcommand)]
+    Schedules(ScheduleCommand),
+    /// Call any endpoint by its name, such as `get_task taskIdOrSlug=my-task`.
+    Api(ApiArgs),
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
     /// Whose key this is (the key itself is shown masked).
@@ -117,13 +140,13 @@ pub struct Follow {
     pub follow: bool,
 }
 
-impl Command {
+impl RemoteCommand {
     /// Whether the command prints a job's log as it arrives: a stream of
     /// events, which `--json` (one document) cannot hold.
     pub fn streams_events(&self) -> bool {
         match self {
-            Command::Jobs(JobCommand::Logs { .. }) => true,
-            Command::Tasks(
+            RemoteCommand::Jobs(JobCommand::Logs { .. }) => true,
+            RemoteCommand::Tasks(
                 TaskCommand::Create { follow, .. }
                 | TaskCommand::Send { follow, .. }
                 | TaskCommand::Approve { follow, .. }
@@ -295,34 +318,7 @@ pub enum ScheduleCommand {
         id: String,
     },
     /// Changes the fields given, and only those (at least one).
-    #[command(group(
-        ArgGroup::new("fields")
-            .required(true)
-            .multiple(true)
-            .args(["title", "message", "cron", "timezone", "agent", "clear_agent"])
-    ))]
-    Update {
-        /// Its id.
-        id: String,
-        /// A new title.
-        #[arg(long)]
-        title: Option<String>,
-        /// A new message.
-        #[arg(long)]
-        message: Option<String>,
-        /// A new cron expression.
-        #[arg(long, value_name = "CRON")]
-        cron: Option<String>,
-        /// A new time zone.
-        #[arg(long)]
-        timezone: Option<String>,
-        /// A new agent.
-        #[arg(long, conflicts_with = "clear_agent")]
-        agent: Option<String>,
-        /// Clears the agent (sends null).
-        #[arg(long)]
-        clear_agent: bool,
-    },
+    Update(ScheduleUpdate),
     /// Deletes a scheduled task.
     Delete {
         /// Its id.
@@ -338,6 +334,37 @@ pub enum ScheduleCommand {
         /// Its id.
         id: String,
     },
+}
+
+/// `schedules update`: the fields to change.
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("fields")
+        .required(true)
+        .multiple(true)
+        .args(["title", "message", "cron", "timezone", "agent", "clear_agent"])
+))]
+pub struct ScheduleUpdate {
+    /// Its id.
+    pub id: String,
+    /// A new title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// A new message.
+    #[arg(long)]
+    pub message: Option<String>,
+    /// A new cron expression.
+    #[arg(long, value_name = "CRON")]
+    pub cron: Option<String>,
+    /// A new time zone.
+    #[arg(long)]
+    pub timezone: Option<String>,
+    /// A new agent.
+    #[arg(long, conflicts_with = "clear_agent")]
+    pub agent: Option<String>,
+    /// Clears the agent (sends null).
+    #[arg(long)]
+    pub clear_agent: bool,
 }
 
 #[derive(Debug, Args)]
@@ -361,8 +388,9 @@ pub struct MockArgs {
     /// The port to listen on (a free one unless given).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// How long each job runs, in seconds, before it ends.
-    #[arg(long, value_name = "SECONDS", default_value_t = 0.5)]
+    /// How long each job runs, in seconds, before it ends (long enough by
+    /// default to see a followed job's status line).
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
     pub job_time: f64,
     /// How jobs end: completed, failed or cancelled, to try how a script
     /// handles each.

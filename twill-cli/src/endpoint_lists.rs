@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 use twill_api::{Client, Endpoint, Error, endpoints, twill_endpoint};
 
 use crate::cli::ApiArgs;
-use crate::commands::Session;
 use crate::mcp::TwillMcp;
-use crate::output::{Form, Output};
+use crate::render::{Form, JsonView, Output};
+use crate::session::Session;
 
 #[endpoints]
 trait Extras {
@@ -78,7 +78,7 @@ async fn the_api_dispatcher_calls_an_endpoint_of_its_list() {
     let (url, seen) = server();
     let session = Session {
         client: client(&url),
-        output: Output::new(Form::Json),
+        output: Output::new(Form::Json, JsonView::whole()),
         verbose: false,
         masked_key: String::new(),
         yes: false,
@@ -89,7 +89,9 @@ async fn the_api_dispatcher_calls_an_endpoint_of_its_list() {
         body: None,
         list: false,
     };
-    crate::api::run(&session, &extras(), args).await.unwrap();
+    crate::commands::api::run(&session, &extras(), args)
+        .await
+        .unwrap();
     assert_eq!(
         *seen.lock().unwrap(),
         ["GET /api/v1/extras/a%20b?verbose=true HTTP/1.1"]
@@ -102,7 +104,11 @@ async fn the_api_dispatcher_calls_an_endpoint_of_its_list() {
         body: None,
         list: false,
     };
-    assert!(crate::api::run(&session, &extras(), args).await.is_err());
+    assert!(
+        crate::commands::api::run(&session, &extras(), args)
+            .await
+            .is_err()
+    );
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
 

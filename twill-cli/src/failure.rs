@@ -25,6 +25,9 @@ pub enum Failure {
     JobCancelled(String),
     /// Ctrl-C (130).
     Interrupted(String),
+    /// Standard output's reader went away (`twill tasks list | head`): the
+    /// output stops, quietly, with status 0 (as `cat` and ripgrep do).
+    Closed,
 }
 
 impl Failure {
@@ -35,8 +38,19 @@ impl Failure {
         }
     }
 
+    /// A failed write to standard output: [`Failure::Closed`] when the
+    /// reader went away, otherwise an error that must not pass for success
+    /// (a full disk, `> /dev/full`).
+    pub fn from_stdout(error: &std::io::Error) -> Self {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            return Failure::Closed;
+        }
+        Failure::Local(format!("cannot write to standard output: {error}"))
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
+            Failure::Closed => 0,
             Failure::Api { error, .. } if is_network(error) => 3,
             Failure::Api { error, .. } if is_usage(error) => 2,
             Failure::Api { .. } | Failure::Local(_) => 1,
@@ -56,6 +70,7 @@ impl Failure {
             | Failure::JobFailed(message)
             | Failure::JobCancelled(message)
             | Failure::Interrupted(message) => vec![message.clone()],
+            Failure::Closed => Vec::new(),
         }
     }
 }

@@ -10,7 +10,7 @@ use twill_api::stream::{EventKind, JobLogEvent};
 use twill_api::workflow::{FollowStep, JobEnd};
 
 use crate::failure::Failure;
-use crate::output::{Form, Output};
+use crate::render::{Form, Output};
 
 /// How often the status line is redrawn.
 const TICK: Duration = Duration::from_millis(100);
@@ -23,11 +23,23 @@ pub enum Ended {
     Cancelled,
 }
 
+impl From<&JobEnd> for Ended {
+    fn from(end: &JobEnd) -> Self {
+        match end {
+            JobEnd::Completed => Ended::Completed,
+            JobEnd::Cancelled => Ended::Cancelled,
+            JobEnd::Failed { reason } => Ended::Failed(reason.clone()),
+            // An outcome this version does not know: not a success.
+            _ => Ended::Failed(None),
+        }
+    }
+}
+
 /// Follows `job` until it ends; Ctrl-C stops following (never the job).
 pub async fn follow(
     client: &Client,
     job: &str,
-    output: Output,
+    output: &Output,
     verbose: bool,
 ) -> Result<Ended, Failure> {
     tokio::select! {
@@ -44,7 +56,7 @@ pub async fn follow(
 async fn follow_until_done(
     client: &Client,
     job: &str,
-    output: Output,
+    output: &Output,
     verbose: bool,
 ) -> Result<Ended, Failure> {
     let started = Instant::now();
@@ -55,12 +67,7 @@ async fn follow_until_done(
     loop {
         if let Some(end) = follower.end() {
             status_line::clear();
-            return Ok(match end {
-                JobEnd::Completed => Ended::Completed,
-                JobEnd::Cancelled => Ended::Cancelled,
-                JobEnd::Failed { reason } => Ended::Failed(reason.clone()),
-                _ => Ended::Failed(None),
-            });
+            return Ok(Ended::from(end));
         }
         status_line::show(job, &status, started);
         // The spinner and the clock move between events too; a tick drops
@@ -79,7 +86,7 @@ async fn follow_until_done(
                     status = new_status;
                 }
                 status_line::clear();
-                render(&event, output);
+                render(&event, output)?;
             }
             Some(Ok(FollowStep::Reopening { cause, wait })) => {
                 if verbose {
@@ -126,14 +133,13 @@ fn live_status(event: &JobLogEvent) -> Option<String> {
 
 /// Prints an event: in words, the agent's text as text, the rest as
 /// compact JSON; or as a JSON line.
-fn render(event: &JobLogEvent, output: Output) {
+fn render(event: &JobLogEvent, output: &Output) -> Result<(), Failure> {
     let data = event.json();
     if output.form != Form::Human {
-        output.json_line(data);
-        return;
+        return output.json_line(data);
     }
     match event.kind() {
-        EventKind::Connected | EventKind::HistoricalComplete => {}
+        EventKind::Connected | EventKind::HistoricalComplete => Ok(()),
         EventKind::TraceUrl { url, .. } => output.line(&format!("trace: {url}")),
         EventKind::TraceChunks => {
             let chunks = data.get("chunks").and_then(Value::as_array);
@@ -142,19 +148,21 @@ fn render(event: &JobLogEvent, output: Output) {
                 .flatten()
                 .filter_map(|chunk| chunk.get("text").and_then(Value::as_str))
             {
-                output.line(text);
+                output.line(text)?;
             }
+            Ok(())
         }
         EventKind::TraceRecords => {
             let records = data.get("records").and_then(Value::as_array);
             for record in records.into_iter().flatten() {
                 match (record.get("kind"), record.get("status")) {
                     (Some(kind), Some(Value::String(status))) if kind == "status" => {
-                        output.line(&format!("status: {status}"));
+                        output.line(&format!("status: {status}"))?;
                     }
-                    _ => output.line(&record.to_string()),
+                    _ => output.line(&record.to_string())?,
                 }
             }
+            Ok(())
         }
         EventKind::Complete { status } => output.line(&format!("job {status}")),
         EventKind::Error { message } => output.line(&format!(
@@ -173,7 +181,7 @@ fn render(event: &JobLogEvent, output: Output) {
 /// status, elapsed. Nothing at all when standard error is not a terminal.
 mod status_line {
     use super::*;
-    use crate::terminal;
+    use crate::render::terminal;
 
     const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 

@@ -6,7 +6,8 @@
 //! received for `--json`. Readable output decodes that JSON into
 //! `twill-api`'s types.
 
-mod api;
+#![warn(clippy::too_many_lines)]
+
 mod cli;
 mod commands;
 #[cfg(test)]
@@ -16,31 +17,28 @@ mod files;
 mod follow;
 mod local_input;
 mod mcp;
-mod output;
+mod render;
+mod session;
 mod teleport;
-mod terminal;
 
 use std::process::ExitCode;
-
-use clap::{CommandFactory, Parser};
-use twill_api::Client;
-
-use crate::cli::{Cli, Command};
 use std::time::Duration;
 
-use twill_api::RetryPolicy;
+use clap::{CommandFactory, Parser};
 use twill_api::hook::{Hook, RetryWait};
+use twill_api::{Client, RetryPolicy};
 
+use crate::cli::{Cli, Command, RemoteCommand};
 use crate::failure::Failure;
-use crate::output::{Form, Output};
+use crate::render::{Form, JsonView, Output};
+use crate::session::Session;
 
 fn main() -> ExitCode {
     // `twill` alone: the help, on standard output, as a success (gh's
     // convention), not a usage error.
     if std::env::args_os().len() == 1 {
         let help = Cli::command().render_help().to_string();
-        output::write_stdout(help.as_bytes());
-        return ExitCode::SUCCESS;
+        return exit(render::write_stdout(help.as_bytes()), false);
     }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -52,96 +50,112 @@ fn main() -> ExitCode {
         }
     };
     let verbose = cli.global.verbose;
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            // One line per problem, however the server's text is spelled.
-            for line in failure.lines(verbose) {
-                eprintln!("twill: {}", twill_api::untrusted::escape_line(&line));
-            }
-            failure.exit_code()
-        }
+    exit(run(cli), verbose)
+}
+
+/// The one place a run becomes an exit code: a failure's lines on standard
+/// error and its code; a closed standard output, quietly, 0.
+fn exit(result: Result<(), Failure>, verbose: bool) -> ExitCode {
+    let Err(failure) = result else {
+        return ExitCode::SUCCESS;
+    };
+    // One line per problem, however the server's text is spelled.
+    for line in failure.lines(verbose) {
+        eprintln!("twill: {}", twill_api::untrusted::escape_line(&line));
     }
+    failure.exit_code()
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
-    // Refused before anything is sent: a task created and then not
-    // followed would be half a command.
-    if cli.global.json && cli.command.streams_events() {
-        return Err(Failure::Usage(
-            "--json prints one document and a job's log is a stream of events: use --jsonl \
-             (one JSON object per line)"
-                .to_owned(),
-        ));
-    }
-    let form = if cli.global.json {
-        Form::Json
-    } else if cli.global.jsonl {
-        Form::Jsonl
-    } else {
-        Form::Human
-    };
-    let output = Output::new(form);
     // Commands that need no key and no network build no client.
-    match &cli.command {
-        // Rendered whole, then written: clap_complete panics on a closed
-        // pipe (`twill completions bash | head -1`).
+    let remote = match cli.command {
+        Command::Remote(remote) => remote,
         Command::Completions { shell } => {
-            let mut command = Cli::command();
+            // Rendered whole, then written: clap_complete panics on a
+            // closed pipe (`twill completions bash | head -1`).
             let mut script = Vec::new();
-            clap_complete::generate(*shell, &mut command, "twill", &mut script);
-            output::write_stdout(&script);
-            return Ok(());
+            clap_complete::generate(shell, &mut Cli::command(), "twill", &mut script);
+            return render::write_stdout(&script);
         }
         Command::Man => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
                 .render(&mut page)
                 .map_err(|error| Failure::Local(format!("cannot render the man page: {error}")))?;
-            output::write_stdout(&page);
-            return Ok(());
+            return render::write_stdout(&page);
         }
-        Command::Api(args) if args.list => {
-            api::list(output, &twill_api::all_endpoints().collect::<Vec<_>>());
-            return Ok(());
+        Command::Mock(args) => return runtime()?.block_on(mock(args)),
+        Command::Mcp { read_only } => {
+            if cli.global.api_key_stdin {
+                return Err(Failure::Usage(
+                    "twill mcp speaks on standard input: give the key with TWILL_API_KEY or \
+                     --api-key-file"
+                        .to_owned(),
+                ));
+            }
+            let (client, _) = client(&cli.global)?;
+            let endpoints: Vec<_> = twill_api::all_endpoints().collect();
+            return runtime()?.block_on(mcp::serve(client, &endpoints, read_only));
         }
-        _ => {}
+    };
+    let output = output_for(&cli.global, &remote)?;
+    if let RemoteCommand::Api(args) = &remote
+        && args.list
+    {
+        return commands::api::list(&output, &twill_api::all_endpoints().collect::<Vec<_>>());
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| Failure::Local(format!("cannot start: {error}")))?;
-    if let Command::Mock(args) = cli.command {
-        return runtime.block_on(mock(args));
-    }
-    if matches!(cli.command, Command::Mcp { .. }) && cli.global.api_key_stdin {
-        return Err(Failure::Usage(
-            "twill mcp speaks on standard input: give the key with TWILL_API_KEY or --api-key-file"
-                .to_owned(),
-        ));
-    }
-    let (client, masked_key) = client(&cli)?;
-    if let Command::Mcp { read_only } = cli.command {
-        let endpoints: Vec<_> = twill_api::all_endpoints().collect();
-        return runtime.block_on(mcp::serve(client, &endpoints, read_only));
-    }
-    let session = commands::Session {
+    let (client, masked_key) = client(&cli.global)?;
+    let session = Session {
         client,
         output,
         verbose: cli.global.verbose,
         masked_key,
         yes: cli.global.yes,
     };
-    runtime.block_on(session.run(cli.command))
+    runtime()?.block_on(commands::run(&session, remote))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Failure::Local(format!("cannot start: {error}")))
+}
+
+/// The output form the flags ask for, its fields and filter checked
+/// against what `command` prints: all before anything is sent.
+fn output_for(global: &cli::Global, command: &RemoteCommand) -> Result<Output, Failure> {
+    let json = global.json.is_some() || global.jq.is_some();
+    // A task created and then not followed would be half a command.
+    if json && command.streams_events() {
+        return Err(Failure::Usage(
+            "--json prints one document and a job's log is a stream of events: use --jsonl \
+             (one JSON object per line)"
+                .to_owned(),
+        ));
+    }
+    let form = if json {
+        Form::Json
+    } else if global.jsonl {
+        Form::Jsonl
+    } else {
+        Form::Human
+    };
+    let view = JsonView::new(
+        commands::json_shape(command),
+        global.json.as_deref(),
+        global.jq.as_deref(),
+    )?;
+    Ok(Output::new(form, view))
 }
 
 /// The client, with the key from the environment, a file or standard input,
 /// and the key as it may be shown.
-fn client(cli: &Cli) -> Result<(Client, String), Failure> {
+fn client(global: &cli::Global) -> Result<(Client, String), Failure> {
     let mut builder = Client::builder_from_env();
     // A key given by file or standard input is that key: when it is empty,
     // say so rather than fall back to TWILL_API_KEY.
-    let key = if let Some(path) = &cli.global.api_key_file {
+    let key = if let Some(path) = &global.api_key_file {
         let shown = path.display();
         let bytes = local_input::read_file(path, local_input::MAX_KEY_BYTES).map_err(|error| {
             Failure::Usage(format!("cannot read the key from {shown}: {error}"))
@@ -153,7 +167,7 @@ fn client(cli: &Cli) -> Result<(Client, String), Failure> {
             )));
         }
         key
-    } else if cli.global.api_key_stdin {
+    } else if global.api_key_stdin {
         let text = local_input::key_from_stdin().map_err(|error| {
             Failure::Usage(format!("cannot read the key from standard input: {error}"))
         })?;
@@ -167,14 +181,14 @@ fn client(cli: &Cli) -> Result<(Client, String), Failure> {
     } else {
         std::env::var("TWILL_API_KEY").unwrap_or_default()
     };
-    if cli.global.insecure_http {
+    if global.insecure_http {
         builder = builder.allow_insecure_http();
     }
     if !key.is_empty() {
         builder = builder.api_key(key.as_str());
     }
     builder = builder.hook(AnnounceWaits);
-    if cli.global.no_wait {
+    if global.no_wait {
         builder = builder.retry(RetryPolicy::default().max_retry_after(Duration::ZERO));
     }
     // The library's advice names its API; say it in flags here.

@@ -231,27 +231,9 @@ impl TwillMcp {
                     .to_owned(),
             );
         };
-        // Sent as given: the API's validation names any field at fault.
-        let arguments = Arguments::new().body(request.clone());
-        let created = match self
-            .client
-            .call(<Client as Tasks>::CREATE_TASK, &arguments)
-            .await
-        {
-            Ok(response) => response.bytes().await,
-            Err(error) => Err(error),
-        };
-        let created: twill_api::models::CreateTaskResponse = match created {
-            Ok(body) => match serde_json::from_slice(&body) {
-                Ok(created) => created,
-                Err(error) => {
-                    return refusal(format!(
-                        "the task may have been created, but its answer cannot be read \
-                         ({error}); call list_tasks before creating it again"
-                    ));
-                }
-            },
-            Err(error) => return api_error(&error),
+        let created = match self.create_task(request).await {
+            Ok(created) => created,
+            Err(refused) => return refused,
         };
         let task =
             json!({ "id": created.task.id, "slug": created.task.slug, "url": created.task.url });
@@ -280,6 +262,31 @@ impl TwillMcp {
                 failed
             }
         }
+    }
+
+    /// Creates the task `request` describes, sent as given (the API's
+    /// validation names any field at fault); the tool's result when that
+    /// fails.
+    async fn create_task(
+        &self,
+        request: &Value,
+    ) -> Result<twill_api::models::CreateTaskResponse, CallToolResult> {
+        let arguments = Arguments::new().body(request.clone());
+        let created = match self
+            .client
+            .call(<Client as Tasks>::CREATE_TASK, &arguments)
+            .await
+        {
+            Ok(response) => response.bytes().await,
+            Err(error) => Err(error),
+        };
+        let body = created.map_err(|error| api_error(&error))?;
+        serde_json::from_slice(&body).map_err(|error| {
+            refusal(format!(
+                "the task may have been created, but its answer cannot be read ({error}); \
+                 call list_tasks before creating it again"
+            ))
+        })
     }
 
     /// Waits with the library's `wait_for_job` (which reopens dropped

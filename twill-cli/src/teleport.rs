@@ -221,102 +221,128 @@ pub fn extract_within(
 fn plan(tar: &[u8], limits: Limits) -> Result<Vec<Planned<'_>>, ExtractError> {
     let malformed = |error: io::Error| ExtractError::Malformed(error.to_string());
     let mut archive = tar::Archive::new(io::Cursor::new(tar));
-    let mut planned = Vec::new();
-    let mut refused = Vec::new();
-    let mut listed = HashSet::new();
-    let mut files = HashSet::new();
-    let mut directories = HashSet::new();
-    let mut unpacked = 0u64;
+    let mut plan = Plan::default();
     for (index, entry) in archive.entries_with_seek().map_err(malformed)?.enumerate() {
         let entry = entry.map_err(malformed)?;
         if index == limits.entries {
-            refused.push(Refusal {
+            plan.refused.push(Refusal {
                 path: String::new(),
                 why: format!("it holds more than {} entries", limits.entries),
             });
             break;
         }
-        let shown = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
-        let mut refuse = |why: String| {
-            refused.push(Refusal {
-                path: shown.clone(),
-                why,
-            })
-        };
-        let kind = entry.header().entry_type();
-        let is_file = kind.is_file() || kind.is_contiguous();
-        if kind.is_pax_global_extensions() {
-            continue;
-        }
-        if !is_file && !kind.is_dir() {
-            refuse(format!("it is {}", describe(kind)));
-            continue;
-        }
-        let path = match plain_path(&entry.path_bytes()) {
-            Ok(path) => path,
-            Err(why) => {
-                refuse(why);
-                continue;
-            }
-        };
-        if path.as_os_str().is_empty() {
-            if is_file {
-                refuse("it names the directory itself".to_owned());
-            }
-            continue;
-        }
-        if let Some(file) = path.ancestors().skip(1).find(|a| files.contains(*a)) {
-            refuse(format!("{} is a file in the archive", file.display()));
-            continue;
-        }
-        if !listed.insert(path.clone()) {
-            refuse("it appears twice".to_owned());
-            continue;
-        }
-        for ancestor in path.ancestors().skip(1) {
-            if ancestor.as_os_str().is_empty() || !directories.insert(ancestor.to_path_buf()) {
-                break;
-            }
-        }
-        if is_file {
-            if directories.contains(&path) {
-                refuse("it is also a directory in the archive".to_owned());
-                continue;
-            }
-            let size = entry.size();
-            unpacked = unpacked.saturating_add(size);
-            let start = usize::try_from(entry.raw_file_position()).ok();
-            let data = start.and_then(|start| tar.get(start..start.checked_add(size as usize)?));
-            let Some(data) = data else {
-                return Err(ExtractError::Malformed(
-                    "the archive is cut short".to_owned(),
-                ));
-            };
-            let executable = entry.header().mode().is_ok_and(|mode| mode & 0o111 != 0);
-            files.insert(path.clone());
-            planned.push(Planned::File {
-                path,
-                data,
-                executable,
-            });
-        } else {
-            directories.insert(path.clone());
-            planned.push(Planned::Directory(path));
+        if let Err(why) = plan.consider(&entry, tar)? {
+            let path = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+            plan.refused.push(Refusal { path, why });
         }
     }
-    if unpacked > limits.unpacked_bytes {
-        refused.push(Refusal {
+    if plan.unpacked > limits.unpacked_bytes {
+        plan.refused.push(Refusal {
             path: String::new(),
             why: format!(
-                "its files hold {unpacked} bytes, more than {}",
-                limits.unpacked_bytes
+                "its files hold {} bytes, more than {}",
+                plan.unpacked, limits.unpacked_bytes
             ),
         });
     }
-    if refused.is_empty() {
-        Ok(planned)
+    if plan.refused.is_empty() {
+        Ok(plan.planned)
     } else {
-        Err(ExtractError::Refused(refused))
+        Err(ExtractError::Refused(plan.refused))
+    }
+}
+
+/// What the entries read so far decided, and what they hold.
+#[derive(Default)]
+struct Plan<'a> {
+    planned: Vec<Planned<'a>>,
+    refused: Vec<Refusal>,
+    /// Every path seen, to refuse one seen twice.
+    listed: HashSet<PathBuf>,
+    files: HashSet<PathBuf>,
+    /// Directories listed or implied by a path below them.
+    directories: HashSet<PathBuf>,
+    unpacked: u64,
+}
+
+/// Whether an entry is planned (`Ok`) or refused, and why.
+type Verdict = Result<(), String>;
+
+impl<'a> Plan<'a> {
+    /// Plans `entry` of the archive `tar`, or says why it is refused; an
+    /// error only when the archive itself is broken.
+    fn consider(
+        &mut self,
+        entry: &tar::Entry<'_, io::Cursor<&[u8]>>,
+        tar: &'a [u8],
+    ) -> Result<Verdict, ExtractError> {
+        let kind = entry.header().entry_type();
+        let is_file = kind.is_file() || kind.is_contiguous();
+        if kind.is_pax_global_extensions() {
+            return Ok(Ok(()));
+        }
+        if !is_file && !kind.is_dir() {
+            return Ok(Err(format!("it is {}", describe(kind))));
+        }
+        let path = match plain_path(&entry.path_bytes()) {
+            Ok(path) => path,
+            Err(why) => return Ok(Err(why)),
+        };
+        if path.as_os_str().is_empty() {
+            let verdict = if is_file {
+                Err("it names the directory itself".to_owned())
+            } else {
+                Ok(())
+            };
+            return Ok(verdict);
+        }
+        if let Some(file) = path.ancestors().skip(1).find(|a| self.files.contains(*a)) {
+            return Ok(Err(format!("{} is a file in the archive", file.display())));
+        }
+        if !self.listed.insert(path.clone()) {
+            return Ok(Err("it appears twice".to_owned()));
+        }
+        for ancestor in path.ancestors().skip(1) {
+            if ancestor.as_os_str().is_empty() || !self.directories.insert(ancestor.to_path_buf()) {
+                break;
+            }
+        }
+        if !is_file {
+            self.directories.insert(path.clone());
+            self.planned.push(Planned::Directory(path));
+            return Ok(Ok(()));
+        }
+        if self.directories.contains(&path) {
+            return Ok(Err("it is also a directory in the archive".to_owned()));
+        }
+        self.file(entry, path, tar).map(Ok)
+    }
+
+    /// Plans a file: its bytes, read in place from `tar`.
+    fn file(
+        &mut self,
+        entry: &tar::Entry<'_, io::Cursor<&[u8]>>,
+        path: PathBuf,
+        tar: &'a [u8],
+    ) -> Result<(), ExtractError> {
+        let size = entry.size();
+        self.unpacked = self.unpacked.saturating_add(size);
+        let start = usize::try_from(entry.raw_file_position()).ok();
+        let data =
+            start.and_then(|start| tar.get(start..start.checked_add(usize::try_from(size).ok()?)?));
+        let Some(data) = data else {
+            return Err(ExtractError::Malformed(
+                "the archive is cut short".to_owned(),
+            ));
+        };
+        let executable = entry.header().mode().is_ok_and(|mode| mode & 0o111 != 0);
+        self.files.insert(path.clone());
+        self.planned.push(Planned::File {
+            path,
+            data,
+            executable,
+        });
+        Ok(())
     }
 }
 

@@ -584,7 +584,8 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
             }
         }
         let mut command = mock.twill();
-        command.arg("api").args(&args);
+        // `twill api` confirms what cannot be undone as every command does.
+        command.arg("api").args(&args).arg("--yes");
         let (code, _, err) = stdout_of(&mut command);
         // Reached: the server answered (a 400 for a plan approved twice is
         // an answer), never a usage error.

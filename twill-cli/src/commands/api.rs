@@ -12,17 +12,17 @@ use twill_api::stream::JobLogStream;
 use twill_api::{Arguments, Endpoint, Error, FromResponse};
 
 use crate::cli::ApiArgs;
-use crate::commands::Session;
 use crate::failure::Failure;
-use crate::output::Output;
+use crate::render::Output;
+use crate::session::Session;
 
 /// `twill api --list`: every endpoint of `endpoints` and its parameters,
 /// in the terms of the command line (a value's JSON kind, not its Rust
 /// type).
-pub fn list(output: Output, endpoints: &[&'static Endpoint]) {
+pub fn list(output: &Output, endpoints: &[&'static Endpoint]) -> Result<(), Failure> {
     let width = endpoints.iter().map(|e| e.name().len()).max().unwrap_or(0);
     for endpoint in endpoints {
-        output.line(&format!("{:width$}  {endpoint}", endpoint.name()));
+        output.line(&format!("{:width$}  {endpoint}", endpoint.name()))?;
         for param in endpoint.params() {
             let name = param.wire_name().unwrap_or("--body");
             let role = match param.role() {
@@ -40,9 +40,10 @@ pub fn list(output: Output, endpoints: &[&'static Endpoint]) {
                 ParamRole::Body => "JSON".to_owned(),
                 _ => param.kind().json_type().to_owned(),
             };
-            output.line(&format!("    {name}  {role}, {required}, {kind}"));
+            output.line(&format!("    {name}  {role}, {required}, {kind}"))?;
         }
     }
+    Ok(())
 }
 
 /// `twill api NAME ...`: calls the endpoint of `endpoints` named `NAME`.
@@ -51,8 +52,26 @@ pub async fn run(
     endpoints: &[&'static Endpoint],
     args: ApiArgs,
 ) -> Result<(), Failure> {
-    let name = args.endpoint.unwrap_or_default();
-    let endpoint = find(endpoints, &name)?;
+    if args.list {
+        return list(&session.output, endpoints);
+    }
+    let endpoint = find(endpoints, args.endpoint.as_deref().unwrap_or_default())?;
+    let arguments = arguments(endpoint, &args)?;
+    let response = session
+        .send(endpoint, &arguments)
+        .await
+        .map_err(|failure| match failure {
+            Failure::Api {
+                error: Error::InvalidInput(input),
+                ..
+            } => usage(endpoint, &input),
+            other => other,
+        })?;
+    print(session, endpoint, response).await
+}
+
+/// The `NAME=VALUE` pairs and the `--body`, as the call's arguments.
+fn arguments(endpoint: &'static Endpoint, args: &ApiArgs) -> Result<Arguments, Failure> {
     let mut arguments = Arguments::new();
     for pair in &args.args {
         let Some((key, value)) = pair.split_once('=') else {
@@ -66,34 +85,38 @@ pub async fn run(
     if let Some(body) = &args.body {
         arguments = arguments.body(body_json(body)?);
     }
-    let response = session
-        .send(endpoint, &arguments)
-        .await
-        .map_err(|failure| match failure {
-            Failure::Api {
-                error: Error::InvalidInput(input),
-                ..
-            } => {
-                let problem = match &input.problem {
-                    InputProblem::UnknownArgument { name, .. } => format!("no parameter `{name}`"),
-                    InputProblem::MissingArgument => format!("`{}` is required", input.parameter),
-                    InputProblem::UnexpectedBody => "no body is taken".to_owned(),
-                    InputProblem::RepeatedArgument => {
-                        format!("`{}` is given more than once", input.parameter)
-                    }
-                    _ => return Failure::Usage(input.to_string()),
-                };
-                Failure::Usage(format!("{problem}; {}", accepted(endpoint)))
-            }
-            other => other,
-        })?;
+    Ok(arguments)
+}
+
+/// An argument the endpoint's metadata refused, in the command line's
+/// terms, with what it takes.
+fn usage(endpoint: &'static Endpoint, input: &twill_api::error::InvalidInput) -> Failure {
+    let problem = match &input.problem {
+        InputProblem::UnknownArgument { name, .. } => format!("no parameter `{name}`"),
+        InputProblem::MissingArgument => format!("`{}` is required", input.parameter),
+        InputProblem::UnexpectedBody => "no body is taken".to_owned(),
+        InputProblem::RepeatedArgument => {
+            format!("`{}` is given more than once", input.parameter)
+        }
+        _ => return Failure::Usage(input.to_string()),
+    };
+    Failure::Usage(format!("{problem}; {}", accepted(endpoint)))
+}
+
+/// Prints the answer: a log stream as JSON lines, JSON as `--json` does,
+/// anything else as bytes that never reach a terminal.
+async fn print(
+    session: &Session,
+    endpoint: &'static Endpoint,
+    response: twill_api::RawResponse,
+) -> Result<(), Failure> {
     if endpoint.is_streaming() {
         let mut events = JobLogStream::from_response(response)
             .await
             .map_err(|error| Failure::api(endpoint, error))?;
         while let Some(event) = events.next_event().await {
             let event = event.map_err(|error| Failure::api(endpoint, error))?;
-            session.output.json_line(event.json());
+            session.output.json_line(event.json())?;
         }
         return Ok(());
     }
@@ -106,14 +129,14 @@ pub async fn run(
         .bytes()
         .await
         .map_err(|error| Failure::api(endpoint, error))?;
-    if is_json || body.is_empty() {
-        if !body.is_empty() {
-            session.output.json(&body);
-        }
+    if body.is_empty() {
         return Ok(());
     }
+    if is_json {
+        return session.output.json(&body);
+    }
     // Bytes, such as a teleport archive: never onto a terminal.
-    crate::output::write_binary(&format!("{} bytes of binary", body.len()), &body)
+    crate::render::write_binary(&format!("{} bytes of binary", body.len()), &body)
 }
 
 /// The endpoint named `name`, or a usage error naming the near ones.

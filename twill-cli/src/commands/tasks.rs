@@ -1,694 +1,300 @@
-//! What each command does: which declared endpoint it calls with which
-//! arguments, and how the answer is shown.
+//! `twill tasks`: create, message, approve, follow, list, cancel, archive,
+//! teleport.
 
 use std::path::Path;
 
-use serde::de::DeserializeOwned;
-use serde_json::Value;
+use twill_api::api::Tasks;
 use twill_api::models::{
-    CreateScheduledTaskRequest, CreateTaskRequest, GetTaskResponse, JobPage, Me, ReasoningEffort,
-    RepositoryList, ScheduledTask, ScheduledTaskList, ScheduledTaskResponse, SendMessageRequest,
-    TaskPage, TeleportArchive, UpdateScheduledTaskRequest, UserIntent,
+    CancelTaskResponse, CreateTaskRequest, CreateTaskResponse, GetTaskResponse, JobPage,
+    JobSummary, ReasoningEffort, SendMessageRequest, SendMessageResponse, TaskPage,
+    TeleportArchive, UserIntent,
 };
-use twill_api::prelude::*;
 use twill_api::untrusted::escape_line;
-use twill_api::{Arguments, Client, Endpoint, FromResponse, all_endpoints};
+use twill_api::{Arguments, Client, Endpoint, FromResponse};
 
-use crate::cli::{AuthCommand, Command, JobCommand, MessageOptions, ScheduleCommand, TaskCommand};
+use crate::cli::{MessageOptions, TaskCommand};
 use crate::failure::Failure;
 use crate::files::file_part;
-use crate::follow::{Ended, follow};
-use crate::output::{Form, Output, cell};
-use crate::{api, teleport};
+use crate::render::{Table, cell};
+use crate::session::{Session, Walk, decode, to_json};
+use crate::teleport;
 
-/// What every command works with.
-pub struct Session {
-    pub client: Client,
-    pub output: Output,
-    pub verbose: bool,
-    /// The key as it may be shown: a prefix and an ellipsis.
-    pub masked_key: String,
-    /// `--yes`: destructive commands go ahead without asking.
-    pub yes: bool,
+pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure> {
+    match command {
+        TaskCommand::List { limit, all } => list(session, limit, all).await,
+        TaskCommand::Create {
+            command,
+            options,
+            title,
+            parent,
+            follow,
+        } => {
+            let mut request = CreateTaskRequest::new(command);
+            request.title = title;
+            request.parent_id = parent;
+            let parts = message_parts(options)?;
+            (request.user_intent, request.agent) = (parts.intent, parts.agent);
+            (request.reasoning_effort, request.files) = (parts.effort, parts.files);
+            create(session, &request, follow.follow).await
+        }
+        TaskCommand::Show { task } => show(session, &task).await,
+        TaskCommand::Send {
+            task,
+            message,
+            options,
+            follow,
+        } => {
+            let mut request = SendMessageRequest::new(message);
+            let parts = message_parts(options)?;
+            (request.user_intent, request.agent) = (parts.intent, parts.agent);
+            (request.reasoning_effort, request.files) = (parts.effort, parts.files);
+            send(session, &task, &request, follow.follow).await
+        }
+        TaskCommand::Jobs { task, all } => jobs(session, &task, all).await,
+        TaskCommand::Approve { task, follow } => {
+            let endpoint = <Client as Tasks>::APPROVE_PLAN;
+            approve(session, endpoint, "plan", &task, follow.follow).await
+        }
+        TaskCommand::ApproveCriteria { task, follow } => {
+            let endpoint = <Client as Tasks>::APPROVE_CRITERIA;
+            approve(session, endpoint, "criteria", &task, follow.follow).await
+        }
+        TaskCommand::Cancel { task } => cancel(session, &task).await,
+        TaskCommand::Archive { task } => archive(session, &task).await,
+        TaskCommand::Teleport {
+            task,
+            output,
+            extract,
+        } => teleport(session, &task, output.as_deref(), extract.as_deref()).await,
+    }
 }
 
-/// A success body as received.
-type Raw = Vec<u8>;
+fn by_task(task: &str) -> Arguments {
+    Arguments::new().arg("taskIdOrSlug", task)
+}
 
-impl Session {
-    pub async fn run(&self, command: Command) -> Result<(), Failure> {
-        match command {
-            Command::Auth(AuthCommand::Status) => self.auth_status().await,
-            Command::Repos => self.repos().await,
-            Command::Tasks(command) => self.tasks(command).await,
-            Command::Jobs(JobCommand::Logs { job }) => self.follow(&job).await,
-            Command::Jobs(JobCommand::Cancel { job }) => {
-                let raw = self
-                    .call(
-                        <Client as Jobs>::CANCEL_JOB,
-                        Arguments::new().arg("jobId", &job),
-                    )
-                    .await?;
-                self.done(&raw, &format!("cancelled job {job}"))
-            }
-            Command::Schedules(command) => self.schedules(command).await,
-            Command::Api(args) => api::run(self, &all_endpoints().collect::<Vec<_>>(), args).await,
-            Command::Completions { .. } | Command::Man | Command::Mock(_) | Command::Mcp { .. } => {
-                Ok(())
-            }
-        }
+async fn list(session: &Session, limit: Option<u32>, all: bool) -> Result<(), Failure> {
+    let mut arguments = Arguments::new();
+    if let Some(limit) = limit {
+        arguments = arguments.arg("limit", limit.to_string());
     }
-
-    /// Calls `endpoint` and returns its body as received; one declared
-    /// destructive is confirmed first.
-    pub async fn call(
-        &self,
-        endpoint: &'static Endpoint,
-        arguments: Arguments,
-    ) -> Result<Raw, Failure> {
-        if endpoint.is_destructive() {
-            self.confirm(endpoint, &arguments)?;
-        }
-        let response = self.send(endpoint, &arguments).await?;
-        let body = response
-            .bytes()
-            .await
-            .map_err(|error| Failure::api(endpoint, error))?;
-        Ok(body.to_vec())
-    }
-
-    /// Asks before a destructive call (gh's rule): on a terminal, a `y`;
-    /// with no terminal to ask on, `--yes`, or a usage error naming it.
-    fn confirm(&self, endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Failure> {
-        use std::io::{BufRead, IsTerminal, Write};
-        if self.yes {
-            return Ok(());
-        }
-        // The request as it will go, placeholders filled: what is undone.
-        let target = format!("{} {}", endpoint.method(), arguments.path_for(endpoint));
-        let target = escape_line(&target);
-        let what = endpoint.summary().trim_end_matches('.').to_lowercase();
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(Failure::Usage(format!(
-                "{target} ({what}) cannot be undone: pass --yes to confirm"
-            )));
-        }
-        eprint!("twill: {target} ({what}) cannot be undone. Go ahead? [y/N] ");
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if matches!(answer.trim(), "y" | "Y" | "yes") {
-            Ok(())
-        } else {
-            Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
-        }
-    }
-
-    /// Sends a call, saying which with `--verbose`.
-    pub async fn send(
-        &self,
-        endpoint: &'static Endpoint,
-        arguments: &Arguments,
-    ) -> Result<twill_api::RawResponse, Failure> {
-        if self.verbose {
-            eprintln!("twill: {endpoint} ({})", endpoint.name());
-        }
-        self.client
-            .call(endpoint, arguments)
-            .await
-            .map_err(|error| Failure::api(endpoint, error))
-    }
-
-    /// Prints `raw` as the chosen form wants: as received, or decoded and
-    /// rendered by `human`.
-    fn show<T: DeserializeOwned>(&self, raw: &[u8], human: impl FnOnce(T)) -> Result<(), Failure> {
-        match self.output.form {
-            Form::Human => human(decode(raw)?),
-            _ => self.print(raw, || {})?,
-        }
-        Ok(())
-    }
-
-    /// Prints `raw` in a JSON form, or runs `human`, for an answer the
-    /// caller has decoded already.
-    fn print(&self, raw: &[u8], human: impl FnOnce()) -> Result<(), Failure> {
-        match self.output.form {
-            Form::Json => self.output.json(raw),
-            Form::Jsonl => self.output.json_line(&decode::<Value>(raw)?),
-            Form::Human => human(),
-        }
-        Ok(())
-    }
-
-    /// For actions: the JSON in the JSON forms, `message` otherwise.
-    fn done(&self, raw: &[u8], message: &str) -> Result<(), Failure> {
-        self.print(raw, || self.output.line(message))
-    }
-
-    async fn auth_status(&self) -> Result<(), Failure> {
-        let raw = self.call(<Client as Account>::ME, Arguments::new()).await?;
-        self.show::<Me>(&raw, |me| {
-            let out = &self.output;
-            out.line(&format!(
-                "workspace  {} ({})",
-                cell(me.workspace_name),
-                cell(me.workspace_slug)
-            ));
-            out.line(&format!("user       {}", cell(me.user_id)));
-            out.line(&format!(
-                "key        {} (id {})",
-                self.masked_key,
-                cell(me.api_key_id)
-            ));
-            out.line(&format!("api        {}", self.client.base_url()));
-        })
-    }
-
-    async fn repos(&self) -> Result<(), Failure> {
-        let raw = self
-            .call(<Client as Account>::LIST_REPOSITORIES, Arguments::new())
-            .await?;
-        if self.output.form == Form::Jsonl {
-            return self.lines_of(&decode(&raw)?, "repositories");
-        }
-        self.show::<RepositoryList>(&raw, |list| {
-            let rows = list
-                .repositories
+    let walk = Walk {
+        endpoint: <Client as Tasks>::LIST_TASKS,
+        arguments,
+        field: "tasks",
+        all,
+    };
+    let mut table = Table::new(&["TASK", "STATUS", "TITLE", "URL"]);
+    session
+        .pages(walk, |page: TaskPage| {
+            let rows: Vec<Vec<String>> = page
+                .tasks
                 .into_iter()
-                .map(|repo| {
+                .map(|task| {
                     vec![
-                        repo.full_name,
-                        cell(repo.default_branch),
-                        cell(repo.description),
+                        task.slug,
+                        cell(task.latest_job_status),
+                        cell(task.title),
+                        task.url,
                     ]
                 })
-                .collect::<Vec<_>>();
-            self.output
-                .table(&["REPOSITORY", "BRANCH", "DESCRIPTION"], &rows);
+                .collect();
+            table.print(&session.output, &rows)
         })
-    }
-
-    /// `--jsonl` for a list: each item of `field`, a line each.
-    fn lines_of(&self, page: &Value, field: &str) -> Result<(), Failure> {
-        for item in page
-            .get(field)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            self.output.json_line(item);
-        }
-        Ok(())
-    }
-
-    async fn tasks(&self, command: TaskCommand) -> Result<(), Failure> {
-        match command {
-            TaskCommand::List { limit, all } => {
-                let mut widths = None;
-                self.pages(
-                    <Client as Tasks>::LIST_TASKS,
-                    Arguments::new(),
-                    limit,
-                    all,
-                    "tasks",
-                    |page: TaskPage| {
-                        let rows = page
-                            .tasks
-                            .into_iter()
-                            .map(|task| {
-                                vec![
-                                    task.slug,
-                                    cell(task.latest_job_status),
-                                    cell(task.title),
-                                    task.url,
-                                ]
-                            })
-                            .collect::<Vec<_>>();
-                        self.rows(&mut widths, &["TASK", "STATUS", "TITLE", "URL"], &rows);
-                    },
-                )
-                .await
-            }
-            TaskCommand::Create {
-                command,
-                options,
-                title,
-                parent,
-                follow,
-            } => {
-                let mut request = CreateTaskRequest::new(command);
-                if let Some(title) = title {
-                    request = request.title(title);
-                }
-                if let Some(parent) = parent {
-                    request = request.parent_id(parent);
-                }
-                let MessageParts {
-                    intent,
-                    agent,
-                    effort,
-                    files,
-                } = message_parts(options)?;
-                request.user_intent = intent;
-                request.agent = agent;
-                request.reasoning_effort = effort;
-                request.files = files;
-                let raw = self
-                    .call(
-                        <Client as Tasks>::CREATE_TASK,
-                        Arguments::new().body(to_json(&request)?),
-                    )
-                    .await?;
-                let created: twill_api::models::CreateTaskResponse = decode(&raw)?;
-                self.print(&raw, || {
-                    self.output.line(&format!(
-                        "created {}: {}",
-                        created.task.slug, created.task.url
-                    ));
-                    self.output
-                        .line(&format!("job {} {}", created.job.id, created.job.status));
-                })?;
-                self.then_follow(follow.follow, &created.job.id).await
-            }
-            TaskCommand::Show { task } => {
-                let raw = self
-                    .call(
-                        <Client as Tasks>::GET_TASK,
-                        Arguments::new().arg("taskIdOrSlug", &task),
-                    )
-                    .await?;
-                self.show::<GetTaskResponse>(&raw, |shown| self.task_summary(shown))
-            }
-            TaskCommand::Send {
-                task,
-                message,
-                options,
-                follow,
-            } => {
-                let mut request = SendMessageRequest::new(message);
-                let parts = message_parts(options)?;
-                request.user_intent = parts.intent;
-                request.agent = parts.agent;
-                request.reasoning_effort = parts.effort;
-                request.files = parts.files;
-                let arguments = Arguments::new()
-                    .arg("taskIdOrSlug", &task)
-                    .body(to_json(&request)?);
-                let raw = self
-                    .call(<Client as Tasks>::SEND_MESSAGE, arguments)
-                    .await?;
-                let sent: twill_api::models::SendMessageResponse = decode(&raw)?;
-                self.print(&raw, || {
-                    self.output.line(&format!(
-                        "job {} {} on {task}",
-                        sent.job.id, sent.job.status
-                    ));
-                })?;
-                self.then_follow(follow.follow, &sent.job.id).await
-            }
-            TaskCommand::Jobs { task, all } => {
-                let mut widths = None;
-                let arguments = Arguments::new().arg("taskIdOrSlug", &task);
-                self.pages(
-                    <Client as Tasks>::LIST_JOBS,
-                    arguments,
-                    None,
-                    all,
-                    "jobs",
-                    |page: JobPage| {
-                        let rows = page
-                            .jobs
-                            .into_iter()
-                            .map(|job| {
-                                vec![
-                                    job.id,
-                                    job.status.to_string(),
-                                    cell(job.kind),
-                                    cell(job.created_at),
-                                ]
-                            })
-                            .collect::<Vec<_>>();
-                        self.rows(&mut widths, &["JOB", "STATUS", "TYPE", "CREATED"], &rows);
-                    },
-                )
-                .await
-            }
-            TaskCommand::Approve { task, follow } => {
-                self.approve(
-                    <Client as Tasks>::APPROVE_PLAN,
-                    "plan",
-                    &task,
-                    follow.follow,
-                )
-                .await
-            }
-            TaskCommand::ApproveCriteria { task, follow } => {
-                self.approve(
-                    <Client as Tasks>::APPROVE_CRITERIA,
-                    "criteria",
-                    &task,
-                    follow.follow,
-                )
-                .await
-            }
-            TaskCommand::Cancel { task } => {
-                let raw = self
-                    .call(
-                        <Client as Tasks>::CANCEL_TASK,
-                        Arguments::new().arg("taskIdOrSlug", &task),
-                    )
-                    .await?;
-                self.done(&raw, &format!("cancelled the job in flight of {task}"))
-            }
-            TaskCommand::Archive { task } => {
-                let raw = self
-                    .call(
-                        <Client as Tasks>::ARCHIVE_TASK,
-                        Arguments::new().arg("taskIdOrSlug", &task),
-                    )
-                    .await?;
-                self.done(&raw, &format!("archived {task}"))
-            }
-            TaskCommand::Teleport {
-                task,
-                output,
-                extract,
-            } => {
-                self.teleport(&task, output.as_deref(), extract.as_deref())
-                    .await
-            }
-        }
-    }
-
-    /// Approves what a task's job ended waiting for (`what`: its plan, a
-    /// Ralph loop's criteria) through `endpoint`, whose answer is
-    /// `{success, job}`, and follows the job it starts if asked.
-    async fn approve(
-        &self,
-        endpoint: &'static Endpoint,
-        what: &str,
-        task: &str,
-        follow: bool,
-    ) -> Result<(), Failure> {
-        #[derive(serde::Deserialize)]
-        struct Approved {
-            job: twill_api::models::JobSummary,
-        }
-        let raw = self
-            .call(endpoint, Arguments::new().arg("taskIdOrSlug", task))
-            .await?;
-        let approved: Approved = decode(&raw)?;
-        self.print(&raw, || {
-            self.output.line(&format!(
-                "{what} approved; job {} {}",
-                approved.job.id, approved.job.status
-            ));
-        })?;
-        self.then_follow(follow, &approved.job.id).await
-    }
-
-    fn task_summary(&self, shown: GetTaskResponse) {
-        let out = &self.output;
-        let task = shown.task;
-        out.line(&format!("{}  {}", task.slug, cell(task.title)));
-        out.line(&format!("url      {}", task.url));
-        out.line(&format!("id       {}", task.id));
-        for pr in task.prs {
-            out.line(&format!("pr       {} {}", cell(pr.pr_url), cell(pr.state)));
-        }
-        match shown.latest_job {
-            None => out.line("job      none"),
-            Some(job) => {
-                out.line(&format!("job      {} {}", job.id, job.status));
-                if let Some(plan) = job.plan {
-                    out.line("plan:");
-                    plan.lines().for_each(|line| out.line(&format!("  {line}")));
-                }
-                if let Some(answer) = job.final_answer {
-                    out.line("answer:");
-                    answer
-                        .lines()
-                        .for_each(|line| out.line(&format!("  {line}")));
-                }
-            }
-        }
-    }
-
-    /// Prints rows, the header only before the first page; later pages
-    /// keep the first page's widths, so `--all` is one table without
-    /// holding it.
-    fn rows(&self, widths: &mut Option<Vec<usize>>, names: &[&str], rows: &[Vec<String>]) {
-        match widths {
-            Some(widths) => self.output.rows(widths, rows),
-            None => *widths = Some(self.output.table(names, rows)),
-        }
-    }
-
-    /// One page, or with `all` every page, printed as each arrives: only
-    /// one page is held at a time, and the library's walker guards against
-    /// a server that sends the walk in a loop.
-    async fn pages<T: DeserializeOwned>(
-        &self,
-        endpoint: &'static Endpoint,
-        mut arguments: Arguments,
-        limit: Option<u32>,
-        all: bool,
-        field: &'static str,
-        mut human: impl FnMut(T),
-    ) -> Result<(), Failure> {
-        if let Some(limit) = limit {
-            arguments = arguments.arg("limit", limit.to_string());
-        }
-        if self.verbose {
-            eprintln!("twill: {endpoint} ({})", endpoint.name());
-        }
-        let mut pages = self.client.walk_pages(endpoint, arguments, field);
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| Failure::api(endpoint, error))?;
-            let more = page.next_cursor.is_some();
-            match self.output.form {
-                Form::Json => self.output.json(&page.content.body),
-                Form::Jsonl => self.lines_of(&page.content.json, field)?,
-                Form::Human => {
-                    human(serde_json::from_value(page.content.json).map_err(|error| {
-                        Failure::Local(format!("cannot read the answer: {error}"))
-                    })?)
-                }
-            }
-            if more && !all {
-                if self.output.form == Form::Human {
-                    eprintln!("twill: more on the next page; --all prints every page");
-                }
-                return Ok(());
-            }
-        }
-        Ok(())
-    }
-
-    async fn then_follow(&self, follow: bool, job: &str) -> Result<(), Failure> {
-        if follow {
-            self.follow(job).await
-        } else {
-            Ok(())
-        }
-    }
-
-    async fn follow(&self, job: &str) -> Result<(), Failure> {
-        if self.verbose {
-            let endpoint = <Client as Jobs>::STREAM_JOB_LOGS;
-            eprintln!("twill: {endpoint} ({})", endpoint.name());
-        }
-        match follow(&self.client, job, self.output, self.verbose).await? {
-            Ended::Completed => Ok(()),
-            Ended::Cancelled => Err(Failure::JobCancelled(format!("job {job} was cancelled"))),
-            Ended::Failed(None) => Err(Failure::JobFailed(format!("job {job} failed"))),
-            Ended::Failed(Some(why)) => Err(Failure::JobFailed(format!("job {job} failed: {why}"))),
-        }
-    }
-
-    async fn teleport(
-        &self,
-        task: &str,
-        output: Option<&Path>,
-        extract: Option<&Path>,
-    ) -> Result<(), Failure> {
-        let endpoint = <Client as Tasks>::TELEPORT_CLAUDE;
-        let response = self
-            .send(endpoint, &Arguments::new().arg("taskIdOrSlug", task))
-            .await?;
-        let archive = TeleportArchive::from_response(response)
-            .await
-            .map_err(|error| Failure::api(endpoint, error))?;
-        let session = cell(archive.session_id.as_deref());
-        let job = cell(archive.job_id.as_deref());
-        if output == Some(Path::new("-")) {
-            // The archive owns standard output; the summary goes to stderr.
-            crate::output::write_binary("a tar archive", &archive.tar)?;
-            eprintln!(
-                "twill: session {}, job {}: wrote {} bytes to standard output",
-                escape_line(&session),
-                twill_api::untrusted::escape_line(&job),
-                archive.tar.len()
-            );
-        } else if let Some(path) = output {
-            teleport::write_atomically(path, &archive.tar)
-                .map_err(|why| Failure::Local(format!("cannot write {}: {why}", path.display())))?;
-            self.output.line(&format!(
-                "session {session}, job {job}: wrote {} ({} bytes)",
-                path.display(),
-                archive.tar.len()
-            ));
-        }
-        if let Some(dir) = extract {
-            let written = teleport::extract(&archive.tar, dir)
-                .map_err(|error| Failure::Local(error.to_string()))?;
-            self.output.line(&format!(
-                "session {session}, job {job}: {} files in {}",
-                written.len(),
-                dir.display()
-            ));
-            for file in written {
-                self.output.line(&format!("  {}", file.display()));
-            }
-        }
-        Ok(())
-    }
-
-    async fn schedules(&self, command: ScheduleCommand) -> Result<(), Failure> {
-        let id_argument = |id: &str| Arguments::new().arg("scheduledTaskId", id);
-        match command {
-            ScheduleCommand::List => {
-                let raw = self
-                    .call(
-                        <Client as ScheduledTasks>::LIST_SCHEDULED_TASKS,
-                        Arguments::new(),
-                    )
-                    .await?;
-                if self.output.form == Form::Jsonl {
-                    return self.lines_of(&decode(&raw)?, "scheduledTasks");
-                }
-                self.show::<ScheduledTaskList>(&raw, |list| {
-                    let rows = list
-                        .scheduled_tasks
-                        .into_iter()
-                        .map(schedule_row)
-                        .collect::<Vec<_>>();
-                    self.output
-                        .table(&["SCHEDULE", "ENABLED", "CRON", "TIMEZONE", "TITLE"], &rows);
-                })
-            }
-            ScheduleCommand::Create {
-                title,
-                message,
-                cron,
-                timezone,
-                agent,
-            } => {
-                let mut request = CreateScheduledTaskRequest::new(title, message, cron);
-                if let Some(timezone) = timezone {
-                    request = request.timezone(timezone);
-                }
-                if let Some(agent) = agent {
-                    request = request.agent_provider_id(agent);
-                }
-                let raw = self
-                    .call(
-                        <Client as ScheduledTasks>::CREATE_SCHEDULED_TASK,
-                        Arguments::new().body(to_json(&request)?),
-                    )
-                    .await?;
-                self.show_schedule(&raw)
-            }
-            ScheduleCommand::Show { id } => {
-                let raw = self
-                    .call(
-                        <Client as ScheduledTasks>::GET_SCHEDULED_TASK,
-                        id_argument(&id),
-                    )
-                    .await?;
-                self.show_schedule(&raw)
-            }
-            ScheduleCommand::Update {
-                id,
-                title,
-                message,
-                cron,
-                timezone,
-                agent,
-                clear_agent,
-            } => {
-                let mut request = UpdateScheduledTaskRequest::new();
-                request.title = title;
-                request.message = message;
-                request.cron_expression = cron;
-                request.timezone = timezone;
-                if let Some(agent) = agent {
-                    request = request.agent_provider_id(agent);
-                }
-                if clear_agent {
-                    request = request.clear_agent_provider_id();
-                }
-                let arguments = id_argument(&id).body(to_json(&request)?);
-                let raw = self
-                    .call(<Client as ScheduledTasks>::UPDATE_SCHEDULED_TASK, arguments)
-                    .await?;
-                self.show_schedule(&raw)
-            }
-            ScheduleCommand::Delete { id } => {
-                let raw = self
-                    .call(
-                        <Client as ScheduledTasks>::DELETE_SCHEDULED_TASK,
-                        id_argument(&id),
-                    )
-                    .await?;
-                self.done(&raw, &format!("deleted {id}"))
-            }
-            ScheduleCommand::Pause { id } => {
-                let raw = self
-                    .call(
-                        <Client as ScheduledTasks>::PAUSE_SCHEDULED_TASK,
-                        id_argument(&id),
-                    )
-                    .await?;
-                self.done(&raw, &format!("paused {id}"))
-            }
-            ScheduleCommand::Resume { id } => {
-                let raw = self
-                    .call(
-                        <Client as ScheduledTasks>::RESUME_SCHEDULED_TASK,
-                        id_argument(&id),
-                    )
-                    .await?;
-                self.done(&raw, &format!("resumed {id}"))
-            }
-        }
-    }
-
-    fn show_schedule(&self, raw: &[u8]) -> Result<(), Failure> {
-        self.show::<ScheduledTaskResponse>(raw, |shown| {
-            let schedule = shown.scheduled_task;
-            let out = &self.output;
-            out.line(&format!("{}  {}", schedule.id, cell(schedule.title)));
-            out.line(&format!(
-                "cron     {} ({})",
-                cell(schedule.cron_expression),
-                cell(schedule.timezone)
-            ));
-            out.line(&format!("enabled  {}", cell(schedule.enabled)));
-            out.line(&format!("agent    {}", cell(schedule.agent_provider_id)));
-            out.line(&format!("message  {}", cell(schedule.message)));
-        })
-    }
+        .await
 }
 
-fn schedule_row(schedule: ScheduledTask) -> Vec<String> {
-    vec![
-        schedule.id,
-        cell(schedule.enabled),
-        cell(schedule.cron_expression),
-        cell(schedule.timezone),
-        cell(schedule.title),
-    ]
+async fn create(
+    session: &Session,
+    request: &CreateTaskRequest,
+    follow: bool,
+) -> Result<(), Failure> {
+    let arguments = Arguments::new().body(to_json(request)?);
+    let raw = session
+        .call(<Client as Tasks>::CREATE_TASK, arguments)
+        .await?;
+    let created: CreateTaskResponse = decode(&raw)?;
+    session.print(&raw, || {
+        let out = &session.output;
+        out.line(&format!(
+            "created {}: {}",
+            created.task.slug, created.task.url
+        ))?;
+        out.line(&format!("job {} {}", created.job.id, created.job.status))
+    })?;
+    session.then_follow(follow, &created.job.id).await
+}
+
+async fn show(session: &Session, task: &str) -> Result<(), Failure> {
+    let raw = session
+        .call(<Client as Tasks>::GET_TASK, by_task(task))
+        .await?;
+    session.show::<GetTaskResponse>(&raw, |shown| summary(session, shown))
+}
+
+/// `tasks show` in words: the task, its pull requests, its latest job with
+/// the plan and the answer.
+fn summary(session: &Session, shown: GetTaskResponse) -> Result<(), Failure> {
+    let out = &session.output;
+    let task = shown.task;
+    out.line(&format!("{}  {}", task.slug, cell(task.title)))?;
+    out.line(&format!("url      {}", task.url))?;
+    out.line(&format!("id       {}", task.id))?;
+    for pr in task.prs {
+        out.line(&format!("pr       {} {}", cell(pr.pr_url), cell(pr.state)))?;
+    }
+    let Some(job) = shown.latest_job else {
+        return out.line("job      none");
+    };
+    out.line(&format!("job      {} {}", job.id, job.status))?;
+    for (heading, text) in [("plan:", job.plan), ("answer:", job.final_answer)] {
+        if let Some(text) = text {
+            out.line(heading)?;
+            for line in text.lines() {
+                out.line(&format!("  {line}"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn send(
+    session: &Session,
+    task: &str,
+    request: &SendMessageRequest,
+    follow: bool,
+) -> Result<(), Failure> {
+    let arguments = by_task(task).body(to_json(request)?);
+    let raw = session
+        .call(<Client as Tasks>::SEND_MESSAGE, arguments)
+        .await?;
+    let sent: SendMessageResponse = decode(&raw)?;
+    session.print(&raw, || {
+        session.output.line(&format!(
+            "job {} {} on {task}",
+            sent.job.id, sent.job.status
+        ))
+    })?;
+    session.then_follow(follow, &sent.job.id).await
+}
+
+async fn jobs(session: &Session, task: &str, all: bool) -> Result<(), Failure> {
+    let walk = Walk {
+        endpoint: <Client as Tasks>::LIST_JOBS,
+        arguments: by_task(task),
+        field: "jobs",
+        all,
+    };
+    let mut table = Table::new(&["JOB", "STATUS", "TYPE", "CREATED"]);
+    session
+        .pages(walk, |page: JobPage| {
+            let rows: Vec<Vec<String>> = page
+                .jobs
+                .into_iter()
+                .map(|job| {
+                    vec![
+                        job.id,
+                        job.status.to_string(),
+                        cell(job.kind),
+                        cell(job.created_at),
+                    ]
+                })
+                .collect();
+            table.print(&session.output, &rows)
+        })
+        .await
+}
+
+/// Approves what a task's job ended waiting for (`what`: its plan, a
+/// Ralph loop's criteria) through `endpoint`, whose answer is
+/// `{success, job}`, and follows the job it starts if asked.
+async fn approve(
+    session: &Session,
+    endpoint: &'static Endpoint,
+    what: &str,
+    task: &str,
+    follow: bool,
+) -> Result<(), Failure> {
+    #[derive(serde::Deserialize)]
+    struct Approved {
+        job: JobSummary,
+    }
+    let raw = session.call(endpoint, by_task(task)).await?;
+    let approved: Approved = decode(&raw)?;
+    session.print(&raw, || {
+        session.output.line(&format!(
+            "{what} approved; job {} {}",
+            approved.job.id, approved.job.status
+        ))
+    })?;
+    session.then_follow(follow, &approved.job.id).await
+}
+
+/// Reports what the server says it cancelled: the task it names, or that
+/// it said `success: false`.
+async fn cancel(session: &Session, task: &str) -> Result<(), Failure> {
+    let raw = session
+        .call(<Client as Tasks>::CANCEL_TASK, by_task(task))
+        .await?;
+    let answer: CancelTaskResponse = decode(&raw)?;
+    if !answer.success {
+        return Err(Failure::Local(format!(
+            "{task}: the server answered success: false; nothing was cancelled"
+        )));
+    }
+    session.print(&raw, || {
+        session
+            .output
+            .line(&format!("{task}: cancelled (task {})", answer.task.id))
+    })
+}
+
+/// The answer is undocumented: what it says is reported, no more.
+async fn archive(session: &Session, task: &str) -> Result<(), Failure> {
+    let raw = session
+        .call(<Client as Tasks>::ARCHIVE_TASK, by_task(task))
+        .await?;
+    session.acknowledged(&raw, &format!("archived {task}"))
+}
+
+async fn teleport(
+    session: &Session,
+    task: &str,
+    output: Option<&Path>,
+    extract: Option<&Path>,
+) -> Result<(), Failure> {
+    let endpoint = <Client as Tasks>::TELEPORT_CLAUDE;
+    let response = session.send(endpoint, &by_task(task)).await?;
+    let archive = TeleportArchive::from_response(response)
+        .await
+        .map_err(|error| Failure::api(endpoint, error))?;
+    let about = format!(
+        "session {}, job {}",
+        escape_line(&cell(archive.session_id.as_deref())),
+        escape_line(&cell(archive.job_id.as_deref()))
+    );
+    let out = &session.output;
+    if output == Some(Path::new("-")) {
+        // The archive owns standard output; the summary goes to stderr.
+        crate::render::write_binary("a tar archive", &archive.tar)?;
+        let bytes = archive.tar.len();
+        eprintln!("twill: {about}: wrote {bytes} bytes to standard output");
+    } else if let Some(path) = output {
+        teleport::write_atomically(path, &archive.tar)
+            .map_err(|why| Failure::Local(format!("cannot write {}: {why}", path.display())))?;
+        let (shown, bytes) = (path.display(), archive.tar.len());
+        out.line(&format!("{about}: wrote {shown} ({bytes} bytes)"))?;
+    }
+    if let Some(dir) = extract {
+        let written = teleport::extract(&archive.tar, dir)
+            .map_err(|error| Failure::Local(error.to_string()))?;
+        let (count, shown) = (written.len(), dir.display());
+        out.line(&format!("{about}: {count} files in {shown}"))?;
+        for file in written {
+            out.line(&format!("  {}", file.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The options a create and a send share, read and checked.
@@ -711,16 +317,4 @@ fn message_parts(options: MessageOptions) -> Result<MessageParts, Failure> {
         effort: options.effort.as_deref().map(ReasoningEffort::from),
         files: (!files.is_empty()).then_some(files),
     })
-}
-
-/// A request body as JSON.
-fn to_json(request: &impl serde::Serialize) -> Result<Value, Failure> {
-    serde_json::to_value(request)
-        .map_err(|error| Failure::Local(format!("cannot write the request: {error}")))
-}
-
-/// Decodes an answer for display.
-pub fn decode<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Failure> {
-    serde_json::from_slice(raw)
-        .map_err(|error| Failure::Local(format!("cannot read the answer: {error}")))
 }

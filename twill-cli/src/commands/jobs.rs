@@ -1,0 +1,27 @@
+//! `twill jobs`: follow a job's log, cancel a job.
+
+use twill_api::api::Jobs;
+use twill_api::{Arguments, Client};
+
+use crate::cli::JobCommand;
+use crate::failure::Failure;
+use crate::session::Session;
+
+pub async fn run(session: &Session, command: JobCommand) -> Result<(), Failure> {
+    match command {
+        JobCommand::Logs { job } => session.follow(&job).await,
+        JobCommand::Cancel { job } => cancel(session, &job).await,
+    }
+}
+
+/// The answer is undocumented: what it says (`success`, a `message`) is
+/// reported, no more.
+async fn cancel(session: &Session, job: &str) -> Result<(), Failure> {
+    let raw = session
+        .call(
+            <Client as Jobs>::CANCEL_JOB,
+            Arguments::new().arg("jobId", job),
+        )
+        .await?;
+    session.acknowledged(&raw, &format!("job {job}: cancel accepted"))
+}

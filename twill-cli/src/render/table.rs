@@ -1,0 +1,142 @@
+//! Tables: aligned in screen columns and cut to fit on a terminal,
+//! tab-separated when piped.
+//!
+//! On a terminal, columns are as wide as their widest cell (in screen
+//! columns: a CJK character or an emoji takes two), and the widest is cut
+//! with `…` until the line fits. Piped or redirected, each row is its cells
+//! separated by tabs, uncut and unpadded (gh's convention), for `cut -f`.
+
+use twill_api::untrusted::escape_line;
+
+use super::{Output, terminal};
+use crate::failure::Failure;
+
+/// A table printed a batch of rows at a time (a page of `--all`): the
+/// header and the widths come from the first batch, so later ones line up
+/// without the whole table being held.
+#[derive(Debug)]
+pub struct Table {
+    header: &'static [&'static str],
+    /// The column widths, once the first batch has set them.
+    widths: Option<Vec<usize>>,
+}
+
+impl Table {
+    pub fn new(header: &'static [&'static str]) -> Self {
+        Table {
+            header,
+            widths: None,
+        }
+    }
+
+    /// Prints `rows`, under the header when they are the first.
+    pub fn print(&mut self, output: &Output, rows: &[Vec<String>]) -> Result<(), Failure> {
+        let rows = escaped(rows);
+        let header: Vec<String> = self.header.iter().map(|h| (*h).to_owned()).collect();
+        if !output.is_terminal() {
+            if self.widths.is_none() {
+                tab_separated(output, &header)?;
+                self.widths = Some(Vec::new());
+            }
+            return rows.iter().try_for_each(|row| tab_separated(output, row));
+        }
+        let widths = match &self.widths {
+            Some(widths) => widths.clone(),
+            None => {
+                let widths = widths_for(&header, &rows, terminal::stdout_width());
+                aligned(output, &widths, &header)?;
+                self.widths = Some(widths.clone());
+                widths
+            }
+        };
+        rows.iter()
+            .try_for_each(|row| aligned(output, &widths, row))
+    }
+}
+
+/// Each column's width: its widest cell, then cut to fit `screen`.
+fn widths_for(header: &[String], rows: &[Vec<String>], screen: Option<usize>) -> Vec<usize> {
+    let mut widths: Vec<usize> = header.iter().map(|h| terminal::display_width(h)).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(terminal::display_width(cell));
+        }
+    }
+    if let Some(screen) = screen {
+        fit_widths(&mut widths, screen);
+    }
+    widths
+}
+
+fn tab_separated(output: &Output, cells: &[String]) -> Result<(), Failure> {
+    // A tab inside a cell was escaped to `\t` already.
+    output.raw_line(&cells.join("\t"))
+}
+
+fn aligned(output: &Output, widths: &[usize], cells: &[String]) -> Result<(), Failure> {
+    let last = cells.len().saturating_sub(1);
+    let line: Vec<String> = cells
+        .iter()
+        .enumerate()
+        .map(|(i, cell)| {
+            let width = widths.get(i).copied().unwrap_or(usize::MAX);
+            let cut = terminal::fit(cell, width);
+            if i == last {
+                cut
+            } else {
+                terminal::pad(&cut, width)
+            }
+        })
+        .collect();
+    output.raw_line(line.join("  ").trim_end())
+}
+
+/// Each cell on one line, its controls escaped: a newline in a title must
+/// not forge a row, nor an escape sequence reach the terminal.
+fn escaped(rows: &[Vec<String>]) -> Vec<Vec<String>> {
+    rows.iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| escape_line(cell).to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Narrows the widest column but the last, one column at a time, until the
+/// columns and their two-space gaps fit `screen`, none below 8 (a column
+/// cut shorter says nothing). The last column (a task's URL) is never cut:
+/// a cut URL is no URL, so on a screen too narrow for it the row wraps.
+fn fit_widths(widths: &mut [usize], screen: usize) {
+    let gaps = 2 * widths.len().saturating_sub(1);
+    let cuttable = widths.len().saturating_sub(1);
+    while widths.iter().sum::<usize>() + gaps > screen {
+        let Some((widest, width)) = widths[..cuttable]
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by_key(|&(_, width)| width)
+        else {
+            return;
+        };
+        if width <= 8 {
+            return;
+        }
+        widths[widest] = width - 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_widest_column_is_cut_first_and_the_last_never() {
+        let mut widths = vec![6, 30, 12, 28];
+        fit_widths(&mut widths, 60);
+        assert_eq!(widths, [6, 10, 10, 28][..], "{widths:?}");
+        let mut narrow = vec![6, 30, 12, 28];
+        fit_widths(&mut narrow, 24);
+        assert_eq!(narrow, [6, 8, 8, 28][..]);
+    }
+}

@@ -1,0 +1,241 @@
+//! What every command that calls the API works with: the client, the
+//! output settings, the masked key; and the steps they share (confirm,
+//! call, print, walk pages, follow a job).
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use twill_api::untrusted::escape_line;
+use twill_api::{Arguments, Client, Endpoint};
+
+use crate::failure::Failure;
+use crate::follow::{Ended, follow};
+use crate::render::{Form, Output};
+
+/// A success body as received.
+pub type Raw = Vec<u8>;
+
+/// The client and the settings of one run.
+pub struct Session {
+    pub client: Client,
+    pub output: Output,
+    pub verbose: bool,
+    /// The key as it may be shown: a prefix and an ellipsis.
+    pub masked_key: String,
+    /// `--yes`: destructive commands go ahead without asking.
+    pub yes: bool,
+}
+
+impl Session {
+    /// Calls `endpoint` and returns its body as received.
+    pub async fn call(
+        &self,
+        endpoint: &'static Endpoint,
+        arguments: Arguments,
+    ) -> Result<Raw, Failure> {
+        let response = self.send(endpoint, &arguments).await?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|error| Failure::api(endpoint, error))?;
+        Ok(body.to_vec())
+    }
+
+    /// Asks before a destructive call (gh's rule): on a terminal, a `y`;
+    /// with no terminal to ask on, `--yes`, or a usage error naming it.
+    fn confirm(&self, endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Failure> {
+        use std::io::{BufRead, IsTerminal, Write};
+        if self.yes {
+            return Ok(());
+        }
+        // The request as it will go, placeholders filled: what is undone.
+        let target = format!("{} {}", endpoint.method(), arguments.path_for(endpoint));
+        let target = escape_line(&target);
+        let what = endpoint.summary().trim_end_matches('.').to_lowercase();
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(Failure::Usage(format!(
+                "{target} ({what}) cannot be undone: pass --yes to confirm"
+            )));
+        }
+        eprint!("twill: {target} ({what}) cannot be undone. Go ahead? [y/N] ");
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if matches!(answer.trim(), "y" | "Y" | "yes") {
+            Ok(())
+        } else {
+            Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
+        }
+    }
+
+    /// Sends a call, saying which with `--verbose`; one declared
+    /// destructive is confirmed first (`twill api` included).
+    pub async fn send(
+        &self,
+        endpoint: &'static Endpoint,
+        arguments: &Arguments,
+    ) -> Result<twill_api::RawResponse, Failure> {
+        if endpoint.is_destructive() {
+            self.confirm(endpoint, arguments)?;
+        }
+        self.say_endpoint(endpoint);
+        self.client
+            .call(endpoint, arguments)
+            .await
+            .map_err(|error| Failure::api(endpoint, error))
+    }
+
+    fn say_endpoint(&self, endpoint: &'static Endpoint) {
+        if self.verbose {
+            eprintln!("twill: {endpoint} ({})", endpoint.name());
+        }
+    }
+
+    /// Prints `raw` as the chosen form wants: as received, or decoded and
+    /// rendered by `human`.
+    pub fn show<T: DeserializeOwned>(
+        &self,
+        raw: &[u8],
+        human: impl FnOnce(T) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        match self.output.form {
+            Form::Human => human(decode(raw)?),
+            _ => self.print(raw, || Ok(())),
+        }
+    }
+
+    /// Prints `raw` in a JSON form, or runs `human`, for an answer the
+    /// caller has decoded already.
+    pub fn print(
+        &self,
+        raw: &[u8],
+        human: impl FnOnce() -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        match self.output.form {
+            Form::Json => self.output.json(raw),
+            Form::Jsonl => self.output.json_line(&decode::<Value>(raw)?),
+            Form::Human => human(),
+        }
+    }
+
+    /// For an action whose answer is `{success, ...}` at most: the JSON in
+    /// the JSON forms; otherwise `done`, with the server's `message` when it
+    /// sent one, or a failure when it said `success: false`.
+    pub fn acknowledged(&self, raw: &[u8], done: &str) -> Result<(), Failure> {
+        let answer: twill_api::models::Acknowledgement = decode(raw)?;
+        if answer.success == Some(false) {
+            return Err(Failure::Local(format!(
+                "{done}: the server answered success: false"
+            )));
+        }
+        self.print(raw, || match answer.fields.get("message") {
+            Some(Value::String(message)) => self.output.line(&format!("{done}: {message}")),
+            _ => self.output.line(done),
+        })
+    }
+
+    /// `--jsonl` for a list: each item of `field`, a line each.
+    pub fn lines_of(&self, page: &Value, field: &str) -> Result<(), Failure> {
+        page.get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .try_for_each(|item| self.output.json_line(item))
+    }
+
+    /// One page, or with `all` every page, printed as each arrives (only
+    /// one page is held at a time; `--json` gathers the items of every
+    /// page into one document). The library's walker guards against a
+    /// server that sends the walk in a loop.
+    pub async fn pages<T: DeserializeOwned>(
+        &self,
+        walk: Walk,
+        mut human: impl FnMut(T) -> Result<(), Failure>,
+    ) -> Result<(), Failure> {
+        let Walk {
+            endpoint,
+            arguments,
+            field,
+            all,
+        } = walk;
+        self.say_endpoint(endpoint);
+        let mut pages = self.client.walk_pages(endpoint, arguments, field);
+        let mut gathered = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| Failure::api(endpoint, error))?;
+            let more = page.next_cursor.is_some();
+            match self.output.form {
+                Form::Json if all => gathered.extend(items(page.content.json, field)),
+                Form::Json => self.output.json(&page.content.body)?,
+                Form::Jsonl => self.lines_of(&page.content.json, field)?,
+                Form::Human => {
+                    human(serde_json::from_value(page.content.json).map_err(|error| {
+                        Failure::Local(format!("cannot read the answer: {error}"))
+                    })?)?
+                }
+            }
+            if more && !all {
+                if self.output.form == Form::Human {
+                    eprintln!("twill: more on the next page; --all prints every page");
+                }
+                return Ok(());
+            }
+        }
+        if self.output.form == Form::Json && all {
+            let mut document = serde_json::Map::new();
+            document.insert(field.to_owned(), Value::Array(gathered));
+            self.output.json_value(Value::Object(document))?;
+        }
+        Ok(())
+    }
+
+    /// Follows `job` when asked to.
+    pub async fn then_follow(&self, follow: bool, job: &str) -> Result<(), Failure> {
+        if follow {
+            self.follow(job).await
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Follows `job`'s log to its end; its outcome is the exit code.
+    pub async fn follow(&self, job: &str) -> Result<(), Failure> {
+        use twill_api::api::Jobs;
+        self.say_endpoint(<Client as Jobs>::STREAM_JOB_LOGS);
+        match follow(&self.client, job, &self.output, self.verbose).await? {
+            Ended::Completed => Ok(()),
+            Ended::Cancelled => Err(Failure::JobCancelled(format!("job {job} was cancelled"))),
+            Ended::Failed(None) => Err(Failure::JobFailed(format!("job {job} failed"))),
+            Ended::Failed(Some(why)) => Err(Failure::JobFailed(format!("job {job} failed: {why}"))),
+        }
+    }
+}
+
+/// A walk through a list's pages.
+pub struct Walk {
+    pub endpoint: &'static Endpoint,
+    pub arguments: Arguments,
+    /// The field holding the items.
+    pub field: &'static str,
+    /// Every page, or the first only.
+    pub all: bool,
+}
+
+/// The items of a page's `field`.
+fn items(mut page: Value, field: &str) -> Vec<Value> {
+    match page.get_mut(field).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+/// A request body as JSON.
+pub fn to_json(request: &impl serde::Serialize) -> Result<Value, Failure> {
+    serde_json::to_value(request)
+        .map_err(|error| Failure::Local(format!("cannot write the request: {error}")))
+}
+
+/// Decodes an answer for display.
+pub fn decode<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Failure> {
+    serde_json::from_slice(raw)
+        .map_err(|error| Failure::Local(format!("cannot read the answer: {error}")))
+}
