@@ -999,7 +999,10 @@ fn on_a_terminal(mock: &Mock, cols: u16, env: &[(&str, &str)], args: &str) -> Op
             "/dev/null",
         ])
         .env("TWILL_BASE_URL", &mock.url)
-        .env("TWILL_API_KEY", &mock.key);
+        .env("TWILL_API_KEY", &mock.key)
+        // Plain unless a test asks for colour (`("NO_COLOR", "")`).
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
     for (name, value) in env {
         command.env(name, value);
     }
@@ -1065,6 +1068,52 @@ fn a_table_fits_a_narrow_or_wide_terminal_whatever_the_titles() {
             "{cols}: {screen}"
         );
     }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn colour_only_on_a_terminal_unless_no_color_or_clicolor_force_say_otherwise() {
+    let mock = Mock::start(&["--job-time", "0.1"]);
+    mock.ok(&["tasks", "create", "x"]);
+    mock.ok(&["jobs", "logs", "job-2"]);
+    let green = "\x1b[32mCOMPLETED\x1b[0m";
+    let colour = [("NO_COLOR", ""), ("TERM", "xterm")];
+    let Some(coloured) = on_a_terminal(&mock, 120, &colour, "tasks list") else {
+        return;
+    };
+    assert!(coloured.contains(green), "{coloured:?}");
+    // The padding is outside the colour: the next column still lines up.
+    let row = coloured.lines().find(|line| line.contains(green)).unwrap();
+    let header = coloured
+        .lines()
+        .find(|line| line.starts_with("TASK"))
+        .unwrap();
+    let title_at = |line: &str| line.replace(green, "COMPLETED").find(" x").map(|at| at + 1);
+    assert_eq!(title_at(row), header.find("TITLE"), "{coloured:?}");
+    for plain in [
+        on_a_terminal(&mock, 120, &[("TERM", "xterm")], "tasks list"),
+        on_a_terminal(
+            &mock,
+            120,
+            &[("NO_COLOR", ""), ("TERM", "dumb")],
+            "tasks list",
+        ),
+    ] {
+        let plain = plain.unwrap();
+        assert!(!plain.contains('\x1b'), "{plain:?}");
+    }
+    // Piped: plain, unless CLICOLOR_FORCE asks.
+    let piped = mock.ok(&["tasks", "list"]);
+    assert!(!piped.contains('\x1b'), "{piped:?}");
+    let forced = mock
+        .twill()
+        .env_remove("NO_COLOR")
+        .env("CLICOLOR_FORCE", "1")
+        .args(["tasks", "list"])
+        .output()
+        .unwrap();
+    let forced = String::from_utf8(forced.stdout).unwrap();
+    assert!(forced.contains(&format!("task-1\t{green}\t")), "{forced:?}");
 }
 
 #[cfg(target_os = "linux")]

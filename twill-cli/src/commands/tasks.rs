@@ -84,7 +84,7 @@ async fn list(session: &Session, limit: Option<u32>, all: bool) -> Result<(), Fa
         field: "tasks",
         all,
     };
-    let mut table = Table::new(&["TASK", "STATUS", "TITLE", "URL"]);
+    let mut table = Table::new(&["TASK", "STATUS", "TITLE", "URL"]).status_column(1);
     session
         .pages(walk, |page: TaskPage| {
             let rows: Vec<Vec<String>> = page
@@ -185,7 +185,7 @@ async fn jobs(session: &Session, task: &str, all: bool) -> Result<(), Failure> {
         field: "jobs",
         all,
     };
-    let mut table = Table::new(&["JOB", "STATUS", "TYPE", "CREATED"]);
+    let mut table = Table::new(&["JOB", "STATUS", "TYPE", "CREATED"]).status_column(1);
     session
         .pages(walk, |page: JobPage| {
             let rows: Vec<Vec<String>> = page

@@ -57,6 +57,7 @@ pub fn write_binary(what: &str, bytes: &[u8]) -> Result<(), Failure> {
 pub struct Output {
     pub form: Form,
     terminal: bool,
+    colour: bool,
     view: JsonView,
 }
 
@@ -65,6 +66,7 @@ impl Output {
         Output {
             form,
             terminal: std::io::stdout().is_terminal(),
+            colour: terminal::colour_stdout(),
             view,
         }
     }
@@ -72,6 +74,11 @@ impl Output {
     /// Whether standard output is a terminal.
     pub fn is_terminal(&self) -> bool {
         self.terminal
+    }
+
+    /// Whether readable output is coloured ([`terminal::colour_stdout`]).
+    pub fn colour(&self) -> bool {
+        self.colour
     }
 
     /// Prints readable text, which may hold the server's: its control

@@ -17,6 +17,8 @@ use crate::failure::Failure;
 #[derive(Debug)]
 pub struct Table {
     header: &'static [&'static str],
+    /// The column of job statuses, coloured where colour is on.
+    status: Option<usize>,
     /// The column widths, once the first batch has set them.
     widths: Option<Vec<usize>>,
 }
@@ -25,8 +27,15 @@ impl Table {
     pub fn new(header: &'static [&'static str]) -> Self {
         Table {
             header,
+            status: None,
             widths: None,
         }
+    }
+
+    /// Colours the cells of column `index` as job statuses.
+    pub fn status_column(mut self, index: usize) -> Self {
+        self.status = Some(index);
+        self
     }
 
     /// Prints `rows`, under the header when they are the first.
@@ -38,19 +47,35 @@ impl Table {
                 tab_separated(output, &header)?;
                 self.widths = Some(Vec::new());
             }
-            return rows.iter().try_for_each(|row| tab_separated(output, row));
+            return rows
+                .iter()
+                .try_for_each(|row| tab_separated(output, &self.painted(output, row)));
         }
         let widths = match &self.widths {
             Some(widths) => widths.clone(),
             None => {
                 let widths = widths_for(&header, &rows, terminal::stdout_width());
-                aligned(output, &widths, &header)?;
+                aligned(output, &widths, &header, None)?;
                 self.widths = Some(widths.clone());
                 widths
             }
         };
+        let status = self.status.filter(|_| output.colour());
         rows.iter()
-            .try_for_each(|row| aligned(output, &widths, row))
+            .try_for_each(|row| aligned(output, &widths, row, status))
+    }
+
+    /// `row` with its status coloured, when colour is on.
+    fn painted(&self, output: &Output, row: &[String]) -> Vec<String> {
+        let mut row = row.to_vec();
+        if let Some(cell) = self
+            .status
+            .filter(|_| output.colour())
+            .and_then(|i| row.get_mut(i))
+        {
+            *cell = terminal::paint(cell, terminal::status_colour(cell));
+        }
+        row
     }
 }
 
@@ -73,7 +98,15 @@ fn tab_separated(output: &Output, cells: &[String]) -> Result<(), Failure> {
     output.raw_line(&cells.join("\t"))
 }
 
-fn aligned(output: &Output, widths: &[usize], cells: &[String]) -> Result<(), Failure> {
+/// Cells padded to `widths`; the `status` column's coloured by the whole
+/// value (`IN_PROGRESS` cut to `IN_PROG…` stays yellow), padding outside
+/// the colour so that widths stay columns.
+fn aligned(
+    output: &Output,
+    widths: &[usize],
+    cells: &[String],
+    status: Option<usize>,
+) -> Result<(), Failure> {
     let last = cells.len().saturating_sub(1);
     let line: Vec<String> = cells
         .iter()
@@ -81,11 +114,15 @@ fn aligned(output: &Output, widths: &[usize], cells: &[String]) -> Result<(), Fa
         .map(|(i, cell)| {
             let width = widths.get(i).copied().unwrap_or(usize::MAX);
             let cut = terminal::fit(cell, width);
-            if i == last {
-                cut
+            let padding = if i == last {
+                0
             } else {
-                terminal::pad(&cut, width)
-            }
+                width.saturating_sub(terminal::display_width(&cut))
+            };
+            let colour = (status == Some(i))
+                .then(|| terminal::status_colour(cell))
+                .flatten();
+            format!("{}{}", terminal::paint(&cut, colour), " ".repeat(padding))
         })
         .collect();
     output.raw_line(line.join("  ").trim_end())

@@ -17,6 +17,41 @@ pub fn status_line_allowed() -> bool {
         && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
 }
 
+/// Whether standard output is coloured, by the conventions of
+/// no-color.org and bixense.com/clicolors: never when `NO_COLOR` is set and
+/// not empty; always when `CLICOLOR_FORCE` is set and not `0` (a pipe
+/// included); otherwise only on a terminal that is not `TERM=dumb`.
+pub fn colour_stdout() -> bool {
+    let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty());
+    if set("NO_COLOR").is_some() {
+        return false;
+    }
+    if set("CLICOLOR_FORCE").is_some_and(|value| value != "0") {
+        return true;
+    }
+    std::io::stdout().is_terminal() && std::env::var_os("TERM").is_none_or(|term| term != "dumb")
+}
+
+/// The colour of a job status (gh's: green done, red failed, yellow
+/// running, grey cancelled); none for another value.
+pub fn status_colour(status: &str) -> Option<&'static str> {
+    match status {
+        "COMPLETED" => Some("32"),
+        "FAILED" => Some("31"),
+        "IN_PROGRESS" => Some("33"),
+        "CANCELLED" => Some("90"),
+        _ => None,
+    }
+}
+
+/// `text` in `colour` (an SGR code), or as is.
+pub fn paint(text: &str, colour: Option<&str>) -> String {
+    match colour {
+        Some(colour) => format!("\x1b[{colour}m{text}\x1b[0m"),
+        None => text.to_owned(),
+    }
+}
+
 /// The width of the terminal on `stream`, when it is one.
 #[cfg(unix)]
 fn width_of(stream: impl std::os::fd::AsFd) -> Option<usize> {
@@ -72,15 +107,6 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
-/// `text` padded with spaces to `width` columns.
-pub fn pad(text: &str, width: usize) -> String {
-    let mut out = text.to_owned();
-    for _ in display_width(text)..width {
-        out.push(' ');
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +120,5 @@ mod tests {
         assert_eq!(fit("short", 10), "short");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(display_width(&fit("🚀🚀🚀🚀", 5)), 5);
-        assert_eq!(pad("修复", 6), "修复  ");
     }
 }
