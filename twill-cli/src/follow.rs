@@ -10,7 +10,7 @@ use twill_api::stream::{EventKind, JobLogEvent};
 use twill_api::workflow::{FollowStep, JobEnd};
 
 use crate::failure::Failure;
-use crate::render::{Form, Output};
+use crate::render::{Form, Output, one};
 
 /// How often the status line is redrawn.
 const TICK: Duration = Duration::from_millis(100);
@@ -140,7 +140,7 @@ fn render(event: &JobLogEvent, output: &Output) -> Result<(), Failure> {
     }
     match event.kind() {
         EventKind::Connected | EventKind::HistoricalComplete => Ok(()),
-        EventKind::TraceUrl { url, .. } => output.line(&format!("trace: {url}")),
+        EventKind::TraceUrl { url, .. } => output.line(&format!("trace: {}", one(url))),
         EventKind::TraceChunks => {
             let chunks = data.get("chunks").and_then(Value::as_array);
             for text in chunks
@@ -157,21 +157,21 @@ fn render(event: &JobLogEvent, output: &Output) -> Result<(), Failure> {
             for record in records.into_iter().flatten() {
                 match (record.get("kind"), record.get("status")) {
                     (Some(kind), Some(Value::String(status))) if kind == "status" => {
-                        output.line(&format!("status: {status}"))?;
+                        output.line(&format!("status: {}", one(status)))?;
                     }
                     _ => output.line(&record.to_string())?,
                 }
             }
             Ok(())
         }
-        EventKind::Complete { status } => output.line(&format!("job {status}")),
+        EventKind::Complete { status } => output.line(&format!("job {}", one(status))),
         EventKind::Error { message } => output.line(&format!(
             "error: {}",
-            message.as_deref().unwrap_or("(no message)")
+            one(message.as_deref().unwrap_or("(no message)"))
         )),
         EventKind::Unknown { kind } if kind == "status" => output.line(&format!(
             "status: {}",
-            data.get("status").and_then(Value::as_str).unwrap_or("?")
+            one(data.get("status").and_then(Value::as_str).unwrap_or("?"))
         )),
         _ => output.line(&data.to_string()),
     }

@@ -128,7 +128,10 @@ impl Session {
             )));
         }
         self.print(raw, || match answer.fields.get("message") {
-            Some(Value::String(message)) => self.output.line(&format!("{done}: {message}")),
+            Some(Value::String(message)) => {
+                let message = crate::render::one(message);
+                self.output.line(&format!("{done}: {message}"))
+            }
             _ => self.output.line(done),
         })
     }

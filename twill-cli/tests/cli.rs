@@ -1072,6 +1072,34 @@ fn a_table_fits_a_narrow_or_wide_terminal_whatever_the_titles() {
 
 #[cfg(target_os = "linux")]
 #[test]
+fn wide_and_hostile_titles_as_a_person_sees_them() {
+    // Jobs stay PENDING for 12 minutes: the statuses read the same every run.
+    let mock = Mock::start(&["--job-time", "3600"]);
+    for title in [
+        "修复登录页面在移动端的布局问题并添加回归测试",
+        "🚀 ship the release notes for the whole year, every team, every repository",
+        "\u{1b}[2J\u{1b}]0;owned\u{7}cleared\nforged\trow\u{202e}txt.exe",
+        "plain",
+    ] {
+        mock.ok(&["tasks", "create", "x", "--title", title]);
+    }
+    let mut screens = String::new();
+    screens.push_str("--- piped: tasks list\n");
+    screens.push_str(&mock.ok(&["tasks", "list"]));
+    screens.push_str("--- piped: tasks show task-5\n");
+    screens.push_str(&mock.ok(&["tasks", "show", "task-5"]));
+    for cols in [24u16, 120] {
+        let Some(screen) = on_a_terminal(&mock, cols, &[], "tasks list") else {
+            return;
+        };
+        assert_inert(&format!("{cols} columns"), &screen);
+        screens.push_str(&format!("--- {cols} columns: tasks list\n{screen}"));
+    }
+    insta::assert_snapshot!("wide_and_hostile_titles", screens);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
 fn colour_only_on_a_terminal_unless_no_color_or_clicolor_force_say_otherwise() {
     let mock = Mock::start(&["--job-time", "0.1"]);
     mock.ok(&["tasks", "create", "x"]);

@@ -9,7 +9,7 @@ use twill_api::{Arguments, Client, Endpoint};
 
 use crate::cli::{ScheduleCommand, ScheduleUpdate};
 use crate::failure::Failure;
-use crate::render::{Form, Table, cell};
+use crate::render::{Form, Table, cell, one};
 use crate::session::{Session, decode, to_json};
 
 pub async fn run(session: &Session, command: ScheduleCommand) -> Result<(), Failure> {
@@ -112,7 +112,7 @@ fn show_schedule(session: &Session, raw: &[u8]) -> Result<(), Failure> {
     session.show::<ScheduledTaskResponse>(raw, |shown| {
         let schedule = shown.scheduled_task;
         let out = &session.output;
-        out.line(&format!("{}  {}", schedule.id, cell(schedule.title)))?;
+        out.line(&format!("{}  {}", one(&schedule.id), cell(schedule.title)))?;
         out.line(&format!(
             "cron     {} ({})",
             cell(schedule.cron_expression),

@@ -15,7 +15,7 @@ use twill_api::{Arguments, Client, Endpoint, FromResponse};
 use crate::cli::{MessageOptions, TaskCommand};
 use crate::failure::Failure;
 use crate::files::file_part;
-use crate::render::{Table, cell};
+use crate::render::{Table, cell, one};
 use crate::session::{Session, Walk, decode, to_json};
 use crate::teleport;
 
@@ -118,9 +118,11 @@ async fn create(
         let out = &session.output;
         out.line(&format!(
             "created {}: {}",
-            created.task.slug, created.task.url
+            one(&created.task.slug),
+            one(&created.task.url)
         ))?;
-        out.line(&format!("job {} {}", created.job.id, created.job.status))
+        let job = &created.job;
+        out.line(&format!("job {} {}", one(&job.id), one(&job.status)))
     })?;
     session.then_follow(follow, &created.job.id).await
 }
@@ -137,16 +139,16 @@ async fn show(session: &Session, task: &str) -> Result<(), Failure> {
 fn summary(session: &Session, shown: GetTaskResponse) -> Result<(), Failure> {
     let out = &session.output;
     let task = shown.task;
-    out.line(&format!("{}  {}", task.slug, cell(task.title)))?;
-    out.line(&format!("url      {}", task.url))?;
-    out.line(&format!("id       {}", task.id))?;
+    out.line(&format!("{}  {}", one(&task.slug), cell(task.title)))?;
+    out.line(&format!("url      {}", one(&task.url)))?;
+    out.line(&format!("id       {}", one(&task.id)))?;
     for pr in task.prs {
         out.line(&format!("pr       {} {}", cell(pr.pr_url), cell(pr.state)))?;
     }
     let Some(job) = shown.latest_job else {
         return out.line("job      none");
     };
-    out.line(&format!("job      {} {}", job.id, job.status))?;
+    out.line(&format!("job      {} {}", one(&job.id), one(&job.status)))?;
     for (heading, text) in [("plan:", job.plan), ("answer:", job.final_answer)] {
         if let Some(text) = text {
             out.line(heading)?;
@@ -172,7 +174,8 @@ async fn send(
     session.print(&raw, || {
         session.output.line(&format!(
             "job {} {} on {task}",
-            sent.job.id, sent.job.status
+            one(&sent.job.id),
+            one(&sent.job.status)
         ))
     })?;
     session.then_follow(follow, &sent.job.id).await
@@ -224,7 +227,8 @@ async fn approve(
     session.print(&raw, || {
         session.output.line(&format!(
             "{what} approved; job {} {}",
-            approved.job.id, approved.job.status
+            one(&approved.job.id),
+            one(&approved.job.status)
         ))
     })?;
     session.then_follow(follow, &approved.job.id).await
@@ -243,9 +247,10 @@ async fn cancel(session: &Session, task: &str) -> Result<(), Failure> {
         )));
     }
     session.print(&raw, || {
-        session
-            .output
-            .line(&format!("{task}: cancelled (task {})", answer.task.id))
+        session.output.line(&format!(
+            "{task}: cancelled (task {})",
+            one(&answer.task.id)
+        ))
     })
 }
 
@@ -291,7 +296,7 @@ async fn teleport(
         let (count, shown) = (written.len(), dir.display());
         out.line(&format!("{about}: {count} files in {shown}"))?;
         for file in written {
-            out.line(&format!("  {}", file.display()))?;
+            out.line(&format!("  {}", one(file.display())))?;
         }
     }
     Ok(())

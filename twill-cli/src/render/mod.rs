@@ -137,7 +137,14 @@ impl Output {
     }
 }
 
-/// A value for a table cell or a summary: `-` when absent.
-pub fn cell(value: Option<impl ToString>) -> String {
-    value.map_or_else(|| "-".to_owned(), |value| value.to_string())
+/// A value for a table cell or a summary line: `-` when absent, and on one
+/// line whatever it holds (see [`one`]).
+pub fn cell(value: Option<impl std::fmt::Display>) -> String {
+    value.map_or_else(|| "-".to_owned(), one)
+}
+
+/// A server's value for a summary line, its newlines and tabs escaped too:
+/// a title holding `\n` must not forge a line of its own.
+pub fn one(value: impl std::fmt::Display) -> String {
+    twill_api::untrusted::escape_line(&value.to_string()).to_string()
 }
