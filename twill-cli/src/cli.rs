@@ -98,8 +98,17 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Prints the man page.
-    Man,
+    /// Prints the man page, or a command's (`twill man tasks create`).
+    Man {
+        /// The command whose page to print: the page the main page names
+        /// `twill-tasks-create(1)` is `twill man tasks create`.
+        #[arg(value_name = "COMMAND")]
+        command: Vec<String>,
+        /// Writes every page into DIR instead (`twill.1`,
+        /// `twill-tasks.1`, ...), for a packager.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out_dir: Option<PathBuf>,
+    },
     /// Runs a local Twill (twill-mock) and prints the lines that point this
     /// command at it, so every command can be tried with no key.
     Mock(MockArgs),

@@ -77,13 +77,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             clap_complete::generate(shell, &mut Cli::command(), "twill", &mut script);
             return render::write_stdout(&script);
         }
-        Command::Man => {
-            let mut page = Vec::new();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut page)
-                .map_err(|error| Failure::Local(format!("cannot render the man page: {error}")))?;
-            return render::write_stdout(&page);
-        }
+        Command::Man { command, out_dir } => return man(&command, out_dir.as_deref()),
         Command::Mock(args) => return runtime()?.block_on(mock(args)),
         Command::Mcp { read_only } => {
             if cli.global.api_key_stdin {
@@ -113,6 +107,39 @@ fn run(cli: Cli) -> Result<(), Failure> {
         yes: cli.global.yes,
     };
     runtime()?.block_on(commands::run(&session, remote))
+}
+
+/// `twill man [COMMAND...]`: the page of `twill` or of one of its
+/// commands, as the main page names them; with `out_dir`, every page.
+fn man(path: &[String], out_dir: Option<&std::path::Path>) -> Result<(), Failure> {
+    let cannot =
+        |error: std::io::Error| Failure::Local(format!("cannot write the man page: {error}"));
+    if let Some(dir) = out_dir {
+        return clap_mangen::generate_to(Cli::command(), dir).map_err(cannot);
+    }
+    // Built, so that each command is named as its page is (`twill-tasks`)
+    // and carries the global options.
+    let mut command = Cli::command().disable_help_subcommand(true);
+    command.build();
+    let mut page = &command;
+    for name in path {
+        page = page.find_subcommand(name).ok_or_else(|| {
+            let known: Vec<&str> = page
+                .get_subcommands()
+                .map(clap::Command::get_name)
+                .collect();
+            Failure::Usage(format!(
+                "no command `{}` here; man pages exist for {}",
+                twill_api::untrusted::escape_line(name),
+                known.join(", ")
+            ))
+        })?;
+    }
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page.clone())
+        .render(&mut roff)
+        .map_err(cannot)?;
+    render::write_stdout(&roff)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {

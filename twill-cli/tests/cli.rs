@@ -455,6 +455,35 @@ fn completions_and_man_come_from_the_same_definition() {
     let (code, out, _) = stdout_of(twill().arg("man"));
     assert_eq!(code, 0);
     assert!(out.contains(".TH twill"), "{}", &out[..out.len().min(200)]);
+    // Every page the main page names exists: `twill man tasks` prints
+    // twill-tasks(1), which names twill-tasks-create(1), and so on.
+    assert!(out.contains("twill\\-tasks(1)"), "{out}");
+    let (code, tasks, _) = stdout_of(twill().args(["man", "tasks"]));
+    assert_eq!(code, 0);
+    assert!(tasks.contains(".TH twill-tasks 1"), "{tasks}");
+    assert!(tasks.contains("twill\\-tasks\\-create(1)"), "{tasks}");
+    let (code, create, _) = stdout_of(twill().args(["man", "tasks", "create"]));
+    assert_eq!(code, 0);
+    assert!(create.contains("\\-\\-follow"), "{create}");
+    let (code, _, err) = stdout_of(twill().args(["man", "tasks", "nosuch"]));
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("twill: no command `nosuch` here; man pages exist for list, create"),
+        "{err}"
+    );
+    let dir = std::env::temp_dir().join(format!("twill-man-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (code, _, err) = stdout_of(twill().args(["man", "--out-dir"]).arg(&dir));
+    assert_eq!(code, 0, "{err}");
+    for page in [
+        "twill.1",
+        "twill-tasks.1",
+        "twill-tasks-create.1",
+        "twill-schedules-update.1",
+    ] {
+        assert!(dir.join(page).is_file(), "{page}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Every declared endpoint is reachable through a named command and
