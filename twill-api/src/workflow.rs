@@ -444,6 +444,20 @@ impl Client {
         timeout: Duration,
         resume: Option<FollowPosition>,
     ) -> Result<JobWait, Error> {
+        self.wait_for_job_observed(job_id, timeout, resume, |_| {})
+            .await
+    }
+
+    /// [`wait_for_job`](Self::wait_for_job), showing each event to
+    /// `observe` as it arrives: for a caller that reports progress (an MCP
+    /// server's progress notifications) while the wait goes on.
+    pub async fn wait_for_job_observed(
+        &self,
+        job_id: &str,
+        timeout: Duration,
+        resume: Option<FollowPosition>,
+        mut observe: impl FnMut(&JobLogEvent),
+    ) -> Result<JobWait, Error> {
         let mut follower = self.follow_job(job_id);
         if let Some(position) = resume {
             follower = follower.resume_from(position);
@@ -461,6 +475,7 @@ impl Client {
                 Ok(Some(step)) => step?,
             };
             events += 1;
+            observe(&step);
             if latest.len() == LATEST_EVENTS {
                 latest.pop_front();
             }

@@ -1,15 +1,14 @@
-//! The `api` dispatcher and the MCP tool catalogue serve whatever endpoint
-//! list they are given, not a list of their own: tried here with an
-//! endpoint that only these tests declare.
+//! The `api` dispatcher serves whatever endpoint list it is given, not a
+//! list of its own: tried here with an endpoint that only this test
+//! declares (twill-mcp's tests do the same for its catalogue).
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use twill_api::{Client, Endpoint, Error, endpoints, twill_endpoint};
 
 use crate::cli::ApiArgs;
-use crate::mcp::TwillMcp;
 use crate::render::{Form, JsonView, Output};
 use crate::session::Session;
 
@@ -110,33 +109,4 @@ async fn the_api_dispatcher_calls_an_endpoint_of_its_list() {
             .is_err()
     );
     assert_eq!(seen.lock().unwrap().len(), 1);
-}
-
-#[tokio::test]
-async fn the_mcp_catalogue_lists_and_calls_an_endpoint_of_its_list() {
-    let (url, seen) = server();
-    let server = TwillMcp::new(client(&url), &extras(), false);
-    let tool = server
-        .tool("get_extra")
-        .expect("the endpoint is listed as a tool");
-    assert_eq!(
-        Value::Object((*tool.input_schema).clone())["properties"],
-        json!({
-            "extraId": { "type": "string", "description": "Sent as a path segment." },
-            "verbose": { "type": "boolean", "description": "Sent as a query parameter." },
-        })
-    );
-    assert!(server.tool("get_task").is_none());
-    assert!(server.tool("wait_for_job").is_some());
-
-    let arguments = json!({ "extraId": "x/y", "verbose": false });
-    let result = server
-        .call("get_extra", arguments.as_object().unwrap())
-        .await;
-    assert_eq!(result.is_error, Some(false));
-    assert_eq!(result.structured_content, Some(json!({ "extra": true })));
-    assert_eq!(
-        *seen.lock().unwrap(),
-        ["GET /api/v1/extras/x%2Fy?verbose=false HTTP/1.1"]
-    );
 }

@@ -82,8 +82,8 @@ async fn follow_until_done(
         };
         match next {
             Some(Ok(FollowStep::Event(event))) => {
-                if let Some(new_status) = live_status(&event) {
-                    status = new_status;
+                if let Some(new_status) = event.reported_status() {
+                    new_status.clone_into(&mut status);
                 }
                 status_line::clear();
                 render(&event, output)?;
@@ -108,26 +108,6 @@ async fn follow_until_done(
                 return Err(Failure::Local(format!("the log stream of job {job} ended")));
             }
         }
-    }
-}
-
-/// The job's status as a `status` event or a status record reports it.
-fn live_status(event: &JobLogEvent) -> Option<String> {
-    let data = event.json();
-    match event.kind() {
-        EventKind::Unknown { kind } if kind == "status" => data
-            .get("status")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        EventKind::TraceRecords => data
-            .get("records")
-            .and_then(Value::as_array)?
-            .iter()
-            .rev()
-            .find(|record| record.get("kind").and_then(Value::as_str) == Some("status"))
-            .and_then(|record| record.get("status").and_then(Value::as_str))
-            .map(str::to_owned),
-        _ => None,
     }
 }
 

@@ -16,7 +16,6 @@ mod failure;
 mod files;
 mod follow;
 mod local_input;
-mod mcp;
 mod render;
 mod session;
 mod teleport;
@@ -88,8 +87,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ));
             }
             let (client, _) = client(&cli.global)?;
-            let endpoints: Vec<_> = twill_api::all_endpoints().collect();
-            return runtime()?.block_on(mcp::serve(client, &endpoints, read_only));
+            let options = twill_mcp::Options::default().read_only(read_only);
+            let tools = twill_mcp::TwillTools::new(client, options);
+            return runtime()?
+                .block_on(twill_mcp::serve_stdio(tools))
+                .map_err(|error| Failure::Local(error.to_string()));
         }
     };
     let output = output_for(&cli.global, &remote)?;

@@ -275,14 +275,21 @@ async fn read_only_serves_only_the_tools_that_read() {
         );
     }
     assert!(tools.iter().any(|tool| tool.name == "wait_for_job"));
-    let refused = call(
-        &client,
-        "create_task",
-        json!({ "body": { "command": "x" } }),
-    )
-    .await;
-    assert!(is_error(&refused));
-    assert!(text(&refused).contains("read-only"), "{}", text(&refused));
+    // A tool it does not serve is an unknown tool (the protocol's -32602),
+    // saying why.
+    let arguments = json!({ "body": { "command": "x" } })
+        .as_object()
+        .unwrap()
+        .clone();
+    let refused = client
+        .call_tool(CallToolRequestParams::new("create_task").with_arguments(arguments))
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("-32602"), "{refused}");
+    assert!(
+        refused.to_string().contains("this server is read-only"),
+        "{refused}"
+    );
     let listed = call(&client, "list_tasks", json!({})).await;
     assert!(!is_error(&listed));
     client.cancel().await.unwrap();
@@ -407,7 +414,7 @@ async fn arguments_the_schema_does_not_allow_are_refused_by_name() {
     .await;
     assert!(is_error(&refused));
     assert!(
-        text(&refused).contains("no argument `timeout`"),
+        text(&refused).contains("unknown field `timeout`, expected one of `jobId`"),
         "{}",
         text(&refused)
     );
@@ -418,7 +425,7 @@ async fn arguments_the_schema_does_not_allow_are_refused_by_name() {
     )
     .await;
     assert!(
-        text(&refused).contains("no argument `body`"),
+        text(&refused).contains("unknown field `body`, expected `task` or `timeoutSeconds`"),
         "{}",
         text(&refused)
     );

@@ -40,11 +40,12 @@ pub trait ScheduledTasks {
         scheduled_task_id: &str,
     ) -> Result<ScheduledTaskResponse, Error>;
 
-    /// Updates the fields of a scheduled task that `request` sets.
+    /// Updates the fields of a scheduled task that the body sets, and only
+    /// those; sending the same update twice changes nothing more.
     ///
     /// [`UpdateScheduledTaskRequest::clear_agent_provider_id`] sends `null`
     /// to clear the agent. Fails with 400 or 404.
-    #[twill_endpoint(PATCH "/scheduled-tasks/<scheduledTaskId>")]
+    #[twill_endpoint(PATCH "/scheduled-tasks/<scheduledTaskId>", idempotent)]
     async fn update_scheduled_task(
         &self,
         scheduled_task_id: &str,
@@ -60,17 +61,18 @@ pub trait ScheduledTasks {
         scheduled_task_id: &str,
     ) -> Result<Acknowledgement, Error>;
 
-    /// Stops the schedule until resumed.
+    /// Stops the schedule until resumed (pausing a paused one changes
+    /// nothing).
     ///
     /// Undocumented response, decoded leniently.
-    #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/pause", body = {})]
+    #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/pause", body = {}, idempotent)]
     async fn pause_scheduled_task(&self, scheduled_task_id: &str)
     -> Result<Acknowledgement, Error>;
 
-    /// Restarts a paused schedule.
+    /// Restarts a paused schedule (resuming a running one changes nothing).
     ///
     /// Undocumented response, decoded leniently.
-    #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/resume", body = {})]
+    #[twill_endpoint(POST "/scheduled-tasks/<scheduledTaskId>/resume", body = {}, idempotent)]
     async fn resume_scheduled_task(
         &self,
         scheduled_task_id: &str,

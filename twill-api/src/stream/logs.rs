@@ -113,6 +113,36 @@ impl JobLogEvent {
         self.json
     }
 
+    /// The job status this event reports, if it reports one: a `status`
+    /// event's `status`, or the last status record of a `trace_records`
+    /// event (the names are the server's, such as `IN_PROGRESS`; a
+    /// `complete` event's outcome is [`EventKind::Complete`]).
+    ///
+    /// ```
+    /// use twill_api::stream::JobLogEvent;
+    /// let event = JobLogEvent::from_json(serde_json::json!({
+    ///     "type": "trace_records",
+    ///     "records": [{"kind": "status", "status": "PENDING"}, {"kind": "status", "status": "IN_PROGRESS"}],
+    /// }));
+    /// assert_eq!(event.reported_status(), Some("IN_PROGRESS"));
+    /// ```
+    pub fn reported_status(&self) -> Option<&str> {
+        match &self.kind {
+            EventKind::Unknown { kind } if kind == "status" => {
+                self.json.get("status").and_then(Value::as_str)
+            }
+            EventKind::TraceRecords => self
+                .json
+                .get("records")
+                .and_then(Value::as_array)?
+                .iter()
+                .rev()
+                .find(|record| record.get("kind").and_then(Value::as_str) == Some("status"))
+                .and_then(|record| record.get("status").and_then(Value::as_str)),
+            _ => None,
+        }
+    }
+
     /// Whether the stream ends after this event.
     pub fn is_terminal(&self) -> bool {
         matches!(

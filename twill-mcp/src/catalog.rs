@@ -1,0 +1,355 @@
+//! A tool per declared endpoint, read from its model: the name, a
+//! description written for a model (Rust syntax removed), a title, the
+//! input schema of its parameters and request type, the output schema of
+//! its response type, and annotations from its declared effects.
+
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRoute;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{CallToolResult, JsonObject, Tool, ToolAnnotations};
+use serde_json::{Value, json};
+use twill_api::api::{Jobs, Tasks};
+use twill_api::endpoint::{HttpMethod, Param, ParamKind, ParamRole};
+use twill_api::models::{
+    Acknowledgement, ApproveCriteriaResponse, ApprovePlanResponse, CancelTaskResponse,
+    CreateScheduledTaskRequest, CreateTaskRequest, CreateTaskResponse, GetTaskResponse, JobPage,
+    Me, RepositoryList, ScheduledTaskList, ScheduledTaskResponse, SendMessageRequest,
+    SendMessageResponse, TaskPage, UpdateScheduledTaskRequest,
+};
+use twill_api::{Arguments, Client, Endpoint};
+
+use crate::TwillTools;
+use crate::result::{api_error, cancelled, refusal, success};
+
+/// Endpoints that are not tools, and why: a tool answers once, in JSON.
+pub const EXCLUDED: &[(&Endpoint, &str)] = &[
+    (
+        <Client as Jobs>::STREAM_JOB_LOGS,
+        "a stream that lasts as long as the job; `wait_for_job` follows it and returns the outcome",
+    ),
+    (
+        <Client as Tasks>::TELEPORT_CLAUDE,
+        "a binary tar archive of a session, for a person to unpack (`twill tasks teleport`)",
+    ),
+];
+
+/// Whether `endpoint` is one of the [`EXCLUDED`].
+pub fn is_excluded(endpoint: &Endpoint) -> bool {
+    EXCLUDED.iter().any(|(excluded, _)| *excluded == endpoint)
+}
+
+/// The route of `endpoint`'s tool, for a server of type `S`.
+pub fn route<S: Send + Sync + 'static>(
+    tools: &Arc<TwillTools>,
+    endpoint: &'static Endpoint,
+) -> ToolRoute<S> {
+    let tools = Arc::clone(tools);
+    ToolRoute::new_dyn(tool(endpoint), move |context: ToolCallContext<'_, S>| {
+        let tools = Arc::clone(&tools);
+        Box::pin(async move {
+            let input = context.arguments.unwrap_or_default();
+            let stop = context.request_context.ct;
+            let result = tokio::select! {
+                result = call(&tools, endpoint, &input) => result,
+                () = stop.cancelled() => cancelled(),
+            };
+            Ok(result.into())
+        })
+    })
+}
+
+/// Calls `endpoint` with the model's `input`: its answer, or why not.
+async fn call(
+    tools: &TwillTools,
+    endpoint: &'static Endpoint,
+    input: &JsonObject,
+) -> CallToolResult {
+    let arguments = match arguments(endpoint, input) {
+        Ok(arguments) => arguments,
+        Err(message) => return refusal(message),
+    };
+    let response = match tools.client.call(endpoint, &arguments).await {
+        Ok(response) => response,
+        Err(error) => return api_error(&error),
+    };
+    match response.bytes().await {
+        Ok(body) if body.is_empty() => success(json!({})),
+        Ok(body) => match serde_json::from_slice::<Value>(&body) {
+            Ok(value) => success(value),
+            Err(error) => refusal(format!("the answer is not JSON: {error}")),
+        },
+        Err(error) => api_error(&error),
+    }
+}
+
+/// The tool for one endpoint.
+pub fn tool(endpoint: &'static Endpoint) -> Tool {
+    let mut properties = serde_json::Map::new();
+    let mut required = Vec::new();
+    for param in endpoint.params() {
+        let (name, schema) = match (param.role(), param.wire_name()) {
+            (ParamRole::Body, _) | (_, None) => ("body", body_schema(endpoint)),
+            (_, Some(name)) => (name, param_schema(param)),
+        };
+        properties.insert(name.to_owned(), schema);
+        if !param.is_optional() {
+            required.push(name);
+        }
+    }
+    let mut description = for_a_model(endpoint.summary());
+    if endpoint.is_interrupting() {
+        description
+            .push_str(" This cancels the job the task is running, if any, and starts a new one.");
+    }
+    description.push_str(&format!(" ({} {})", endpoint.method(), endpoint.path()));
+    let mut tool = Tool::new(
+        endpoint.name(),
+        description,
+        object_schema(Value::Object(properties), &required),
+    )
+    .with_title(title(endpoint.name()))
+    .annotate(annotations(endpoint));
+    if let Some(Value::Object(schema)) = output_schema(endpoint) {
+        tool = tool.with_raw_output_schema(Arc::new(schema));
+    }
+    tool
+}
+
+/// `send_message` as a person reads it: `Send message`.
+pub fn title(name: &str) -> String {
+    let words = name.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => words,
+    }
+}
+
+/// A doc comment's summary for a reader who does not read Rust: intra-doc
+/// links become their last name (`` [`Tasks::get_task`] `` is `get_task`),
+/// backticks go.
+pub fn for_a_model(summary: &str) -> String {
+    let mut out = String::new();
+    let mut rest = summary;
+    while let Some(start) = rest.find("[`") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("`]") else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        let path = &after[..end];
+        out.push_str(path.rsplit("::").next().unwrap_or(path));
+        rest = &after[end + 2..];
+        // A link's target, `(crate::...)`, says nothing to a model.
+        if rest.starts_with('(')
+            && let Some(close) = rest.find(')')
+        {
+            rest = &rest[close + 1..];
+        }
+    }
+    out.push_str(rest);
+    out.replace('`', "")
+}
+
+/// Read-only for GET; destructive as declared: a DELETE, or `destructive`
+/// (cancel, archive) or `interrupts` (send-message stops the running job).
+pub fn annotations(endpoint: &'static Endpoint) -> ToolAnnotations {
+    let read_only = endpoint.method() == HttpMethod::Get;
+    ToolAnnotations::new()
+        .read_only(read_only)
+        .destructive(endpoint.is_destructive() || endpoint.is_interrupting())
+        .idempotent(endpoint.is_idempotent())
+        .open_world(true)
+}
+
+/// A path or query value's schema: its declared kind, what it is, and its
+/// bounds where the API documents them.
+fn param_schema(param: &Param) -> Value {
+    let name = param.wire_name().unwrap_or(param.name());
+    let mut schema = json!({ "type": param.kind().json_type() });
+    let description = match name {
+        "taskIdOrSlug" => {
+            "The task's id (a UUID) or its slug, as create_task and list_tasks return them."
+                .to_owned()
+        }
+        "jobId" => "The job's id, as create_task, send_message and list_jobs return it.".to_owned(),
+        "scheduledTaskId" => {
+            "The scheduled task's id, as list_scheduled_tasks returns it.".to_owned()
+        }
+        "cursor" => "The nextCursor of the page before, to read the next page.".to_owned(),
+        "limit" => {
+            schema["minimum"] = json!(1);
+            schema["maximum"] = json!(100);
+            "How many items on the page, 1 to 100.".to_owned()
+        }
+        _ => {
+            let role = match param.role() {
+                ParamRole::Path => "part of the path",
+                ParamRole::Query => "a query parameter",
+                _ => "a header",
+            };
+            format!("The {name} ({role}).")
+        }
+    };
+    if param.kind() == ParamKind::String && param.role() == ParamRole::Path {
+        schema["minLength"] = json!(1);
+    }
+    schema["description"] = json!(description);
+    schema
+}
+
+/// The JSON Schema of a `twill-api` model by its type's name, as the
+/// endpoint model names it (`&CreateTaskRequest`, `GetTaskResponse`); none
+/// for a downstream crate's own type.
+pub fn schema_of_model(type_name: &str) -> Option<Value> {
+    let name = type_name.trim_start_matches('&').trim();
+    let name = name.rsplit("::").next().unwrap_or(name);
+    Some(match name {
+        "CreateTaskRequest" => schema_of::<CreateTaskRequest>(),
+        "SendMessageRequest" => schema_of::<SendMessageRequest>(),
+        "CreateScheduledTaskRequest" => schema_of::<CreateScheduledTaskRequest>(),
+        "UpdateScheduledTaskRequest" => schema_of::<UpdateScheduledTaskRequest>(),
+        "Me" => schema_of::<Me>(),
+        "RepositoryList" => schema_of::<RepositoryList>(),
+        "CreateTaskResponse" => schema_of::<CreateTaskResponse>(),
+        "GetTaskResponse" => schema_of::<GetTaskResponse>(),
+        "SendMessageResponse" => schema_of::<SendMessageResponse>(),
+        "TaskPage" => schema_of::<TaskPage>(),
+        "JobPage" => schema_of::<JobPage>(),
+        "ApprovePlanResponse" => schema_of::<ApprovePlanResponse>(),
+        "ApproveCriteriaResponse" => schema_of::<ApproveCriteriaResponse>(),
+        "CancelTaskResponse" => schema_of::<CancelTaskResponse>(),
+        "Acknowledgement" => schema_of::<Acknowledgement>(),
+        "ScheduledTaskList" => schema_of::<ScheduledTaskList>(),
+        "ScheduledTaskResponse" => schema_of::<ScheduledTaskResponse>(),
+        _ => return None,
+    })
+}
+
+/// The JSON Schema of the endpoint's request body.
+pub fn body_schema(endpoint: &'static Endpoint) -> Value {
+    endpoint
+        .body_type()
+        .and_then(schema_of_model)
+        .unwrap_or_else(|| json!({ "type": "object" }))
+}
+
+/// The JSON Schema of the endpoint's answer, when its type is known.
+pub fn output_schema(endpoint: &'static Endpoint) -> Option<Value> {
+    schema_of_model(endpoint.success_type())
+}
+
+/// `T`'s schema, inlined (no `$ref`, which some clients do not follow).
+pub fn schema_of<T: schemars::JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with(|settings| settings.inline_subschemas = true)
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<T>().to_value();
+    if let Value::Object(object) = &mut schema {
+        object.remove("$schema");
+    }
+    schema
+}
+
+/// An input schema: an object of `properties`, `required` named, nothing
+/// else allowed.
+pub fn object_schema(properties: Value, required: &[&str]) -> Arc<JsonObject> {
+    let schema = json!({
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    });
+    match schema {
+        Value::Object(object) => Arc::new(object),
+        _ => Arc::new(JsonObject::new()),
+    }
+}
+
+/// The model's input as call arguments, each value of the JSON type its
+/// parameter declares (a number where a string is wanted is refused, not
+/// turned into text); an argument the tool does not take is refused by
+/// name, before anything is sent.
+fn arguments(endpoint: &'static Endpoint, input: &JsonObject) -> Result<Arguments, String> {
+    let mut arguments = Arguments::new();
+    for (name, value) in input {
+        if name == "body" {
+            arguments = arguments.body(value.clone());
+            continue;
+        }
+        let Some(param) = endpoint
+            .params()
+            .iter()
+            .find(|param| param.wire_name() == Some(name.as_str()))
+        else {
+            return Err(format!("no argument `{name}`; {}", takes(endpoint)));
+        };
+        let text = match (value, param.kind()) {
+            (Value::Null, _) => continue,
+            (Value::String(text), ParamKind::String) => text.clone(),
+            (Value::Number(number), ParamKind::Integer) if number.is_i64() || number.is_u64() => {
+                number.to_string()
+            }
+            (Value::Bool(flag), ParamKind::Boolean) => flag.to_string(),
+            (_, kind) => return Err(format!("`{name}` must be a JSON {}", kind.json_type())),
+        };
+        arguments = arguments.arg(name.as_str(), text);
+    }
+    // A missing or malformed value is named by the client's own check
+    // (`Client::call`), before anything is sent.
+    Ok(arguments)
+}
+
+/// What `endpoint`'s tool takes, for a refusal.
+fn takes(endpoint: &'static Endpoint) -> String {
+    let names: Vec<&str> = endpoint
+        .params()
+        .iter()
+        .map(|param| match param.role() {
+            ParamRole::Body => "body",
+            _ => param.wire_name().unwrap_or(param.name()),
+        })
+        .collect();
+    if names.is_empty() {
+        format!("{} takes no arguments", endpoint.name())
+    } else {
+        format!("{} takes {}", endpoint.name(), names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_read_without_rust() {
+        assert_eq!(
+            for_a_model("Like [`Tasks::get_task`](crate::api::Tasks::get_task), by `slug`."),
+            "Like get_task, by slug."
+        );
+        assert_eq!(for_a_model("See [`Client::call`]."), "See call.");
+        assert_eq!(title("send_message"), "Send message");
+    }
+
+    #[test]
+    fn every_served_endpoint_has_its_input_and_output_schemas() {
+        for endpoint in twill_api::all_endpoints().filter(|e| !is_excluded(e)) {
+            assert!(
+                output_schema(endpoint).is_some(),
+                "{}: no output schema for {}",
+                endpoint.name(),
+                endpoint.success_type()
+            );
+            if let Some(body) = endpoint.body_type() {
+                assert!(
+                    schema_of_model(body).is_some(),
+                    "{}: no schema for {body}",
+                    endpoint.name()
+                );
+            }
+        }
+    }
+}

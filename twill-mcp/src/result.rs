@@ -1,0 +1,109 @@
+//! What a tool answers: a success with its structured content and a text
+//! that says the same, a refused input naming what is wrong, or an API
+//! error with its status, code and validation issues. Never a protocol
+//! error: a model reads tool results, not JSON-RPC errors.
+
+use rmcp::model::{CallToolResult, ContentBlock};
+use serde_json::{Value, json};
+use twill_api::Error;
+
+/// The most text one result carries; a larger answer is cut, saying so.
+pub const MAX_TEXT: usize = 64 * 1024;
+
+/// A success: `value` as structured content (an object; anything else is
+/// wrapped as `{"value": ...}` so that it matches an object schema), and
+/// as text.
+pub fn success(value: Value) -> CallToolResult {
+    let value = match value {
+        Value::Object(_) => value,
+        other => json!({ "value": other }),
+    };
+    let text = value.to_string();
+    let mut result = if text.len() > MAX_TEXT {
+        CallToolResult::success(vec![ContentBlock::text(cut(&text))])
+    } else {
+        CallToolResult::success(vec![ContentBlock::text(text)])
+    };
+    result.structured_content = Some(value);
+    result
+}
+
+/// `text` cut to [`MAX_TEXT`] bytes on a character boundary, ending with
+/// what was left out: the structured content holds the whole.
+fn cut(text: &str) -> String {
+    let mut at = MAX_TEXT;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    format!(
+        "{}… (truncated: {} of {} bytes shown; the structured content holds the whole answer)",
+        &text[..at],
+        at,
+        text.len()
+    )
+}
+
+/// A refused input: the message names the field.
+pub fn refusal(message: impl Into<String>) -> CallToolResult {
+    let message = message.into();
+    let mut result = CallToolResult::error(vec![ContentBlock::text(message.clone())]);
+    result.structured_content = Some(json!({ "message": message }));
+    result
+}
+
+/// An API or client error as a tool result: the API's message and its
+/// validation issues, structured too.
+pub fn api_error(error: &Error) -> CallToolResult {
+    let mut detail = json!({ "message": error.to_string() });
+    if let Some(status) = error.status() {
+        detail["status"] = json!(status.as_u16());
+    }
+    if let Error::Api(api) = error {
+        detail["code"] = json!(api.code.to_string());
+        detail["message"] = json!(api.message);
+        let issues: Vec<Value> = api
+            .validation_issues()
+            .into_iter()
+            .map(|issue| json!({ "field": issue.field, "message": issue.message }))
+            .collect();
+        if !issues.is_empty() {
+            detail["issues"] = json!(issues);
+        }
+    }
+    if let Some(wait) = error.retry_after() {
+        detail["retryAfterSeconds"] = json!(wait.as_secs());
+    }
+    let mut result = CallToolResult::error(vec![ContentBlock::text(error.to_string())]);
+    result.structured_content = Some(detail);
+    result
+}
+
+/// A call stopped by the client's `notifications/cancelled`: no answer is
+/// sent for it (the protocol's rule); this is what the router returns.
+pub fn cancelled() -> CallToolResult {
+    refusal("cancelled by the client")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_answer_is_cut_in_its_text_and_whole_in_its_structure() {
+        let big = "é".repeat(MAX_TEXT);
+        let result = success(json!({ "answer": big }));
+        let text = serde_json::to_value(&result.content).unwrap()[0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.len() < MAX_TEXT + 200, "{}", text.len());
+        assert!(text.ends_with("the structured content holds the whole answer)"));
+        assert_eq!(result.structured_content.unwrap()["answer"], json!(big));
+    }
+
+    #[test]
+    fn a_value_that_is_not_an_object_is_wrapped() {
+        let result = success(json!([1, 2]));
+        assert_eq!(result.structured_content, Some(json!({ "value": [1, 2] })));
+    }
+}

@@ -1,0 +1,447 @@
+//! The tools that wait: `wait_for_job` and `start_task_and_wait`, on
+//! `twill-api`'s wait (which reopens dropped streams and never repeats an
+//! event).
+//!
+//! The wait contract, for every client: a call answers within the server's
+//! bound (45 s unless set, under the 60 s after which TypeScript-based
+//! hosts give up) or the smaller `timeoutSeconds`; a job still running then
+//! comes back with `"outcome": "timeout"` and a `resume` value, which the
+//! next `wait_for_job` takes to go on without those events again. With a
+//! `progressToken`, a `notifications/progress` goes out on each status
+//! change and at least every 10 s. A `notifications/cancelled` stops the
+//! wait at once and closes the log stream.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::RoleServer;
+use rmcp::handler::server::router::tool::ToolRoute;
+use rmcp::handler::server::tool::ToolCallContext;
+use rmcp::model::{
+    CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, Tool, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use twill_api::api::Tasks;
+use twill_api::models::{CreateTaskRequest, CreateTaskResponse};
+use twill_api::stream::{EventKind, JobLogEvent};
+use twill_api::workflow::{FollowPosition, WaitOutcome};
+use twill_api::{Arguments, Client, Error};
+
+use crate::TwillTools;
+use crate::catalog::schema_of;
+use crate::result::{api_error, cancelled, refusal, success};
+
+/// The longest text of one summarised event.
+const SUMMARY_TEXT: usize = 300;
+
+/// `wait_for_job`'s arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WaitForJob {
+    /// The job's id, as create_task, send_message and list_jobs return it.
+    #[schemars(length(min = 1))]
+    pub job_id: String,
+    /// Its task's id or slug, to return the task's final answer and url too.
+    #[serde(default)]
+    pub task_id_or_slug: Option<String>,
+    /// How long to wait, in seconds: at most the server's bound (45 unless
+    /// set), which is also the default. A job still running then comes
+    /// back with `resume`.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub timeout_seconds: Option<u64>,
+    /// The `resume` of an earlier wait that timed out, to go on without its
+    /// events again.
+    #[serde(default)]
+    pub resume: Option<String>,
+}
+
+/// `start_task_and_wait`'s arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartTaskAndWait {
+    /// The task to create: create_task's body, such as {"command": "..."}.
+    #[schemars(schema_with = "create_task_schema")]
+    pub task: Value,
+    /// How long to wait, in seconds: at most the server's bound (45 unless
+    /// set), which is also the default. A job still running then comes
+    /// back with `resume`, for wait_for_job.
+    #[serde(default)]
+    #[schemars(range(min = 1))]
+    pub timeout_seconds: Option<u64>,
+}
+
+fn create_task_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::Schema::try_from(schema_of::<CreateTaskRequest>()).unwrap_or_default()
+}
+
+/// The routes of the workflow tools.
+pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRoute<S>> {
+    let wait = Tool::new(
+        "wait_for_job",
+        "Waits until a job ends, or until the timeout (at most about 45 seconds) passes, by \
+         following its log. Returns the outcome (completed, failed, cancelled or timeout), the \
+         latest events, and with taskIdOrSlug the task's final answer. On timeout the job goes \
+         on: call wait_for_job again with the returned resume value.",
+        input_schema::<WaitForJob>(),
+    )
+    .with_title("Wait for a job")
+    .annotate(ToolAnnotations::new().read_only(true).open_world(true));
+    let start = Tool::new(
+        "start_task_and_wait",
+        "Creates a task and waits until its first job ends, or until the timeout (at most \
+         about 45 seconds) passes. Returns the task (with its url to show the user), the \
+         outcome and the final answer; on timeout, the jobId and resume value to pass to \
+         wait_for_job. Never call it twice for one task: each call creates a new task.",
+        input_schema::<StartTaskAndWait>(),
+    )
+    .with_title("Start a task and wait for it")
+    .annotate(
+        ToolAnnotations::new()
+            .read_only(false)
+            .destructive(false)
+            .idempotent(false)
+            .open_world(true),
+    );
+    vec![
+        route(
+            tools,
+            wait,
+            |tools, input: WaitForJob, context| async move { tools.wait_for_job(input, &context).await },
+        ),
+        route(
+            tools,
+            start,
+            |tools, input: StartTaskAndWait, context| async move {
+                tools.start_task_and_wait(input, &context).await
+            },
+        ),
+    ]
+}
+
+fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
+    match schema_of::<T>() {
+        Value::Object(mut object) => {
+            object.remove("title");
+            Arc::new(object)
+        }
+        _ => Arc::new(JsonObject::new()),
+    }
+}
+
+/// A route whose input decodes into `I` (an unknown or mistyped argument
+/// is refused, naming it) and whose work stops when the client cancels.
+fn route<S, I, F, Fut>(tools: &Arc<TwillTools>, tool: Tool, work: F) -> ToolRoute<S>
+where
+    S: Send + Sync + 'static,
+    I: DeserializeOwned + Send + 'static,
+    F: Fn(Arc<TwillTools>, I, RequestContext<RoleServer>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = CallToolResult> + Send + 'static,
+{
+    let tools = Arc::clone(tools);
+    let work = Arc::new(work);
+    ToolRoute::new_dyn(tool, move |context: ToolCallContext<'_, S>| {
+        let tools = Arc::clone(&tools);
+        let work = Arc::clone(&work);
+        Box::pin(async move {
+            let input = Value::Object(context.arguments.unwrap_or_default());
+            let input: I = match serde_json::from_value(input) {
+                Ok(input) => input,
+                Err(error) => return Ok(refusal(format!("invalid arguments: {error}")).into()),
+            };
+            let stop = context.request_context.ct.clone();
+            let result = tokio::select! {
+                result = work(tools, input, context.request_context) => result,
+                () = stop.cancelled() => cancelled(),
+            };
+            Ok(result.into())
+        })
+    })
+}
+
+impl TwillTools {
+    /// The wait's bound: `timeoutSeconds` when given, never over the
+    /// server's bound.
+    fn bound(&self, timeout_seconds: Option<u64>) -> Duration {
+        let bound = self.options.wait_bound;
+        timeout_seconds.map_or(bound, |seconds| Duration::from_secs(seconds).min(bound))
+    }
+
+    async fn wait_for_job(
+        &self,
+        input: WaitForJob,
+        context: &RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let resume = match input.resume.as_deref().map(str::parse::<FollowPosition>) {
+            None => None,
+            Some(Ok(position)) => Some(position),
+            Some(Err(error)) => return refusal(format!("`resume`: {error}")),
+        };
+        let timeout = self.bound(input.timeout_seconds);
+        let task = input.task_id_or_slug.as_deref();
+        match self
+            .wait(&input.job_id, task, timeout, resume, context)
+            .await
+        {
+            Ok(result) => success(result),
+            Err(error) => api_error(&error),
+        }
+    }
+
+    async fn start_task_and_wait(
+        &self,
+        input: StartTaskAndWait,
+        context: &RequestContext<RoleServer>,
+    ) -> CallToolResult {
+        let timeout = self.bound(input.timeout_seconds);
+        let created = match self.create_task(input.task).await {
+            Ok(created) => created,
+            Err(refused) => return refused,
+        };
+        let task =
+            json!({ "id": created.task.id, "slug": created.task.slug, "url": created.task.url });
+        let job = &created.job.id;
+        match self
+            .wait(job, Some(&created.task.id), timeout, None, context)
+            .await
+        {
+            Ok(mut result) => {
+                result["task"] = task;
+                success(result)
+            }
+            // The task exists: say so where the model reads, so that it
+            // waits again rather than creating it twice.
+            Err(error) => {
+                let mut failed = api_error(&error);
+                let text = format!(
+                    "the task was created ({}, {}; job {job}) but waiting for it failed: {error}. \
+                     Do not create it again: call wait_for_job with jobId {job:?}.",
+                    created.task.slug, created.task.url
+                );
+                failed.content = vec![ContentBlock::text(text)];
+                if let Some(Value::Object(detail)) = failed.structured_content.as_mut() {
+                    detail.insert("task".to_owned(), task);
+                    detail.insert("jobId".to_owned(), json!(job));
+                }
+                failed
+            }
+        }
+    }
+
+    /// Creates the task `request` describes, sent as given (the API's
+    /// validation names any field at fault); the tool's result when that
+    /// fails.
+    async fn create_task(&self, request: Value) -> Result<CreateTaskResponse, CallToolResult> {
+        let arguments = Arguments::new().body(request);
+        let created = match self
+            .client
+            .call(<Client as Tasks>::CREATE_TASK, &arguments)
+            .await
+        {
+            Ok(response) => response.bytes().await,
+            Err(error) => Err(error),
+        };
+        let body = created.map_err(|error| api_error(&error))?;
+        serde_json::from_slice(&body).map_err(|error| {
+            refusal(format!(
+                "the task may have been created, but its answer cannot be read ({error}); \
+                 call list_tasks before creating it again"
+            ))
+        })
+    }
+
+    /// Waits with the library's wait up to `timeout`, reporting progress
+    /// when the request asked for it: the outcome, a `resume` position when
+    /// the job goes on, the final answer (when `task` is given) and the
+    /// latest events.
+    async fn wait(
+        &self,
+        job: &str,
+        task: Option<&str>,
+        timeout: Duration,
+        resume: Option<FollowPosition>,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<Value, Error> {
+        let progress = Progress::new(context, job);
+        let (seen, changed) = (Arc::clone(&progress.seen), Arc::clone(&progress.changed));
+        let waiting = self
+            .client
+            .wait_for_job_observed(job, timeout, resume, |event| {
+                let Ok(mut seen) = seen.lock() else { return };
+                if seen.observe(event) {
+                    changed.notify_one();
+                }
+            });
+        let wait = progress
+            .report_while(waiting, self.options.progress_every)
+            .await?;
+        let outcome = match &wait.outcome {
+            WaitOutcome::Ended(end) => end.to_string(),
+            _ => "timeout".to_owned(),
+        };
+        let latest: Vec<Value> = wait.latest.iter().map(summary).collect();
+        let mut result = json!({
+            "jobId": job,
+            "outcome": outcome,
+            "events": wait.events,
+            "latestEvents": latest,
+        });
+        if !matches!(wait.outcome, WaitOutcome::Ended(_)) {
+            result["resume"] = json!(wait.position.to_string());
+        }
+        if let Some(task) = task
+            && let Ok(shown) = self.client.get_task(task).await
+        {
+            result["taskUrl"] = json!(shown.task.url);
+            if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
+                result["status"] = json!(latest.status.to_string());
+                result["finalAnswer"] = json!(latest.final_answer);
+                result["plan"] = json!(latest.plan);
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// What a wait has seen, for its progress notifications.
+#[derive(Debug, Default)]
+struct Seen {
+    events: u64,
+    status: Option<String>,
+    /// Whether the status changed since the last notification.
+    changed: bool,
+}
+
+impl Seen {
+    /// Counts `event`; whether it changed the status.
+    fn observe(&mut self, event: &JobLogEvent) -> bool {
+        self.events += 1;
+        let status = match event.kind() {
+            EventKind::Complete { status } => Some(status.to_string()),
+            _ => event.reported_status().map(str::to_owned),
+        };
+        if let Some(status) = status
+            && self.status.as_deref() != Some(status.as_str())
+        {
+            self.status = Some(status);
+            self.changed = true;
+            return true;
+        }
+        false
+    }
+}
+
+/// The progress notifications of one wait: none unless the request carried
+/// a `progressToken`.
+struct Progress {
+    token: Option<rmcp::model::ProgressToken>,
+    peer: rmcp::service::Peer<RoleServer>,
+    job: String,
+    seen: Arc<Mutex<Seen>>,
+    /// Woken by the observer on a status change.
+    changed: Arc<tokio::sync::Notify>,
+}
+
+impl Progress {
+    fn new(context: &RequestContext<RoleServer>, job: &str) -> Self {
+        Progress {
+            token: context.meta.get_progress_token(),
+            peer: context.peer.clone(),
+            job: job.to_owned(),
+            seen: Arc::default(),
+            changed: Arc::default(),
+        }
+    }
+
+    /// Runs `waiting` to its end, notifying on each status change (the
+    /// last one too, before the answer) and at least every `every`.
+    async fn report_while<T>(&self, waiting: impl Future<Output = T>, every: Duration) -> T {
+        if self.token.is_none() {
+            return waiting.await;
+        }
+        tokio::pin!(waiting);
+        let mut sent = 0u32;
+        loop {
+            let quiet = tokio::time::sleep(every);
+            tokio::select! {
+                done = &mut waiting => {
+                    if self.take_change().is_some() {
+                        self.notify(&mut sent).await;
+                    }
+                    return done;
+                }
+                () = self.changed.notified() => {
+                    if self.take_change().is_some() {
+                        self.notify(&mut sent).await;
+                    }
+                }
+                () = quiet => self.notify(&mut sent).await,
+            }
+        }
+    }
+
+    /// Whether the status changed since the last notification (and so
+    /// that it is reported now).
+    fn take_change(&self) -> Option<()> {
+        let mut seen = self.seen.lock().ok()?;
+        std::mem::take(&mut seen.changed).then_some(())
+    }
+
+    /// Sends one notification of what the wait has seen.
+    async fn notify(&self, sent: &mut u32) {
+        let Some(token) = &self.token else { return };
+        let (events, status) = match self.seen.lock() {
+            Ok(seen) => (seen.events, seen.status.clone()),
+            Err(_) => return,
+        };
+        *sent += 1;
+        let status = status.map_or_else(|| "waiting".to_owned(), |status| status.to_lowercase());
+        let message = format!("job {}: {status} ({events} events)", self.job);
+        let note =
+            ProgressNotificationParam::new(token.clone(), f64::from(*sent)).with_message(message);
+        // A client that left is noticed by the transport, not here.
+        let _ = self.peer.notify_progress(note).await;
+    }
+}
+
+/// One event in a few words, for a wait's summary: the agent's text as
+/// text, a small event as the object it arrived as, a large one cut, as
+/// text.
+fn summary(event: &JobLogEvent) -> Value {
+    let text = match event.kind() {
+        EventKind::TraceChunks => event
+            .json()
+            .get("chunks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|chunk| chunk.get("text").and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => {
+            let text = event.json().to_string();
+            if text.len() <= SUMMARY_TEXT {
+                return event.json().clone();
+            }
+            text
+        }
+    };
+    Value::String(cut(text))
+}
+
+/// `text` cut to at most [`SUMMARY_TEXT`] bytes, on a character boundary.
+fn cut(mut text: String) -> String {
+    if text.len() > SUMMARY_TEXT {
+        let mut at = SUMMARY_TEXT;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        text.truncate(at);
+        text.push('…');
+    }
+    text
+}

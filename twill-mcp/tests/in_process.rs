@@ -1,0 +1,339 @@
+//! The server in process, as an MCP client sees it: rmcp's client over a
+//! `tokio::io::duplex` pipe, against `twill-mock` or a scripted loopback
+//! server, on tokio's paused clock where time matters.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmcp::model::{CallToolRequestParams, CallToolResult, ProgressNotificationParam};
+use rmcp::service::{NotificationContext, RoleClient, RunningService};
+use rmcp::{ClientHandler, ServiceExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use twill_api::{Client, Endpoint, Error, endpoints, twill_endpoint};
+use twill_mcp::{Options, TwillMcp, TwillTools};
+
+/// A client that keeps the progress notifications it receives.
+#[derive(Clone, Default)]
+struct Recorder {
+    progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
+}
+
+impl ClientHandler for Recorder {
+    async fn on_progress(
+        &self,
+        params: ProgressNotificationParam,
+        _: NotificationContext<RoleClient>,
+    ) {
+        self.progress.lock().unwrap().push(params);
+    }
+}
+
+type Connected = RunningService<RoleClient, Recorder>;
+
+/// An MCP client connected to a server of `tools` through a pipe.
+async fn connect(tools: TwillTools) -> (Connected, Recorder) {
+    let (client_side, server_side) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(running) = TwillMcp::new(tools).serve(server_side).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let recorder = Recorder::default();
+    let client = recorder
+        .clone()
+        .serve(client_side)
+        .await
+        .expect("the handshake");
+    (client, recorder)
+}
+
+fn params(tool: &str, arguments: Value) -> CallToolRequestParams {
+    let Value::Object(arguments) = arguments else {
+        panic!("arguments are an object");
+    };
+    CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments)
+}
+
+async fn call(client: &Connected, tool: &str, arguments: Value) -> CallToolResult {
+    client
+        .call_tool(params(tool, arguments))
+        .await
+        .expect("a tool result, never a protocol error")
+}
+
+fn structured(result: &CallToolResult) -> &Value {
+    result
+        .structured_content
+        .as_ref()
+        .expect("structured content")
+}
+
+fn client_of(url: &str, key: &str) -> Client {
+    Client::builder()
+        .api_key(key)
+        .base_url(url)
+        .build()
+        .unwrap()
+}
+
+#[endpoints]
+trait Extras {
+    /// Reads one extra.
+    #[twill_endpoint(GET "/extras/<extraId>")]
+    async fn get_extra(
+        &self,
+        extra_id: &str,
+        #[query] verbose: Option<bool>,
+    ) -> Result<Value, Error>;
+}
+
+impl Extras for Client {}
+
+/// A loopback server answering `{"extra": true}` to every request, and the
+/// request lines it received.
+async fn extras_server() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let head = read_head(&mut stream).await;
+            record
+                .lock()
+                .unwrap()
+                .push(head.lines().next().unwrap_or_default().to_owned());
+            let body = r#"{"extra":true}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    });
+    (url, seen)
+}
+
+async fn read_head(stream: &mut tokio::net::TcpStream) -> String {
+    let mut head = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buffer[..n]),
+        }
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+#[tokio::test]
+async fn a_downstream_endpoint_list_is_served_and_called() {
+    let (url, seen) = extras_server().await;
+    let endpoints: Vec<&'static Endpoint> = vec![<Client as Extras>::GET_EXTRA];
+    let tools = TwillTools::of(client_of(&url, "k"), &endpoints, Options::default());
+    let (client, _) = connect(tools).await;
+    let listed = client.list_all_tools().await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|tool| tool.name.as_ref()).collect();
+    assert_eq!(names, ["get_extra", "start_task_and_wait", "wait_for_job"]);
+    let tool = &listed[0];
+    assert_eq!(tool.title.as_deref(), Some("Get extra"));
+    assert_eq!(
+        Value::Object((*tool.input_schema).clone())["properties"]["verbose"],
+        json!({ "type": "boolean", "description": "The verbose (a query parameter)." })
+    );
+    // A downstream type has no schema here: no output schema is claimed.
+    assert!(tool.output_schema.is_none());
+
+    let result = call(
+        &client,
+        "get_extra",
+        json!({ "extraId": "x/y", "verbose": false }),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(false));
+    assert_eq!(result.structured_content, Some(json!({ "extra": true })));
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["GET /api/v1/extras/x%2Fy?verbose=false HTTP/1.1"]
+    );
+
+    // Refused before anything is sent, naming the argument.
+    for (arguments, expected) in [
+        (json!({ "extraId": 7 }), "`extraId` must be a JSON string"),
+        (
+            json!({ "extraId": "x", "verbos": true }),
+            "no argument `verbos`; get_extra takes extraId, verbose",
+        ),
+    ] {
+        let result = call(&client, "get_extra", arguments).await;
+        assert_eq!(result.is_error, Some(true));
+        assert_eq!(structured(&result)["message"], expected);
+    }
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn workflow_arguments_are_typed_and_unknown_ones_refused() {
+    let (client, _) = connect(TwillTools::new(
+        client_of("http://127.0.0.1:1/api/v1", "k"),
+        Options::default(),
+    ))
+    .await;
+    let result = call(
+        &client,
+        "wait_for_job",
+        json!({ "jobId": "j", "timeout": 1 }),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(true));
+    let message = structured(&result)["message"].as_str().unwrap().to_owned();
+    assert!(message.contains("unknown field `timeout`"), "{message}");
+    assert!(message.contains("timeoutSeconds"), "{message}");
+    let result = call(&client, "wait_for_job", json!({ "jobId": 12 })).await;
+    let message = structured(&result)["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.contains("invalid type: integer `12`, expected a string"),
+        "{message}"
+    );
+    let result = call(
+        &client,
+        "wait_for_job",
+        json!({ "jobId": "j", "resume": "forged" }),
+    )
+    .await;
+    assert!(
+        structured(&result)["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("`resume`:")
+    );
+}
+
+#[tokio::test]
+async fn read_only_mode_disables_the_routes_that_write() {
+    let options = Options::default().read_only(true);
+    let (client, _) = connect(TwillTools::new(
+        client_of("http://127.0.0.1:1/api/v1", "k"),
+        options,
+    ))
+    .await;
+    let listed = client.list_all_tools().await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|tool| tool.annotations.as_ref().unwrap().read_only_hint == Some(true))
+    );
+    assert!(listed.iter().any(|tool| tool.name == "wait_for_job"));
+    // A disabled route is an unknown tool: the protocol's -32602.
+    let error = client
+        .call_tool(params("create_task", json!({ "body": { "command": "x" } })))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("tool not found"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_long_job_is_waited_for_within_the_bound_then_resumed_with_progress_on_the_way() {
+    let mock = twill_mock::MockServer::builder()
+        .manual_clock()
+        .job_timing(Duration::from_secs(10), Duration::from_secs(80))
+        .start()
+        .await
+        .unwrap();
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (client, recorder) = connect(tools).await;
+
+    // A 90 s job, and a client that gives up after 60 s: the answer comes
+    // at the 45 s bound, with what to resume from.
+    let started = tokio::time::Instant::now();
+    let first = tokio::time::timeout(
+        Duration::from_secs(60),
+        call(
+            &client,
+            "start_task_and_wait",
+            json!({ "task": { "command": "a long job" } }),
+        ),
+    )
+    .await
+    .expect("answered before the client gives up");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(45) && waited < Duration::from_secs(46),
+        "{waited:?}"
+    );
+    let first = structured(&first).clone();
+    assert_eq!(first["outcome"], "timeout", "{first}");
+    assert_eq!(first["task"]["slug"], "task-1");
+    let resume = first["resume"].as_str().expect("a resume value").to_owned();
+    let job = first["jobId"].as_str().unwrap().to_owned();
+    // A notification at least every 10 s of the wait.
+    let notes = recorder.progress.lock().unwrap().clone();
+    assert!(notes.len() >= 4, "{notes:?}");
+    assert!(
+        notes
+            .windows(2)
+            .all(|pair| pair[0].progress < pair[1].progress)
+    );
+    assert!(
+        notes[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with(&format!("job {job}: ")),
+        "{notes:?}"
+    );
+
+    mock.advance(Duration::from_secs(90));
+    let second = call(
+        &client,
+        "wait_for_job",
+        json!({ "jobId": job, "resume": resume, "taskIdOrSlug": "task-1" }),
+    )
+    .await;
+    let second = structured(&second).clone();
+    assert_eq!(second["outcome"], "completed", "{second}");
+    assert!(second.get("resume").is_none(), "{second}");
+    assert_eq!(second["taskUrl"], "https://twill.ai/tasks/task-1");
+    // The end was reported as a status change.
+    let notes = recorder.progress.lock().unwrap().clone();
+    assert!(
+        notes
+            .iter()
+            .any(|note| note.message.as_deref().unwrap().contains("completed")),
+        "{notes:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_wait_closes_its_log_stream_at_once() {
+    // A log stream that never ends; the server notes when the client
+    // closes it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let (opened_tx, opened) = tokio::sync::oneshot::channel();
+    let (closed_tx, closed) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        read_head(&mut stream).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\n\
+                    data: {\"type\":\"connected\",\"jobId\":\"j\"}\n\n";
+        stream.write_all(head.as_bytes()).await.unwrap();
+        let _ = opened_tx.send(());
+        let mut rest = [0u8; 64];
+        while !matches!(stream.read(&mut rest).await, Ok(0) | Err(_)) {}
+        let _ = closed_tx.send(());
+    });
+    let (client, _) = connect(TwillTools::new(client_of(&url, "k"), Options::default())).await;
+    let waiting = client.call_tool(params("wait_for_job", json!({ "jobId": "j" })));
+    tokio::select! {
+        _ = waiting => panic!("the wait answered before its stream opened"),
+        _ = opened => {}
+    }
+    // Dropping the call sends `notifications/cancelled`.
+    tokio::time::timeout(Duration::from_secs(1), closed)
+        .await
+        .expect("the stream closed within a second of the cancellation")
+        .unwrap();
+}
