@@ -31,6 +31,7 @@
 //! ```
 
 pub mod catalog;
+pub mod lines;
 pub mod result;
 pub mod workflow;
 
@@ -258,17 +259,141 @@ impl std::error::Error for ServeError {}
 /// at any point: before `initialize` too, which is a quiet end, not an
 /// error.
 pub async fn serve_stdio(tools: TwillTools) -> Result<(), ServeError> {
+    serve_lines(tools, tokio::io::stdin(), tokio::io::stdout()).await
+}
+
+/// Serves `tools` on a line-delimited JSON-RPC connection: `input` from
+/// the client, `output` to it. Each line is checked by [`lines::Framing`]
+/// before rmcp reads it, so that every line gets an answer.
+pub async fn serve_lines(
+    tools: TwillTools,
+    input: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    output: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
+) -> Result<(), ServeError> {
     use rmcp::service::ServerInitializeError;
-    let running = match TwillMcp::new(tools).serve(rmcp::transport::stdio()).await {
-        Ok(running) => running,
+    let (to_rmcp, rmcp_input) = tokio::io::duplex(1 << 16);
+    let (rmcp_output, from_rmcp) = tokio::io::duplex(1 << 16);
+    let (replies, replies_out) = tokio::sync::mpsc::channel(16);
+    let reading = tokio::spawn(read_lines(input, to_rmcp, replies));
+    let writing = tokio::spawn(write_lines(from_rmcp, replies_out, output));
+    let served = match TwillMcp::new(tools).serve((rmcp_input, rmcp_output)).await {
+        Ok(running) => running
+            .waiting()
+            .await
+            .map(|_| ())
+            .map_err(|error| ServeError::Stopped(error.to_string())),
         Err(ServerInitializeError::ConnectionClosed(_) | ServerInitializeError::Cancelled) => {
+            Ok(())
+        }
+        Err(error) => Err(ServeError::Start(error.to_string())),
+    };
+    reading.abort();
+    // What rmcp wrote last (a final answer) still goes out.
+    let _ = writing.await;
+    served
+}
+
+/// Reads the client's lines, giving rmcp those it should read and
+/// sending the framing's own answers to `replies`; ends (closing rmcp's
+/// input) when the client does.
+async fn read_lines(
+    input: impl tokio::io::AsyncRead + Unpin,
+    mut to_rmcp: tokio::io::DuplexStream,
+    replies: tokio::sync::mpsc::Sender<serde_json::Value>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+    let mut input = tokio::io::BufReader::new(input);
+    let mut framing = lines::Framing::default();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let read = (&mut input)
+            .take(lines::MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .await;
+        match read {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        if line.len() > lines::MAX_LINE && line.last() != Some(&b'\n') {
+            // Too long: answered, and the rest of the line skipped.
+            let reply = lines::error_reply(
+                serde_json::Value::Null,
+                -32700,
+                "parse error: the line is over 16 MiB",
+            );
+            if replies.send(reply).await.is_err() || skip_line(&mut input).await.is_err() {
+                return;
+            }
+            continue;
+        }
+        let text = String::from_utf8_lossy(&line);
+        match framing.check(text.trim_end_matches(['\n', '\r'])) {
+            lines::Verdict::Forward(message) => {
+                let sent = to_rmcp.write_all(message.as_bytes()).await;
+                if sent.and(to_rmcp.write_all(b"\n").await).is_err() {
+                    return;
+                }
+            }
+            lines::Verdict::Reply(reply) => {
+                if replies.send(reply).await.is_err() {
+                    return;
+                }
+            }
+            lines::Verdict::Drop => {}
+        }
+    }
+}
+
+/// Reads up to the end of the current line.
+async fn skip_line(input: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> std::io::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    loop {
+        let buffer = input.fill_buf().await?;
+        if buffer.is_empty() {
             return Ok(());
         }
-        Err(error) => return Err(ServeError::Start(error.to_string())),
-    };
-    running
-        .waiting()
-        .await
-        .map_err(|error| ServeError::Stopped(error.to_string()))?;
-    Ok(())
+        if let Some(at) = buffer.iter().position(|byte| *byte == b'\n') {
+            input.consume(at + 1);
+            return Ok(());
+        }
+        let all = buffer.len();
+        input.consume(all);
+    }
+}
+
+/// Writes rmcp's lines and the framing's answers to the client, a whole
+/// line at a time, until both are done.
+async fn write_lines(
+    from_rmcp: tokio::io::DuplexStream,
+    mut replies: tokio::sync::mpsc::Receiver<serde_json::Value>,
+    mut output: impl tokio::io::AsyncWrite + Unpin,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    let mut from_rmcp = tokio::io::BufReader::new(from_rmcp).lines();
+    let (mut rmcp_done, mut replies_done) = (false, false);
+    loop {
+        if rmcp_done && replies_done {
+            return output.flush().await;
+        }
+        let line = tokio::select! {
+            line = from_rmcp.next_line(), if !rmcp_done => match line? {
+                Some(line) => line,
+                None => {
+                    rmcp_done = true;
+                    continue;
+                }
+            },
+            reply = replies.recv(), if !replies_done => match reply {
+                Some(reply) => reply.to_string(),
+                None => {
+                    replies_done = true;
+                    continue;
+                }
+            },
+        };
+        output.write_all(line.as_bytes()).await?;
+        output.write_all(b"\n").await?;
+        output.flush().await?;
+    }
 }

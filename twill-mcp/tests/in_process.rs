@@ -231,7 +231,12 @@ async fn read_only_mode_disables_the_routes_that_write() {
         .call_tool(params("create_task", json!({ "body": { "command": "x" } })))
         .await
         .unwrap_err();
-    assert!(error.to_string().contains("tool not found"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("-32602: no tool `create_task`: this server is read-only"),
+        "{error}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
