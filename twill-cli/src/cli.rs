@@ -399,7 +399,12 @@ pub struct MockArgs {
     pub port: u16,
     /// How long each job runs, in seconds, before it ends (long enough by
     /// default to see a followed job's status line).
-    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 2.0,
+        allow_negative_numbers = true
+    )]
     pub job_time: f64,
     /// How jobs end: completed, failed or cancelled, to try how a script
     /// handles each.

@@ -12,6 +12,9 @@ pub enum Failure {
     Api {
         /// The endpoint called, for `--verbose`.
         endpoint: Option<&'static Endpoint>,
+        /// The request as sent (`GET /tasks/nosuch`), to name what a 404
+        /// did not find.
+        request: Option<String>,
         error: Error,
     },
     /// A local problem the command itself can report (1): a file that
@@ -34,6 +37,24 @@ impl Failure {
     pub fn api(endpoint: &'static Endpoint, error: Error) -> Self {
         Failure::Api {
             endpoint: Some(endpoint),
+            request: None,
+            error,
+        }
+    }
+
+    /// A failure of `endpoint` called with `arguments`, which it names.
+    pub fn api_request(
+        endpoint: &'static Endpoint,
+        arguments: &twill_api::Arguments,
+        error: Error,
+    ) -> Self {
+        Failure::Api {
+            endpoint: Some(endpoint),
+            request: Some(format!(
+                "{} {}",
+                endpoint.method(),
+                arguments.path_for(endpoint)
+            )),
             error,
         }
     }
@@ -64,7 +85,11 @@ impl Failure {
     /// The lines to print on standard error, each prefixed `twill: `.
     pub fn lines(&self, verbose: bool) -> Vec<String> {
         match self {
-            Failure::Api { endpoint, error } => api_lines(*endpoint, error, verbose),
+            Failure::Api {
+                endpoint,
+                request,
+                error,
+            } => api_lines(*endpoint, request.as_deref(), error, verbose),
             Failure::Local(message)
             | Failure::Usage(message)
             | Failure::JobFailed(message)
@@ -79,6 +104,7 @@ impl From<Error> for Failure {
     fn from(error: Error) -> Self {
         Failure::Api {
             endpoint: None,
+            request: None,
             error,
         }
     }
@@ -99,16 +125,22 @@ fn is_usage(error: &Error) -> bool {
     matches!(error, Error::InvalidInput(_))
 }
 
-fn api_lines(endpoint: Option<&'static Endpoint>, error: &Error, verbose: bool) -> Vec<String> {
+fn api_lines(
+    endpoint: Option<&'static Endpoint>,
+    request: Option<&str>,
+    error: &Error,
+    verbose: bool,
+) -> Vec<String> {
     let mut lines = Vec::new();
     match error {
         Error::Api(api) => {
-            lines.push(format!(
-                "{} ({}): {}",
-                api.answer.status.as_u16(),
-                api.code,
-                api.message
-            ));
+            let status = api.answer.status.as_u16();
+            // What was not found: `Task not found (GET /tasks/nosuch)`.
+            let what = match request {
+                Some(request) if status == 404 => format!(" ({request})"),
+                _ => String::new(),
+            };
+            lines.push(format!("{status} ({}): {}{what}", api.code, api.message));
             for issue in api.validation_issues() {
                 lines.push(format!("  {}: {}", issue.field, issue.message));
             }

@@ -128,7 +128,11 @@ fn render(event: &JobLogEvent, output: &Output) -> Result<(), Failure> {
                 .flatten()
                 .filter_map(|chunk| chunk.get("text").and_then(Value::as_str))
             {
-                output.line(text)?;
+                // The agent's text, indented: a line of it cannot pass for
+                // one of ours (`status: COMPLETED`, `job completed`).
+                for line in text.lines() {
+                    output.line(&format!("  {line}"))?;
+                }
             }
             Ok(())
         }

@@ -23,7 +23,7 @@ mod teleport;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 use twill_api::hook::{Hook, RetryWait};
 use twill_api::{Client, RetryPolicy};
 
@@ -36,20 +36,59 @@ fn main() -> ExitCode {
     // `twill` alone: the help, on standard output, as a success (gh's
     // convention), not a usage error.
     if std::env::args_os().len() == 1 {
-        let help = Cli::command().render_help().to_string();
+        let help = command().render_help().to_string();
         return exit(render::write_stdout(help.as_bytes()), false);
     }
-    let cli = match Cli::try_parse() {
+    let cli = match command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
-        Err(error) => {
-            // Help and version go to standard output with status 0; usage
-            // errors to standard error with status 2.
-            let _ = error.print();
-            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
-        }
+        Err(error) => return exit(parse_failure(&error), false),
     };
     let verbose = cli.global.verbose;
     exit(run(cli), verbose)
+}
+
+/// The grammar, its help wrapped to fit where it goes: a file or a pipe
+/// gets 100 columns; a terminal under 60 columns gets unwrapped lines
+/// (which it wraps itself) rather than one word per line.
+fn command() -> clap::Command {
+    let command = Cli::command();
+    match render::terminal::stdout_width() {
+        Some(width) if width < 60 => command.term_width(0),
+        Some(_) => command,
+        None => command.term_width(100),
+    }
+}
+
+/// What clap's refusal becomes: help and version on standard output (a
+/// command with no verb, `twill tasks`, prints its help, as gh does), a
+/// write failure included; any other refusal a usage error on one line.
+fn parse_failure(error: &clap::Error) -> Result<(), Failure> {
+    use clap::error::ErrorKind;
+    let text = error.render().to_string();
+    match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            render::write_stdout(text.as_bytes())
+        }
+        _ => Err(Failure::Usage(one_line(&text))),
+    }
+}
+
+/// clap's message without its usage block, on one line: `unrecognized
+/// subcommand 'lst'; tip: a similar subcommand exists: 'list' (see --help)`.
+fn one_line(text: &str) -> String {
+    let message = text.split("\n\nUsage:").next().unwrap_or(text);
+    let message = message.trim().trim_start_matches("error: ");
+    let parts: Vec<String> = message
+        .split("\n\n")
+        .map(|part| part.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|part| !part.is_empty())
+        .collect();
+    format!("{} (see --help)", parts.join("; "))
 }
 
 /// The one place a run becomes an exit code: a failure's lines on standard
@@ -114,15 +153,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
 /// `twill man [COMMAND...]`: the page of `twill` or of one of its
 /// commands, as the main page names them; with `out_dir`, every page.
 fn man(path: &[String], out_dir: Option<&std::path::Path>) -> Result<(), Failure> {
-    let cannot =
-        |error: std::io::Error| Failure::Local(format!("cannot write the man page: {error}"));
-    if let Some(dir) = out_dir {
-        return clap_mangen::generate_to(Cli::command(), dir).map_err(cannot);
-    }
     // Built, so that each command is named as its page is (`twill-tasks`)
     // and carries the global options.
     let mut command = Cli::command().disable_help_subcommand(true);
     command.build();
+    if let Some(dir) = out_dir {
+        return write_pages(&command, dir);
+    }
     let mut page = &command;
     for name in path {
         page = page.find_subcommand(name).ok_or_else(|| {
@@ -138,10 +175,33 @@ fn man(path: &[String], out_dir: Option<&std::path::Path>) -> Result<(), Failure
         })?;
     }
     let mut roff = Vec::new();
-    clap_mangen::Man::new(page.clone())
+    man_page(page)
         .render(&mut roff)
-        .map_err(cannot)?;
+        .map_err(|error| Failure::Local(format!("cannot render the man page: {error}")))?;
     render::write_stdout(&roff)
+}
+
+/// A page, its footer naming twill and its version whatever the command.
+fn man_page(command: &clap::Command) -> clap_mangen::Man {
+    clap_mangen::Man::new(command.clone())
+        .source(concat!("twill ", env!("CARGO_PKG_VERSION")))
+        .manual("twill")
+}
+
+/// Writes `command`'s page and its commands' into `dir`, made if missing.
+fn write_pages(command: &clap::Command, dir: &std::path::Path) -> Result<(), Failure> {
+    let cannot = |error: std::io::Error| {
+        Failure::Local(format!(
+            "cannot write the man pages into {}: {error}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(cannot)?;
+    man_page(command).generate_to(dir).map_err(cannot)?;
+    for sub in command.get_subcommands() {
+        write_pages(sub, dir)?;
+    }
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -158,8 +218,8 @@ fn output_for(global: &cli::Global, command: &RemoteCommand) -> Result<Output, F
     // A task created and then not followed would be half a command.
     if json && command.streams_events() {
         return Err(Failure::Usage(
-            "--json prints one document and a job's log is a stream of events: use --jsonl \
-             (one JSON object per line)"
+            "--json and --jq print one document and a job's log is a stream of events: use \
+             --jsonl (one JSON object per line)"
                 .to_owned(),
         ));
     }
@@ -182,34 +242,7 @@ fn output_for(global: &cli::Global, command: &RemoteCommand) -> Result<Output, F
 /// and the key as it may be shown.
 fn client(global: &cli::Global) -> Result<(Client, String), Failure> {
     let mut builder = Client::builder_from_env();
-    // A key given by file or standard input is that key: when it is empty,
-    // say so rather than fall back to TWILL_API_KEY.
-    let key = if let Some(path) = &global.api_key_file {
-        let shown = path.display();
-        let bytes = local_input::read_file(path, local_input::MAX_KEY_BYTES).map_err(|error| {
-            Failure::Usage(format!("cannot read the key from {shown}: {error}"))
-        })?;
-        let key = String::from_utf8_lossy(&bytes).trim().to_owned();
-        if key.is_empty() {
-            return Err(Failure::Usage(format!(
-                "{shown} is empty: it should hold the API key"
-            )));
-        }
-        key
-    } else if global.api_key_stdin {
-        let text = local_input::key_from_stdin().map_err(|error| {
-            Failure::Usage(format!("cannot read the key from standard input: {error}"))
-        })?;
-        let key = text.trim().to_owned();
-        if key.is_empty() {
-            return Err(Failure::Usage(
-                "no key on standard input (--api-key-stdin)".to_owned(),
-            ));
-        }
-        key
-    } else {
-        std::env::var("TWILL_API_KEY").unwrap_or_default()
-    };
+    let key = api_key(global)?;
     if global.insecure_http {
         builder = builder.allow_insecure_http();
     }
@@ -220,19 +253,60 @@ fn client(global: &cli::Global) -> Result<(Client, String), Failure> {
     if global.no_wait {
         builder = builder.retry(RetryPolicy::default().max_retry_after(Duration::ZERO));
     }
-    // The library's advice names its API; say it in flags here.
-    let client = builder.build().map_err(|error| {
-        Failure::Usage(match error {
-            twill_api::client::BuildError::InsecureHttp(host) => format!(
-                "refusing to send the API key over plain http to {host}: use https, or pass --insecure-http"
-            ),
-            twill_api::client::BuildError::MissingApiKey => "no API key: set TWILL_API_KEY, or pass \
-                --api-key-file PATH or --api-key-stdin (`twill mock` runs a local Twill)"
-                .to_owned(),
-            other => other.to_string(),
-        })
-    })?;
+    let client = builder.build().map_err(build_refused)?;
     Ok((client, mask(&key)))
+}
+
+/// The key from `--api-key-file`, `--api-key-stdin` or `TWILL_API_KEY`
+/// (empty when none). A key given by file or standard input is that key:
+/// when it is empty, say so rather than fall back to TWILL_API_KEY.
+fn api_key(global: &cli::Global) -> Result<String, Failure> {
+    if let Some(path) = &global.api_key_file {
+        let shown = path.display();
+        let bytes = local_input::read_file(path, local_input::MAX_KEY_BYTES).map_err(|error| {
+            Failure::Usage(format!("cannot read the key from {shown}: {error}"))
+        })?;
+        let key = String::from_utf8_lossy(&bytes).trim().to_owned();
+        if key.is_empty() {
+            return Err(Failure::Usage(format!(
+                "{shown} is empty: it should hold the API key"
+            )));
+        }
+        return Ok(key);
+    }
+    if global.api_key_stdin {
+        let text = local_input::key_from_stdin().map_err(|error| {
+            Failure::Usage(format!("cannot read the key from standard input: {error}"))
+        })?;
+        let key = text.trim().to_owned();
+        if key.is_empty() {
+            return Err(Failure::Usage(
+                "no key on standard input (--api-key-stdin)".to_owned(),
+            ));
+        }
+        return Ok(key);
+    }
+    Ok(std::env::var("TWILL_API_KEY").unwrap_or_default())
+}
+
+/// The library's refusal in the command line's terms: its advice names its
+/// API; this names flags and variables.
+fn build_refused(error: twill_api::client::BuildError) -> Failure {
+    use twill_api::client::BuildError;
+    Failure::Usage(match error {
+        BuildError::InsecureHttp(host) => format!(
+            "refusing to send the API key over plain http to {host}: use https, or pass \
+             --insecure-http"
+        ),
+        BuildError::MissingApiKey => "no API key: set TWILL_API_KEY, or pass --api-key-file \
+            PATH or --api-key-stdin (`twill mock` runs a local Twill)"
+            .to_owned(),
+        BuildError::InvalidBaseUrl(why) => format!(
+            "TWILL_BASE_URL {:?} is not a base URL: {why}",
+            std::env::var("TWILL_BASE_URL").unwrap_or_default()
+        ),
+        other => other.to_string(),
+    })
 }
 
 /// Says on standard error why a command is silent: a retry that waits a

@@ -59,8 +59,11 @@ impl Session {
         eprint!("twill: {target} ({what}) cannot be undone. Go ahead? [y/N] ");
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if matches!(answer.trim(), "y" | "Y" | "yes") {
+        if let Ok(0) | Err(_) = std::io::stdin().lock().read_line(&mut answer) {
+            // End of input (Ctrl-D): the refusal goes on a line of its own.
+            eprintln!();
+        }
+        if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
             Ok(())
         } else {
             Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
@@ -81,7 +84,7 @@ impl Session {
         self.client
             .call(endpoint, arguments)
             .await
-            .map_err(|error| Failure::api(endpoint, error))
+            .map_err(|error| Failure::api_request(endpoint, arguments, error))
     }
 
     fn say_endpoint(&self, endpoint: &'static Endpoint) {
@@ -161,10 +164,14 @@ impl Session {
             all,
         } = walk;
         self.say_endpoint(endpoint);
+        let fail = {
+            let arguments = arguments.clone();
+            move |error| Failure::api_request(endpoint, &arguments, error)
+        };
         let mut pages = self.client.walk_pages(endpoint, arguments, field);
         let mut gathered = Vec::new();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|error| Failure::api(endpoint, error))?;
+            let page = page.map_err(&fail)?;
             let more = page.next_cursor.is_some();
             match self.output.form {
                 Form::Json if all => gathered.extend(items(page.content.json, field)),

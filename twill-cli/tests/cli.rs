@@ -136,7 +136,10 @@ fn exit_codes() {
     // 1: the API refused.
     let (code, _, err) = stdout_of(mock.twill().args(["tasks", "show", "no-such-task"]));
     assert_eq!(code, 1);
-    assert_eq!(err, "twill: 404 (not_found): Task not found\n");
+    assert_eq!(
+        err,
+        "twill: 404 (not_found): Task not found (GET /tasks/no-such-task)\n"
+    );
     // 2: usage, before any request.
     let (code, _, err) = stdout_of(mock.twill().args(["tasks", "frobnicate"]));
     assert_eq!(code, 2, "{err}");

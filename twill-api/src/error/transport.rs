@@ -56,10 +56,16 @@ impl fmt::Display for TransportError {
             )?,
         }
         match &self.cause {
+            // The cause a person acts on: the system's own words when the
+            // chain ends in one (`connection refused`), not the layers of
+            // the HTTP stack above it.
+            TransportCause::Http(source) if innermost_io(source).is_some() => {
+                let io = innermost_io(source).map(plain_io).unwrap_or_default();
+                write!(f, ": {io}")?;
+            }
             TransportCause::Http(source) => {
                 // The whole chain on one line: reqwest's own text alone
-                // ("error sending request") leaves out the cause
-                // ("Connection refused").
+                // ("error sending request") leaves out the cause.
                 write!(f, ": {source}")?;
                 let mut said = source.to_string();
                 let mut next = std::error::Error::source(source);
@@ -77,6 +83,34 @@ impl fmt::Display for TransportError {
             TransportCause::Setup(_) => f.write_str(": the HTTP client could not be set up")?,
         }
         write_attempts(f, self.attempts)
+    }
+}
+
+/// The last `io::Error` in `error`'s chain of sources.
+fn innermost_io<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut found = None;
+    let mut next = Some(error);
+    while let Some(cause) = next {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            found = Some(io);
+        }
+        next = cause.source();
+    }
+    found
+}
+
+/// An I/O error as a sentence's end: `connection refused`, without the
+/// `(os error 111)` a person cannot act on.
+fn plain_io(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    let text = match text.find(" (os error") {
+        Some(at) => &text[..at],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text.to_owned(),
     }
 }
 

@@ -80,12 +80,42 @@ fn arguments(endpoint: &'static Endpoint, args: &ApiArgs) -> Result<Arguments, F
                 accepted(endpoint)
             )));
         };
+        check_kind(endpoint, key, value)?;
         arguments = arguments.arg(key, value);
     }
     if let Some(body) = &args.body {
         arguments = arguments.body(body_json(body)?);
     }
     Ok(arguments)
+}
+
+/// A value of the kind its parameter declares (`limit=abc` is refused
+/// here, as `--limit abc` is, not by the server); names it does not know
+/// are left to the client's own check.
+fn check_kind(endpoint: &'static Endpoint, name: &str, value: &str) -> Result<(), Failure> {
+    let Some(param) = endpoint
+        .params()
+        .iter()
+        .find(|param| param.wire_name() == Some(name))
+    else {
+        return Ok(());
+    };
+    let fits = match param.kind() {
+        twill_api::endpoint::ParamKind::Integer => value.parse::<i64>().is_ok(),
+        twill_api::endpoint::ParamKind::Boolean => matches!(value, "true" | "false"),
+        _ => true,
+    };
+    if fits {
+        return Ok(());
+    }
+    Err(Failure::Usage(format!(
+        "`{name}` takes {}, not `{}`",
+        match param.kind() {
+            twill_api::endpoint::ParamKind::Integer => "an integer",
+            _ => "true or false",
+        },
+        twill_api::untrusted::escape_line(value)
+    )))
 }
 
 /// An argument the endpoint's metadata refused, in the command line's

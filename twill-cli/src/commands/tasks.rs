@@ -84,7 +84,9 @@ async fn list(session: &Session, limit: Option<u32>, all: bool) -> Result<(), Fa
         field: "tasks",
         all,
     };
-    let mut table = Table::new(&["TASK", "STATUS", "TITLE", "URL"]).status_column(1);
+    let mut table = Table::new(&["TASK", "STATUS", "TITLE", "URL"])
+        .status_column(1)
+        .keep_whole(3);
     session
         .pages(walk, |page: TaskPage| {
             let rows: Vec<Vec<String>> = page

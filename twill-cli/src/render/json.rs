@@ -202,6 +202,27 @@ fn select(shape: &Shape, names: &[String], document: Value) -> Value {
     }
 }
 
+/// JSON text with the characters a terminal acts on that JSON leaves
+/// raw (DEL, the C1 controls, the bidi overrides) written as `\u` escapes:
+/// the same JSON value, which no longer drives the screen it is shown on.
+/// They can only stand inside strings (elsewhere the text is no JSON), so
+/// escaping them there is always right.
+pub fn inert(text: &str) -> std::borrow::Cow<'_, str> {
+    let acts = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(acts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if acts(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// `raw` indented, its keys in the order received (serde_json's
 /// `preserve_order`: "as received" is what `--json` promises).
 pub fn pretty(raw: &[u8]) -> Option<String> {
@@ -221,6 +242,18 @@ mod tests {
             pretty,
             "{\n  \"zeta\": 1,\n  \"alpha\": {\n    \"y\": 2,\n    \"b\": 3\n  }\n}"
         );
+    }
+
+    #[test]
+    fn json_shown_is_inert_and_the_same_value() {
+        let raw = "{\"t\":\"a\u{9b}31m\u{202e}b\u{7f}\"}";
+        let shown = inert(raw);
+        assert_eq!(shown, r#"{"t":"a\u009b31m\u202eb\u007f"}"#);
+        let (before, after): (Value, Value) = (
+            serde_json::from_str(raw).unwrap(),
+            serde_json::from_str(&shown).unwrap(),
+        );
+        assert_eq!(before, after);
     }
 
     #[test]

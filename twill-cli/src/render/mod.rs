@@ -15,7 +15,7 @@ pub mod terminal;
 use std::io::{IsTerminal, Write};
 
 use serde_json::Value;
-use twill_api::untrusted::escape_text;
+use twill_api::untrusted::{escape_line, escape_text};
 
 use crate::failure::Failure;
 pub use json::{JsonView, Shape};
@@ -85,7 +85,14 @@ impl Output {
     /// characters are shown escaped, never sent to the terminal (every
     /// readable line passes here, once). Our own lines may span several.
     pub fn line(&self, text: &str) -> Result<(), Failure> {
-        self.raw_line(&escape_text(text).to_string())
+        let text = escape_text(text).to_string();
+        self.raw_line(text.trim_end_matches(' '))
+    }
+
+    /// Prints JSON text, the characters a terminal acts on escaped
+    /// ([`json::inert`]).
+    fn json_text(&self, text: &str) -> Result<(), Failure> {
+        self.raw_line(&json::inert(text))
     }
 
     /// Prints a line as is: JSON, whose escaping already keeps controls
@@ -105,11 +112,11 @@ impl Output {
         }
         let pretty = self.terminal.then(|| json::pretty(raw)).flatten();
         match pretty {
-            Some(text) => self.raw_line(&text),
+            Some(text) => self.json_text(&text),
             // Not JSON after all (or not on a terminal): as is only when it
             // parses, since only JSON's escaping keeps controls out.
             None => match serde_json::from_slice::<serde::de::IgnoredAny>(raw) {
-                Ok(_) => self.raw_line(String::from_utf8_lossy(raw).trim_end()),
+                Ok(_) => self.json_text(String::from_utf8_lossy(raw).trim_end()),
                 Err(_) => self.line(String::from_utf8_lossy(raw).trim_end()),
             },
         }
@@ -120,12 +127,17 @@ impl Output {
     pub fn json_value(&self, value: Value) -> Result<(), Failure> {
         for printed in self.view.apply(value)? {
             match printed {
-                json::Printed::Text(text) => self.line(&text)?,
+                // On a terminal, on its line and inert; piped, as is, as
+                // `jq -r` prints it, for the script that asked for it.
+                json::Printed::Text(text) if self.terminal => {
+                    self.raw_line(&escape_line(&text).to_string())?;
+                }
+                json::Printed::Text(text) => write_stdout(format!("{text}\n").as_bytes())?,
                 json::Printed::Json(value) if self.terminal && !self.view.filters() => {
                     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-                    self.raw_line(&text)?;
+                    self.json_text(&text)?;
                 }
-                json::Printed::Json(value) => self.raw_line(&value.to_string())?,
+                json::Printed::Json(value) => self.json_text(&value.to_string())?,
             }
         }
         Ok(())
@@ -133,7 +145,7 @@ impl Output {
 
     /// Prints one JSON value on one line.
     pub fn json_line(&self, value: &Value) -> Result<(), Failure> {
-        self.raw_line(&value.to_string())
+        self.json_text(&value.to_string())
     }
 }
 

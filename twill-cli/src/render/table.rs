@@ -19,6 +19,8 @@ pub struct Table {
     header: &'static [&'static str],
     /// The column of job statuses, coloured where colour is on.
     status: Option<usize>,
+    /// A column never cut (a URL: a cut one is no URL).
+    whole: Option<usize>,
     /// The column widths, once the first batch has set them.
     widths: Option<Vec<usize>>,
 }
@@ -28,8 +30,16 @@ impl Table {
         Table {
             header,
             status: None,
+            whole: None,
             widths: None,
         }
+    }
+
+    /// Never cuts column `index` (a URL), however narrow the terminal: its
+    /// rows wrap instead.
+    pub fn keep_whole(mut self, index: usize) -> Self {
+        self.whole = Some(index);
+        self
     }
 
     /// Colours the cells of column `index` as job statuses.
@@ -54,7 +64,7 @@ impl Table {
         let widths = match &self.widths {
             Some(widths) => widths.clone(),
             None => {
-                let widths = widths_for(&header, &rows, terminal::stdout_width());
+                let widths = widths_for(&header, &rows, terminal::stdout_width(), self.whole);
                 aligned(output, &widths, &header, None)?;
                 self.widths = Some(widths.clone());
                 widths
@@ -80,7 +90,12 @@ impl Table {
 }
 
 /// Each column's width: its widest cell, then cut to fit `screen`.
-fn widths_for(header: &[String], rows: &[Vec<String>], screen: Option<usize>) -> Vec<usize> {
+fn widths_for(
+    header: &[String],
+    rows: &[Vec<String>],
+    screen: Option<usize>,
+    whole: Option<usize>,
+) -> Vec<usize> {
     let mut widths: Vec<usize> = header.iter().map(|h| terminal::display_width(h)).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -88,7 +103,7 @@ fn widths_for(header: &[String], rows: &[Vec<String>], screen: Option<usize>) ->
         }
     }
     if let Some(screen) = screen {
-        fit_widths(&mut widths, screen);
+        fit_widths(&mut widths, screen, whole);
     }
     widths
 }
@@ -140,18 +155,18 @@ fn escaped(rows: &[Vec<String>]) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Narrows the widest column but the last, one column at a time, until the
-/// columns and their two-space gaps fit `screen`, none below 8 (a column
-/// cut shorter says nothing). The last column (a task's URL) is never cut:
-/// a cut URL is no URL, so on a screen too narrow for it the row wraps.
-fn fit_widths(widths: &mut [usize], screen: usize) {
+/// Narrows the widest column, one column at a time, until the columns and
+/// their two-space gaps fit `screen`, none below 8 (a column cut shorter
+/// says nothing), and never the `whole` one (a URL): on a screen too
+/// narrow for it the row wraps.
+fn fit_widths(widths: &mut [usize], screen: usize, whole: Option<usize>) {
     let gaps = 2 * widths.len().saturating_sub(1);
-    let cuttable = widths.len().saturating_sub(1);
     while widths.iter().sum::<usize>() + gaps > screen {
-        let Some((widest, width)) = widths[..cuttable]
+        let Some((widest, width)) = widths
             .iter()
             .copied()
             .enumerate()
+            .filter(|&(index, _)| Some(index) != whole)
             .max_by_key(|&(_, width)| width)
         else {
             return;
@@ -168,12 +183,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_widest_column_is_cut_first_and_the_last_never() {
+    fn the_widest_column_is_cut_first_and_a_whole_one_never() {
         let mut widths = vec![6, 30, 12, 28];
-        fit_widths(&mut widths, 60);
+        fit_widths(&mut widths, 60, Some(3));
         assert_eq!(widths, [6, 10, 10, 28][..], "{widths:?}");
         let mut narrow = vec![6, 30, 12, 28];
-        fit_widths(&mut narrow, 24);
+        fit_widths(&mut narrow, 24, Some(3));
         assert_eq!(narrow, [6, 8, 8, 28][..]);
+        // With no column kept whole, the last is cut like any other.
+        let mut description = vec![20, 4, 40];
+        fit_widths(&mut description, 60, None);
+        assert_eq!(description, [20, 4, 32][..]);
     }
 }

@@ -4,7 +4,7 @@
 
 use std::io::IsTerminal;
 
-use unicode_width::UnicodeWidthChar;
+use unicode_width::UnicodeWidthStr;
 
 /// Whether a status line may be drawn on standard error: only when it is a
 /// terminal that is not `TERM=dumb`, and standard output is that terminal
@@ -83,7 +83,9 @@ pub fn stderr_width() -> Option<usize> {
 /// How many columns `text` takes (control characters, which are escaped
 /// before they get here, count as none).
 pub fn display_width(text: &str) -> usize {
-    text.chars().map(|c| c.width().unwrap_or(0)).sum()
+    // The string's width, not its characters' sum: an emoji ZWJ sequence
+    // (a family) takes two columns, not six.
+    UnicodeWidthStr::width(text)
 }
 
 /// `text` cut to at most `width` columns, with `…` where it was cut.
@@ -92,14 +94,12 @@ pub fn fit(text: &str, width: usize) -> String {
         return text.to_owned();
     }
     let mut out = String::new();
-    let mut used = 0;
     for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
+        out.push(c);
+        if display_width(&out) + 1 > width {
+            out.pop();
             break;
         }
-        out.push(c);
-        used += w;
     }
     if width > 0 {
         out.push('…');
@@ -120,5 +120,6 @@ mod tests {
         assert_eq!(fit("short", 10), "short");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(display_width(&fit("🚀🚀🚀🚀", 5)), 5);
+        assert_eq!(display_width("👨‍👩‍👧"), 2);
     }
 }
