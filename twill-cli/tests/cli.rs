@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command as Process, Stdio};
 
 use assert_cmd::Command;
-use common::{Mock, twill};
+use common::{Mock, on_a_terminal, twill};
 
 /// Output with what changes from run to run replaced: times and ports.
 fn redact(text: &str) -> String {
@@ -1012,35 +1012,6 @@ fn all_pages_stop_on_empty_pages_with_fresh_cursors() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("10 empty pages in a row"), "{stderr}");
     assert_eq!(requests.load(std::sync::atomic::Ordering::SeqCst), 10);
-}
-
-/// What a command prints on a pseudo-terminal of `cols` columns, with
-/// `env` set; `None` where `script` is missing.
-#[cfg(target_os = "linux")]
-fn on_a_terminal(mock: &Mock, cols: u16, env: &[(&str, &str)], args: &str) -> Option<String> {
-    if Process::new("script").arg("--version").output().is_err() {
-        eprintln!("no `script` here: the pseudo-terminal case is not run");
-        return None;
-    }
-    let twill = assert_cmd::cargo::cargo_bin!("twill");
-    let mut command = Process::new("script");
-    command
-        .args([
-            "-qec",
-            &format!("stty cols {cols} rows 40; {} {args}", twill.display()),
-            "/dev/null",
-        ])
-        .env("TWILL_BASE_URL", &mock.url)
-        .env("TWILL_API_KEY", &mock.key)
-        // Plain unless a test asks for colour (`("NO_COLOR", "")`).
-        .env("NO_COLOR", "1")
-        .env_remove("CLICOLOR_FORCE");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let output = command.output().unwrap();
-    assert!(output.status.success(), "{output:?}");
-    Some(String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"))
 }
 
 #[cfg(target_os = "linux")]

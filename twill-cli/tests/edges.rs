@@ -8,7 +8,7 @@ mod common;
 use std::process::Command as Process;
 
 use assert_cmd::Command;
-use common::{Mock, twill};
+use common::{Mock, on_a_terminal, twill};
 
 fn run(command: &mut Command) -> (i32, String, String) {
     let output = command.output().unwrap();
@@ -17,27 +17,6 @@ fn run(command: &mut Command) -> (i32, String, String) {
         String::from_utf8(output.stdout).unwrap(),
         String::from_utf8(output.stderr).unwrap(),
     )
-}
-
-/// `args` run by `script` under a pseudo-terminal of `cols` columns.
-fn on_a_terminal(mock: &Mock, cols: u16, args: &str) -> Option<String> {
-    if Process::new("script").arg("--version").output().is_err() {
-        eprintln!("no `script` here: the pseudo-terminal case is not run");
-        return None;
-    }
-    let twill = assert_cmd::cargo::cargo_bin!("twill");
-    let output = Process::new("script")
-        .args([
-            "-qec",
-            &format!("stty cols {cols} rows 40; {} {args}", twill.display()),
-            "/dev/null",
-        ])
-        .env("TWILL_BASE_URL", &mock.url)
-        .env("TWILL_API_KEY", &mock.key)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Some(String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"))
 }
 
 const HOSTILE: &str = "bidi \u{202e}reversed\u{202c} c1 \u{9b}31m del \u{7f} end";
@@ -56,7 +35,7 @@ fn json_never_carries_what_a_terminal_acts_on_and_stays_the_same_value() {
     );
     let value: serde_json::Value = serde_json::from_str(&piped).unwrap();
     assert_eq!(value["task"]["title"], HOSTILE);
-    let Some(screen) = on_a_terminal(&mock, 120, "--json=title tasks show task-1") else {
+    let Some(screen) = on_a_terminal(&mock, 120, &[], "--json=title tasks show task-1") else {
         return;
     };
     assert!(
@@ -72,7 +51,7 @@ fn a_jq_string_is_raw_in_a_pipe_and_one_inert_line_on_a_terminal() {
     // Piped, as `jq -r` prints it: the script asked for the string.
     let piped = mock.ok(&["--jq", ".task.title", "tasks", "show", "task-1"]);
     assert_eq!(piped, "line1\nline2\u{1b}[2J\n");
-    let Some(screen) = on_a_terminal(&mock, 120, "--jq .task.title tasks show task-1") else {
+    let Some(screen) = on_a_terminal(&mock, 120, &[], "--jq .task.title tasks show task-1") else {
         return;
     };
     assert!(screen.contains(r"line1\nline2\u{1b}[2J"), "{screen:?}");
@@ -135,7 +114,7 @@ fn help_fits_where_it_goes_and_fails_like_any_write() {
     assert_eq!(code, 0);
     assert!(tasks.contains("Usage: twill tasks"), "{tasks}");
     let mock = Mock::start(&[]);
-    let Some(narrow) = on_a_terminal(&mock, 24, "--help") else {
+    let Some(narrow) = on_a_terminal(&mock, 24, &[], "--help") else {
         return;
     };
     // Not one word per line: the terminal wraps the long lines itself.

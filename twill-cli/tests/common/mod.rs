@@ -127,3 +127,35 @@ pub fn json_response(status: u16, body: &serde_json::Value) -> String {
         body.len()
     )
 }
+
+/// What a command prints on a pseudo-terminal of `cols` columns, with
+/// `env` set; `None` where `script` is missing.
+pub fn on_a_terminal(mock: &Mock, cols: u16, env: &[(&str, &str)], args: &str) -> Option<String> {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("no `script` here: the pseudo-terminal case is not run");
+        return None;
+    }
+    let twill = assert_cmd::cargo::cargo_bin!("twill");
+    let mut command = std::process::Command::new("script");
+    command
+        .args([
+            "-qec",
+            &format!("stty cols {cols} rows 40; {} {args}", twill.display()),
+            "/dev/null",
+        ])
+        .env("TWILL_BASE_URL", &mock.url)
+        .env("TWILL_API_KEY", &mock.key)
+        // Plain unless a test asks for colour (`("NO_COLOR", "")`).
+        .env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    Some(String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"))
+}
