@@ -92,6 +92,11 @@ pub enum Command {
         /// Serve only the tools that read.
         #[arg(long)]
         read_only: bool,
+        /// The longest a wait lasts before it answers with `resume`, in
+        /// seconds (under the 60 s after which many clients give up).
+        #[arg(long, value_name = "SECONDS", default_value_t = 45,
+              value_parser = clap::value_parser!(u64).range(1..=3600))]
+        max_wait: u64,
     },
     /// Prints a shell completion script.
     Completions {

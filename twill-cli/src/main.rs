@@ -117,7 +117,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Man { command, out_dir } => return man(&command, out_dir.as_deref()),
         Command::Mock(args) => return runtime()?.block_on(mock(args)),
-        Command::Mcp { read_only } => {
+        Command::Mcp {
+            read_only,
+            max_wait,
+        } => {
             if cli.global.api_key_stdin {
                 return Err(Failure::Usage(
                     "twill mcp speaks on standard input: give the key with TWILL_API_KEY or \
@@ -126,7 +129,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ));
             }
             let (client, _) = client(&cli.global)?;
-            let options = twill_mcp::Options::default().read_only(read_only);
+            let options = twill_mcp::Options::default()
+                .read_only(read_only)
+                .wait_bound(Duration::from_secs(max_wait));
             let tools = twill_mcp::TwillTools::new(client, options);
             return runtime()?
                 .block_on(twill_mcp::serve_stdio(tools))

@@ -442,3 +442,40 @@ async fn arguments_the_schema_does_not_allow_are_refused_by_name() {
     assert_eq!(structured(&listed)["tasks"], json!([]));
     client.cancel().await.unwrap();
 }
+
+/// The wait contract through the binary, scaled down: a 2 s bound and
+/// 3 s jobs. The first wait answers at the bound with `resume`; the next
+/// one, from there, sees the end; progress arrived on the way.
+#[tokio::test]
+async fn twill_mcp_waits_within_its_bound_and_resumes() {
+    let mock = Mock::start(&["--job-time", "3"]);
+    let client = connect(&mock, &["--max-wait", "2"]).await;
+    let first = call(
+        &client,
+        "start_task_and_wait",
+        json!({ "task": { "command": "a three-second job" } }),
+    )
+    .await;
+    assert!(!is_error(&first), "{}", text(&first));
+    let first = structured(&first).clone();
+    // The bound came first: the job runs 3 s from its creation.
+    assert_eq!(first["outcome"], "timeout", "{first}");
+    let (job, mut resume) = (first["jobId"].clone(), first["resume"].clone());
+    assert!(resume.is_string(), "{first}");
+    let mut outcome = Value::Null;
+    for _ in 0..3 {
+        let next = call(
+            &client,
+            "wait_for_job",
+            json!({ "jobId": job, "resume": resume }),
+        )
+        .await;
+        outcome = structured(&next)["outcome"].clone();
+        if outcome != "timeout" {
+            break;
+        }
+        resume = structured(&next)["resume"].clone();
+    }
+    assert_eq!(outcome, "completed");
+    client.cancel().await.unwrap();
+}

@@ -22,8 +22,8 @@ use rmcp::model::{
 };
 use rmcp::service::RequestContext;
 use schemars::JsonSchema;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use twill_api::api::Tasks;
 use twill_api::models::{CreateTaskRequest, CreateTaskResponse};
@@ -79,6 +79,51 @@ fn create_task_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::Schema::try_from(schema_of::<CreateTaskRequest>()).unwrap_or_default()
 }
 
+/// What a wait answers (both workflow tools): its `structuredContent`,
+/// described by the tools' output schema.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WaitAnswer {
+    /// The job waited for.
+    pub job_id: String,
+    /// completed, failed or cancelled; or timeout, when the bound came
+    /// first and the job goes on.
+    pub outcome: String,
+    /// How many events this wait saw.
+    pub events: u64,
+    /// The latest events: each as it arrived, or its text cut short.
+    pub latest_events: Vec<Value>,
+    /// On timeout: pass it to wait_for_job to go on from here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume: Option<String>,
+    /// The task's page, to show the user (when the task is known).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_url: Option<String>,
+    /// The job's status as the task reports it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The job's final answer, once it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub final_answer: Option<String>,
+    /// The job's plan, for a planning job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// start_task_and_wait: the task it created.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<CreatedTask>,
+}
+
+/// The task start_task_and_wait created.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CreatedTask {
+    /// Its id.
+    pub id: String,
+    /// Its slug.
+    pub slug: String,
+    /// Its page, to show the user.
+    pub url: String,
+}
+
 /// The routes of the workflow tools.
 pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRoute<S>> {
     let wait = Tool::new(
@@ -89,6 +134,7 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
          on: call wait_for_job again with the returned resume value.",
         input_schema::<WaitForJob>(),
     )
+    .with_raw_output_schema(input_schema::<WaitAnswer>())
     .with_title("Wait for a job")
     .annotate(ToolAnnotations::new().read_only(true).open_world(true));
     let start = Tool::new(
@@ -99,6 +145,7 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
          wait_for_job. Never call it twice for one task: each call creates a new task.",
         input_schema::<StartTaskAndWait>(),
     )
+    .with_raw_output_schema(input_schema::<WaitAnswer>())
     .with_title("Start a task and wait for it")
     .annotate(
         ToolAnnotations::new()
@@ -187,7 +234,7 @@ impl TwillTools {
             .wait(&input.job_id, task, timeout, resume, context)
             .await
         {
-            Ok(result) => success(result),
+            Ok(answer) => answered(&answer),
             Err(error) => api_error(&error),
         }
     }
@@ -202,16 +249,19 @@ impl TwillTools {
             Ok(created) => created,
             Err(refused) => return refused,
         };
-        let task =
-            json!({ "id": created.task.id, "slug": created.task.slug, "url": created.task.url });
+        let task = CreatedTask {
+            id: created.task.id.clone(),
+            slug: created.task.slug.clone(),
+            url: created.task.url.clone(),
+        };
         let job = &created.job.id;
         match self
             .wait(job, Some(&created.task.id), timeout, None, context)
             .await
         {
-            Ok(mut result) => {
-                result["task"] = task;
-                success(result)
+            Ok(mut answer) => {
+                answer.task = Some(task);
+                answered(&answer)
             }
             // The task exists: say so where the model reads, so that it
             // waits again rather than creating it twice.
@@ -224,7 +274,7 @@ impl TwillTools {
                 );
                 failed.content = vec![ContentBlock::text(text)];
                 if let Some(Value::Object(detail)) = failed.structured_content.as_mut() {
-                    detail.insert("task".to_owned(), task);
+                    detail.insert("task".to_owned(), json!(task));
                     detail.insert("jobId".to_owned(), json!(job));
                 }
                 failed
@@ -265,7 +315,7 @@ impl TwillTools {
         timeout: Duration,
         resume: Option<FollowPosition>,
         context: &RequestContext<RoleServer>,
-    ) -> Result<Value, Error> {
+    ) -> Result<WaitAnswer, Error> {
         let progress = Progress::new(context, job);
         let (seen, changed) = (Arc::clone(&progress.seen), Arc::clone(&progress.changed));
         let waiting = self
@@ -279,32 +329,39 @@ impl TwillTools {
         let wait = progress
             .report_while(waiting, self.options.progress_every)
             .await?;
-        let outcome = match &wait.outcome {
-            WaitOutcome::Ended(end) => end.to_string(),
-            _ => "timeout".to_owned(),
+        let ended = matches!(wait.outcome, WaitOutcome::Ended(_));
+        let mut answer = WaitAnswer {
+            job_id: job.to_owned(),
+            outcome: match &wait.outcome {
+                WaitOutcome::Ended(end) => end.to_string(),
+                _ => "timeout".to_owned(),
+            },
+            events: wait.events,
+            latest_events: wait.latest.iter().map(summary).collect(),
+            resume: (!ended).then(|| wait.position.to_string()),
+            task_url: None,
+            status: None,
+            final_answer: None,
+            plan: None,
+            task: None,
         };
-        let latest: Vec<Value> = wait.latest.iter().map(summary).collect();
-        let mut result = json!({
-            "jobId": job,
-            "outcome": outcome,
-            "events": wait.events,
-            "latestEvents": latest,
-        });
-        if !matches!(wait.outcome, WaitOutcome::Ended(_)) {
-            result["resume"] = json!(wait.position.to_string());
-        }
         if let Some(task) = task
             && let Ok(shown) = self.client.get_task(task).await
         {
-            result["taskUrl"] = json!(shown.task.url);
+            answer.task_url = Some(shown.task.url);
             if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
-                result["status"] = json!(latest.status.to_string());
-                result["finalAnswer"] = json!(latest.final_answer);
-                result["plan"] = json!(latest.plan);
+                answer.status = Some(latest.status.to_string());
+                answer.final_answer = latest.final_answer;
+                answer.plan = latest.plan;
             }
         }
-        Ok(result)
+        Ok(answer)
     }
+}
+
+/// A wait's answer as the tool's result.
+fn answered(answer: &WaitAnswer) -> CallToolResult {
+    success(serde_json::to_value(answer).unwrap_or_default())
 }
 
 /// What a wait has seen, for its progress notifications.

@@ -342,3 +342,94 @@ async fn a_cancelled_wait_closes_its_log_stream_at_once() {
         .expect("the stream closed within a second of the cancellation")
         .unwrap();
 }
+
+/// Whether `result`'s structured content is what `tool`'s output schema
+/// describes.
+fn assert_matches_schema(tool: &rmcp::model::Tool, result: &CallToolResult) {
+    let schema = Value::Object((**tool.output_schema.as_ref().expect("an output schema")).clone());
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let content = structured(result);
+    let problems: Vec<String> = validator
+        .iter_errors(content)
+        .map(|error| format!("{} at {}", error, error.instance_path()))
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "{}: {problems:?}\n{content}",
+        tool.name
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_answer_matches_its_output_schema() {
+    let mock = twill_mock::MockServer::builder()
+        .manual_clock()
+        .start()
+        .await
+        .unwrap();
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (client, _) = connect(tools).await;
+    let listed = client.list_all_tools().await.unwrap();
+    let tool = |name: &str| {
+        listed
+            .iter()
+            .find(|tool| tool.name == name)
+            .unwrap()
+            .clone()
+    };
+    let schedule = json!({ "title": "t", "message": "m", "cronExpression": "0 3 * * *" });
+    let calls = [
+        ("me", json!({})),
+        ("list_repositories", json!({})),
+        ("create_task", json!({ "body": { "command": "one" } })),
+        ("get_task", json!({ "taskIdOrSlug": "task-1" })),
+        ("list_tasks", json!({ "limit": 5 })),
+        ("list_jobs", json!({ "taskIdOrSlug": "task-1" })),
+        (
+            "send_message",
+            json!({ "taskIdOrSlug": "task-1", "body": { "message": "again" } }),
+        ),
+        (
+            "wait_for_job",
+            json!({ "jobId": "job-3", "taskIdOrSlug": "task-1", "timeoutSeconds": 1 }),
+        ),
+        (
+            "start_task_and_wait",
+            json!({ "task": { "command": "two" }, "timeoutSeconds": 1 }),
+        ),
+        ("create_scheduled_task", json!({ "body": schedule })),
+        ("list_scheduled_tasks", json!({})),
+        (
+            "pause_scheduled_task",
+            json!({ "scheduledTaskId": "sched-6" }),
+        ),
+        (
+            "resume_scheduled_task",
+            json!({ "scheduledTaskId": "sched-6" }),
+        ),
+        (
+            "update_scheduled_task",
+            json!({ "scheduledTaskId": "sched-6", "body": { "title": "u" } }),
+        ),
+        (
+            "get_scheduled_task",
+            json!({ "scheduledTaskId": "sched-6" }),
+        ),
+        (
+            "delete_scheduled_task",
+            json!({ "scheduledTaskId": "sched-6" }),
+        ),
+        ("cancel_job", json!({ "jobId": "job-3" })),
+        ("cancel_task", json!({ "taskIdOrSlug": "task-1" })),
+        ("archive_task", json!({ "taskIdOrSlug": "task-1" })),
+    ];
+    for (name, arguments) in calls {
+        let result = call(&client, name, arguments).await;
+        assert_eq!(result.is_error, Some(false), "{name}: {:?}", result.content);
+        assert_matches_schema(&tool(name), &result);
+    }
+    // The check can fail: a task that is a number is no get_task answer.
+    let schema = tool("get_task").output_schema.unwrap();
+    let validator = jsonschema::validator_for(&Value::Object((*schema).clone())).unwrap();
+    assert!(!validator.is_valid(&json!({ "task": 5 })));
+}
