@@ -274,14 +274,32 @@ pub async fn serve_lines(
     let (to_rmcp, rmcp_input) = tokio::io::duplex(1 << 16);
     let (rmcp_output, from_rmcp) = tokio::io::duplex(1 << 16);
     let (replies, replies_out) = tokio::sync::mpsc::channel(16);
-    let reading = tokio::spawn(read_lines(input, to_rmcp, replies));
+    let mut reading = tokio::spawn(read_lines(input, to_rmcp, replies));
     let writing = tokio::spawn(write_lines(from_rmcp, replies_out, output));
     let served = match TwillMcp::new(tools).serve((rmcp_input, rmcp_output)).await {
-        Ok(running) => running
-            .waiting()
-            .await
-            .map(|_| ())
-            .map_err(|error| ServeError::Stopped(error.to_string())),
+        Ok(running) => {
+            let stop = running.cancellation_token();
+            let waiting = running.waiting();
+            tokio::pin!(waiting);
+            // The client closed its input, which is how a stdio client
+            // ends the session: answers due in a moment still go out, then
+            // work in flight stops (each call's cancellation token closes
+            // its log stream) rather than a wait nobody will read.
+            let quit = tokio::select! {
+                quit = &mut waiting => quit,
+                _ = &mut reading => {
+                    match tokio::time::timeout(Duration::from_millis(500), &mut waiting).await {
+                        Ok(quit) => quit,
+                        Err(_) => {
+                            stop.cancel();
+                            waiting.await
+                        }
+                    }
+                }
+            };
+            quit.map(|_| ())
+                .map_err(|error| ServeError::Stopped(error.to_string()))
+        }
         Err(ServerInitializeError::ConnectionClosed(_) | ServerInitializeError::Cancelled) => {
             Ok(())
         }

@@ -8,8 +8,10 @@
 //! `tools/call` whose params are malformed (no `name`, `arguments` not an
 //! object) gets -32602 with its id; a lone UTF-16 surrogate escape, which
 //! is legal JSON text but no Unicode, becomes U+FFFD instead of a dropped
-//! request; a notification before `initialize` is dropped, and a request
-//! before it is answered -32002. Everything else goes to rmcp as it came.
+//! request; a notification before the session begins (with `initialize`,
+//! or a request with inline metadata in the 2026-07-28 revision) is
+//! dropped, where rmcp would end the session. Everything else goes to rmcp
+//! as it came, which answers a request before the session begins itself.
 
 use serde_json::{Value, json};
 
@@ -28,10 +30,11 @@ pub enum Verdict {
     Drop,
 }
 
-/// The framing's state: whether `initialize` has gone through.
+/// The framing's state: whether the session has begun (`initialize`, or a
+/// request with its metadata inline).
 #[derive(Debug, Default)]
 pub struct Framing {
-    initializing: bool,
+    session_begun: bool,
 }
 
 impl Framing {
@@ -73,18 +76,19 @@ impl Framing {
                 -32600,
                 "invalid request: no method",
             )),
-            (Some(_), None) if !self.initializing => Verdict::Drop,
+            (Some(_), None) if !self.session_begun => Verdict::Drop,
             (Some(_), None) => Verdict::Forward(line),
             (Some("initialize"), Some(_)) => {
-                self.initializing = true;
+                self.session_begun = true;
                 Verdict::Forward(line)
             }
-            (Some("ping"), Some(_)) => Verdict::Forward(line),
-            (Some(_), Some(id)) if !self.initializing => Verdict::Reply(error_reply(
-                id,
-                -32002,
-                "the server is not initialized: send initialize first",
-            )),
+            // A request of the 2026-07-28 revision, which has no
+            // initialize: its metadata starts the session. Without it, rmcp
+            // answers that it is missing, and the session has not begun.
+            (Some(_), Some(_)) if !self.session_begun => {
+                self.session_begun = carries_protocol_version(object.get("params"));
+                Verdict::Forward(line)
+            }
             (Some("tools/call"), Some(id)) => match malformed_call(object.get("params")) {
                 Some(problem) => Verdict::Reply(error_reply(
                     id,
@@ -96,6 +100,15 @@ impl Framing {
             (Some(_), Some(_)) => Verdict::Forward(line),
         }
     }
+}
+
+/// Whether request params carry a protocol version in their `_meta`, as
+/// the 2026-07-28 revision's requests do in place of `initialize`.
+fn carries_protocol_version(params: Option<&Value>) -> bool {
+    params
+        .and_then(|params| params.get("_meta"))
+        .and_then(|meta| meta.get("io.modelcontextprotocol/protocolVersion"))
+        .is_some_and(Value::is_string)
 }
 
 /// What is wrong with a `tools/call`'s params, if anything.
@@ -208,16 +221,18 @@ mod tests {
     }
 
     #[test]
-    fn before_initialize_notifications_are_dropped_and_requests_refused() {
+    fn before_the_session_notifications_are_dropped_and_requests_go_to_rmcp() {
         let mut framing = Framing::default();
-        assert_eq!(
-            framing.check(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
-            Verdict::Drop
-        );
-        assert_eq!(
-            code(&framing.check(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#)),
-            (json!(1), -32002)
-        );
+        let note = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+        assert_eq!(framing.check(note), Verdict::Drop);
+        // rmcp answers a request without metadata; the session has not begun.
+        let bare = r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#;
+        assert!(matches!(framing.check(bare), Verdict::Forward(_)));
+        assert_eq!(framing.check(note), Verdict::Drop);
+        // A 2026-07-28 request, its metadata inline, begins it.
+        let inline = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}"#;
+        assert!(matches!(framing.check(inline), Verdict::Forward(_)));
+        assert!(matches!(framing.check(note), Verdict::Forward(_)));
     }
 
     #[test]
