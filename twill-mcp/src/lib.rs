@@ -41,10 +41,12 @@ use std::time::Duration;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, InitializeResult, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, Tool,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CreateTaskResult, GetTaskParams,
+    GetTaskResult, Implementation, InitializeResult, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, Task, Tool,
 };
 use rmcp::service::RequestContext;
+use rmcp::task_manager::{TaskExit, TaskManager, TaskOptions};
 use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
 use twill_api::{Client, Endpoint, RetryPolicy};
 
@@ -62,6 +64,9 @@ pub struct Options {
     pub max_retry_after: Duration,
     /// How often a wait with a progress token reports, at least.
     pub progress_every: Duration,
+    /// The longest a wait run as a task lasts (tasks extension): a client
+    /// polls it, so no call times out.
+    pub task_wait_bound: Duration,
 }
 
 impl Default for Options {
@@ -71,6 +76,7 @@ impl Default for Options {
             wait_bound: Duration::from_secs(45),
             max_retry_after: Duration::from_secs(5),
             progress_every: Duration::from_secs(10),
+            task_wait_bound: Duration::from_secs(3600),
         }
     }
 }
@@ -170,6 +176,8 @@ fn is_read_only(tool: &Tool) -> bool {
 pub struct TwillMcp {
     tools: Arc<TwillTools>,
     router: ToolRouter<TwillMcp>,
+    /// The waits run as tasks, for clients that declare the extension.
+    tasks: TaskManager,
 }
 
 impl TwillMcp {
@@ -177,12 +185,37 @@ impl TwillMcp {
     pub fn new(tools: TwillTools) -> Self {
         let tools = Arc::new(tools);
         let router = tools.router();
-        TwillMcp { tools, router }
+        TwillMcp {
+            tools,
+            router,
+            tasks: TaskManager::new(),
+        }
     }
 
     /// What it serves.
     pub fn tools(&self) -> &TwillTools {
         &self.tools
+    }
+
+    /// Runs a wait as a task: answered at once, reported by `tasks/get`,
+    /// stopped by `tasks/cancel` (its log stream closed), kept for ten
+    /// minutes after its bound.
+    fn spawn(&self, workflow: workflow::Workflow, arguments: rmcp::model::JsonObject) -> Task {
+        let tools = Arc::clone(&self.tools);
+        let keep = self.tools.options.task_wait_bound + Duration::from_secs(600);
+        let options = TaskOptions::new()
+            .with_ttl_ms(u64::try_from(keep.as_millis()).unwrap_or(u64::MAX))
+            .with_poll_interval_ms(2_000)
+            .with_status_message("waiting");
+        self.tasks.spawn(options, move |task| {
+            Box::pin(async move {
+                let stop = task.clone();
+                tokio::select! {
+                    result = workflow.run_as_task(tools, arguments, task) => Ok(result),
+                    () = stop.cancelled() => Err(TaskExit::Cancelled),
+                }
+            })
+        })
     }
 
     /// The tools it lists, in the order it lists them.
@@ -193,13 +226,16 @@ impl TwillMcp {
 
 impl ServerHandler for TwillMcp {
     fn get_info(&self) -> InitializeResult {
-        let mut info = InitializeResult::new(ServerCapabilities::builder().enable_tools().build())
-            .with_instructions(
-                "Drive Twill, a cloud coding agent: create a task (or start_task_and_wait), \
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tasks()
+            .build();
+        let mut info = InitializeResult::new(capabilities).with_instructions(
+            "Drive Twill, a cloud coding agent: create a task (or start_task_and_wait), \
                  send it messages, wait_for_job until its job ends (a wait answers within \
                  about 45 seconds; call it again with its resume value while the job runs), \
                  and read the final answer with get_task. Every task has a url to show the user.",
-            );
+        );
         info.server_info = Implementation::new("twill", env!("CARGO_PKG_VERSION"));
         info
     }
@@ -224,9 +260,36 @@ impl ServerHandler for TwillMcp {
                 None,
             ));
         }
+        if let Some(workflow) = workflow::Workflow::named(&request.name)
+            && context
+                .client_capabilities()
+                .is_some_and(|capabilities| capabilities.supports_tasks())
+        {
+            return Ok(CallToolResponse::Task(CreateTaskResult::new(
+                self.spawn(workflow, request.arguments.unwrap_or_default()),
+            )));
+        }
         self.router
             .call(ToolCallContext::new(self, request, context))
             .await
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        self.tasks
+            .get_task(&request.task_id)
+            .map(GetTaskResult::new)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.tasks.cancel_task(&request.task_id)
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {

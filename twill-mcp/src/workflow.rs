@@ -21,6 +21,7 @@ use rmcp::model::{
     CallToolResult, ContentBlock, JsonObject, ProgressNotificationParam, Tool, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
+use rmcp::task_manager::TaskContext;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -158,16 +159,74 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
         route(
             tools,
             wait,
-            |tools, input: WaitForJob, context| async move { tools.wait_for_job(input, &context).await },
+            |tools, input: WaitForJob, context| async move {
+                tools.wait_for_job(input, &Reporter::Request(context)).await
+            },
         ),
         route(
             tools,
             start,
             |tools, input: StartTaskAndWait, context| async move {
-                tools.start_task_and_wait(input, &context).await
+                tools
+                    .start_task_and_wait(input, &Reporter::Request(context))
+                    .await
             },
         ),
     ]
+}
+
+/// The workflow tools a client that declares the tasks extension may run
+/// as a task (SEP-2663): a `tools/call` answered at once with the task,
+/// which `tasks/get` then reports on, and `tasks/cancel` stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workflow {
+    /// `wait_for_job`.
+    WaitForJob,
+    /// `start_task_and_wait`.
+    StartTaskAndWait,
+}
+
+impl Workflow {
+    /// The workflow tool named `name`, if it is one.
+    pub fn named(name: &str) -> Option<Workflow> {
+        match name {
+            "wait_for_job" => Some(Workflow::WaitForJob),
+            "start_task_and_wait" => Some(Workflow::StartTaskAndWait),
+            _ => None,
+        }
+    }
+
+    /// Runs the tool with `arguments` as the task `task`: its bound the
+    /// task's (an hour unless `timeoutSeconds` says less), its progress the
+    /// task's status message.
+    pub async fn run_as_task(
+        self,
+        tools: Arc<TwillTools>,
+        arguments: JsonObject,
+        task: TaskContext,
+    ) -> CallToolResult {
+        let reporter = Reporter::Task(task);
+        let input = Value::Object(arguments);
+        match self {
+            Workflow::WaitForJob => match serde_json::from_value(input) {
+                Ok(input) => tools.wait_for_job(input, &reporter).await,
+                Err(error) => refusal(format!("invalid arguments: {error}")),
+            },
+            Workflow::StartTaskAndWait => match serde_json::from_value(input) {
+                Ok(input) => tools.start_task_and_wait(input, &reporter).await,
+                Err(error) => refusal(format!("invalid arguments: {error}")),
+            },
+        }
+    }
+}
+
+/// Where a wait reports as it goes, and so how long it may last.
+pub(crate) enum Reporter {
+    /// A `tools/call` answered when the wait ends: progress notifications,
+    /// and the bound every client tolerates.
+    Request(RequestContext<RoleServer>),
+    /// A task: its status message, and the task's longer bound.
+    Task(TaskContext),
 }
 
 fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
@@ -212,26 +271,25 @@ where
 
 impl TwillTools {
     /// The wait's bound: `timeoutSeconds` when given, never over the
-    /// server's bound.
-    fn bound(&self, timeout_seconds: Option<u64>) -> Duration {
-        let bound = self.options.wait_bound;
+    /// server's bound for a call, or for a task.
+    fn bound(&self, timeout_seconds: Option<u64>, reporter: &Reporter) -> Duration {
+        let bound = match reporter {
+            Reporter::Request(_) => self.options.wait_bound,
+            Reporter::Task(_) => self.options.task_wait_bound,
+        };
         timeout_seconds.map_or(bound, |seconds| Duration::from_secs(seconds).min(bound))
     }
 
-    async fn wait_for_job(
-        &self,
-        input: WaitForJob,
-        context: &RequestContext<RoleServer>,
-    ) -> CallToolResult {
+    async fn wait_for_job(&self, input: WaitForJob, reporter: &Reporter) -> CallToolResult {
         let resume = match input.resume.as_deref().map(str::parse::<FollowPosition>) {
             None => None,
             Some(Ok(position)) => Some(position),
             Some(Err(error)) => return refusal(format!("`resume`: {error}")),
         };
-        let timeout = self.bound(input.timeout_seconds);
+        let timeout = self.bound(input.timeout_seconds, reporter);
         let task = input.task_id_or_slug.as_deref();
         match self
-            .wait(&input.job_id, task, timeout, resume, context)
+            .wait(&input.job_id, task, timeout, resume, reporter)
             .await
         {
             Ok(answer) => answered(&answer),
@@ -242,9 +300,9 @@ impl TwillTools {
     async fn start_task_and_wait(
         &self,
         input: StartTaskAndWait,
-        context: &RequestContext<RoleServer>,
+        reporter: &Reporter,
     ) -> CallToolResult {
-        let timeout = self.bound(input.timeout_seconds);
+        let timeout = self.bound(input.timeout_seconds, reporter);
         let created = match self.create_task(input.task).await {
             Ok(created) => created,
             Err(refused) => return refused,
@@ -256,7 +314,7 @@ impl TwillTools {
         };
         let job = &created.job.id;
         match self
-            .wait(job, Some(&created.task.id), timeout, None, context)
+            .wait(job, Some(&created.task.id), timeout, None, reporter)
             .await
         {
             Ok(mut answer) => {
@@ -314,16 +372,23 @@ impl TwillTools {
         task: Option<&str>,
         timeout: Duration,
         resume: Option<FollowPosition>,
-        context: &RequestContext<RoleServer>,
+        reporter: &Reporter,
     ) -> Result<WaitAnswer, Error> {
-        let progress = Progress::new(context, job);
+        let progress = Progress::new(reporter, job);
         let (seen, changed) = (Arc::clone(&progress.seen), Arc::clone(&progress.changed));
+        let as_task = match reporter {
+            Reporter::Task(context) => Some(context.clone()),
+            Reporter::Request(_) => None,
+        };
         let waiting = self
             .client
             .wait_for_job_observed(job, timeout, resume, |event| {
                 let Ok(mut seen) = seen.lock() else { return };
                 if seen.observe(event) {
                     changed.notify_one();
+                    if let Some(context) = &as_task {
+                        context.set_status_message(seen.message(job));
+                    }
                 }
             });
         let wait = progress
@@ -374,6 +439,15 @@ struct Seen {
 }
 
 impl Seen {
+    /// What the wait has seen, in a few words.
+    fn message(&self, job: &str) -> String {
+        let status = self
+            .status
+            .as_deref()
+            .map_or_else(|| "waiting".to_owned(), str::to_lowercase);
+        format!("job {job}: {status} ({} events)", self.events)
+    }
+
     /// Counts `event`; whether it changed the status.
     fn observe(&mut self, event: &JobLogEvent) -> bool {
         self.events += 1;
@@ -395,8 +469,9 @@ impl Seen {
 /// The progress notifications of one wait: none unless the request carried
 /// a `progressToken`.
 struct Progress {
-    token: Option<rmcp::model::ProgressToken>,
-    peer: rmcp::service::Peer<RoleServer>,
+    /// Where notifications go: none for a task, or a request without a
+    /// progress token.
+    to: Option<(rmcp::model::ProgressToken, rmcp::service::Peer<RoleServer>)>,
     job: String,
     seen: Arc<Mutex<Seen>>,
     /// Woken by the observer on a status change.
@@ -404,10 +479,16 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(context: &RequestContext<RoleServer>, job: &str) -> Self {
+    fn new(reporter: &Reporter, job: &str) -> Self {
+        let to = match reporter {
+            Reporter::Request(context) => context
+                .meta
+                .get_progress_token()
+                .map(|token| (token, context.peer.clone())),
+            Reporter::Task(_) => None,
+        };
         Progress {
-            token: context.meta.get_progress_token(),
-            peer: context.peer.clone(),
+            to,
             job: job.to_owned(),
             seen: Arc::default(),
             changed: Arc::default(),
@@ -417,7 +498,7 @@ impl Progress {
     /// Runs `waiting` to its end, notifying on each status change (the
     /// last one too, before the answer) and at least every `every`.
     async fn report_while<T>(&self, waiting: impl Future<Output = T>, every: Duration) -> T {
-        if self.token.is_none() {
+        if self.to.is_none() {
             return waiting.await;
         }
         tokio::pin!(waiting);
@@ -450,18 +531,17 @@ impl Progress {
 
     /// Sends one notification of what the wait has seen.
     async fn notify(&self, sent: &mut u32) {
-        let Some(token) = &self.token else { return };
-        let (events, status) = match self.seen.lock() {
-            Ok(seen) => (seen.events, seen.status.clone()),
-            Err(_) => return,
+        let Some((token, peer)) = &self.to else {
+            return;
+        };
+        let Ok(message) = self.seen.lock().map(|seen| seen.message(&self.job)) else {
+            return;
         };
         *sent += 1;
-        let status = status.map_or_else(|| "waiting".to_owned(), |status| status.to_lowercase());
-        let message = format!("job {}: {status} ({events} events)", self.job);
         let note =
             ProgressNotificationParam::new(token.clone(), f64::from(*sent)).with_message(message);
         // A client that left is noticed by the transport, not here.
-        let _ = self.peer.notify_progress(note).await;
+        let _ = peer.notify_progress(note).await;
     }
 }
 

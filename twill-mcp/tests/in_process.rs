@@ -433,3 +433,125 @@ async fn every_answer_matches_its_output_schema() {
     let validator = jsonschema::validator_for(&Value::Object((*schema).clone())).unwrap();
     assert!(!validator.is_valid(&json!({ "task": 5 })));
 }
+
+/// A client that declares the tasks extension (SEP-2663).
+#[derive(Clone)]
+struct TaskClient;
+
+impl ClientHandler for TaskClient {
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        let mut info = rmcp::model::ClientConfig::default();
+        info.capabilities = rmcp::model::ClientCapabilities::builder()
+            .enable_tasks()
+            .build();
+        info
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_with_the_tasks_extension_gets_a_task_to_poll_and_cancel() {
+    use rmcp::model::{CallToolResponse, CancelTaskParams, GetTaskParams, TaskPayload, TaskStatus};
+    let mock = twill_mock::MockServer::builder()
+        .manual_clock()
+        .job_timing(Duration::from_secs(10), Duration::from_secs(80))
+        .start()
+        .await
+        .unwrap();
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (client_side, server_side) = tokio::io::duplex(1 << 20);
+    tokio::spawn(async move {
+        if let Ok(running) = TwillMcp::new(tools).serve(server_side).await {
+            let _ = running.waiting().await;
+        }
+    });
+    let client = TaskClient.serve(client_side).await.unwrap();
+    assert!(
+        client
+            .peer_info()
+            .unwrap()
+            .capabilities
+            .extensions
+            .is_some()
+    );
+
+    // Answered at once with a task, which goes on past the 45 s a call
+    // would have been bound to.
+    let started = client
+        .call_tool_once(params(
+            "start_task_and_wait",
+            json!({ "task": { "command": "long" } }),
+        ))
+        .await
+        .unwrap();
+    let CallToolResponse::Task(created) = started else {
+        panic!("a task: {started:?}");
+    };
+    let id = created.task.task_id.clone();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let polled = client
+        .get_task(GetTaskParams::new(id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(polled.task.task.status, TaskStatus::Working);
+    let message = polled.task.task.status_message.clone().unwrap_or_default();
+    assert!(message.starts_with("job job-2: "), "{message}");
+    mock.advance(Duration::from_secs(90));
+    let done = loop {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let polled = client
+            .get_task(GetTaskParams::new(id.clone()))
+            .await
+            .unwrap();
+        if polled.task.task.status != TaskStatus::Working {
+            break polled;
+        }
+    };
+    let TaskPayload::Completed { result } = done.task.payload else {
+        panic!("completed: {done:?}");
+    };
+    assert_eq!(
+        result["structuredContent"]["outcome"], "completed",
+        "{result:?}"
+    );
+    assert_eq!(result["structuredContent"]["task"]["slug"], "task-1");
+
+    // A wait (on a job that does not end: the mock's clock stands still)
+    // cancelled through tasks/cancel ends cancelled.
+    let created = client
+        .call_tool(params(
+            "create_task",
+            json!({ "body": { "command": "still" } }),
+        ))
+        .await
+        .unwrap();
+    let job = structured(&created)["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let waiting = client
+        .call_tool_once(params("wait_for_job", json!({ "jobId": job })))
+        .await
+        .unwrap();
+    let CallToolResponse::Task(created) = waiting else {
+        panic!("a task: {waiting:?}");
+    };
+    let id = created.task.task_id.clone();
+    client
+        .cancel_task(CancelTaskParams::new(id.clone()))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let polled = client.get_task(GetTaskParams::new(id)).await.unwrap();
+    assert_eq!(polled.task.task.status, TaskStatus::Cancelled, "{polled:?}");
+
+    // A client without the extension gets the answer itself, as before.
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (plain, _) = connect(tools).await;
+    let answer = call(
+        &plain,
+        "wait_for_job",
+        json!({ "jobId": "job-2", "timeoutSeconds": 1 }),
+    )
+    .await;
+    assert_eq!(structured(&answer)["outcome"], "completed");
+}
