@@ -39,6 +39,27 @@ use crate::result::{api_error, cancelled, refusal, success};
 /// The longest text of one summarised event.
 const SUMMARY_TEXT: usize = 300;
 
+/// The longest final answer or plan a wait returns, so that the whole
+/// answer stays within the 64 KiB a model is given of a result.
+const LONG_TEXT: usize = 32 * 1024;
+
+/// `text` cut to `limit` bytes on a character boundary, and whether it
+/// was.
+fn within(text: Option<String>, limit: usize) -> (Option<String>, bool) {
+    match text {
+        Some(mut text) if text.len() > limit => {
+            let mut at = limit;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.truncate(at);
+            text.push('…');
+            (Some(text), true)
+        }
+        other => (other, false),
+    }
+}
+
 /// `wait_for_job`'s arguments.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -103,12 +124,17 @@ pub struct WaitAnswer {
     /// The job's status as the task reports it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// The job's final answer, once it has one.
+    /// The job's final answer, once it has one (cut to 32 KiB: see
+    /// `truncated`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub final_answer: Option<String>,
-    /// The job's plan, for a planning job.
+    /// The job's plan, for a planning job (cut to 32 KiB: see `truncated`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// True when finalAnswer or plan was cut to keep the answer within
+    /// 64 KiB: get_task returns them whole.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
     /// start_task_and_wait: the task it created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<CreatedTask>,
@@ -408,6 +434,7 @@ impl TwillTools {
             status: None,
             final_answer: None,
             plan: None,
+            truncated: false,
             task: None,
         };
         if let Some(task) = task
@@ -416,8 +443,10 @@ impl TwillTools {
             answer.task_url = Some(shown.task.url);
             if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
                 answer.status = Some(latest.status.to_string());
-                answer.final_answer = latest.final_answer;
-                answer.plan = latest.plan;
+                let (final_answer, cut_answer) = within(latest.final_answer, LONG_TEXT);
+                let (plan, cut_plan) = within(latest.plan, LONG_TEXT);
+                (answer.final_answer, answer.plan) = (final_answer, plan);
+                answer.truncated = cut_answer || cut_plan;
             }
         }
         Ok(answer)

@@ -555,3 +555,58 @@ async fn a_client_with_the_tasks_extension_gets_a_task_to_poll_and_cancel() {
     .await;
     assert_eq!(structured(&answer)["outcome"], "completed");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_long_answer_is_cut_saying_so_and_a_huge_argument_never_sent() {
+    let mock = twill_mock::MockServer::builder()
+        .manual_clock()
+        .start()
+        .await
+        .unwrap();
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (client, _) = connect(tools).await;
+    let long = "é".repeat(20_000);
+    let created = call(
+        &client,
+        "create_task",
+        json!({ "body": { "command": long } }),
+    )
+    .await;
+    let job = structured(&created)["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mock.advance(Duration::from_secs(3600));
+    let waited = call(
+        &client,
+        "wait_for_job",
+        json!({ "jobId": job, "taskIdOrSlug": "task-1" }),
+    )
+    .await;
+    let waited = structured(&waited).clone();
+    assert_eq!(waited["outcome"], "completed", "{waited}");
+    assert_eq!(waited["truncated"], true);
+    let answer = waited["finalAnswer"].as_str().unwrap();
+    assert!(
+        answer.len() <= 32 * 1024 + 3 && answer.ends_with('…'),
+        "{}",
+        answer.len()
+    );
+    // The whole answer is get_task's.
+    let task = call(&client, "get_task", json!({ "taskIdOrSlug": "task-1" })).await;
+    let whole = structured(&task)["latestJob"]["finalAnswer"]
+        .as_str()
+        .unwrap()
+        .len();
+    assert!(whole > 40_000, "{whole}");
+
+    // A megabyte of id is refused by the client before any request.
+    let huge = "x".repeat(1 << 20);
+    let refused = call(&client, "get_task", json!({ "taskIdOrSlug": huge })).await;
+    assert_eq!(refused.is_error, Some(true));
+    let message = structured(&refused)["message"].as_str().unwrap().to_owned();
+    assert!(
+        message.len() < 400 && message.contains("taskIdOrSlug"),
+        "{message}"
+    );
+}
