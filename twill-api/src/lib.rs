@@ -112,6 +112,7 @@ pub mod endpoint;
 mod enums;
 pub mod error;
 pub mod hook;
+pub mod limit;
 pub mod models;
 mod param;
 mod response;

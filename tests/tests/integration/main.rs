@@ -15,6 +15,7 @@ mod metadata_matches_wire;
 mod mock;
 mod mock_faults;
 mod pagination;
+mod rate_limit;
 mod reliability;
 mod scenario;
 mod secrets;

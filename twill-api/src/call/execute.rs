@@ -11,7 +11,8 @@ use reqwest::header::{AUTHORIZATION, HeaderMap};
 use tracing::{Instrument, Span};
 
 use crate::error::{
-    Answer, Error, ErrorResponse, ResponseTooLarge, TransportCause, TransportError, may_have_acted,
+    Answer, Error, ErrorResponse, ResponseTooLarge, Throttled, TransportCause, TransportError,
+    may_have_acted,
 };
 use crate::hook::{AttemptEnd, AttemptRequest, Hook, HookError, RetryWait};
 use crate::response::{BodyFailure, RawResponse, read_body};
@@ -151,12 +152,40 @@ async fn send_with_retries(
         // a local moved from still keeps its room in an async fn's state
         // until its scope ends, and this one would sit in every call's
         // future for the sake of the rare retry and failure paths.
+        if let Some(limiter) = client.limiter() {
+            // The wait for room counts against the call's timeout. Boxed:
+            // most clients set no limit.
+            let deadline = client.timeout().map(|timeout| {
+                tokio::time::Instant::now() + timeout.saturating_sub(started.elapsed())
+            });
+            if let Err(wait) = Box::pin(limiter.acquire(deadline)).await {
+                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+                tracing::info!(
+                    attempt,
+                    wait_ms,
+                    "not sent: the rate limit has no room in time"
+                );
+                return Err(Error::Throttled(Throttled {
+                    wait,
+                    limits: limiter.limits(),
+                    attempts_sent: attempt - 1,
+                    acted,
+                }));
+            }
+        }
         let next = {
             let ended = match send_once(client, endpoint, prepared, attempt).await {
                 Ended::Stopped(error) => Ended::Stopped(error.after(attempt - 1, acted)),
                 ended => ended,
             };
             let verdict = classify(&ended, endpoint, &prepared.method);
+            // A 429 holds every clone back until its Retry-After.
+            if let (Some(limiter), Ended::Refused(response, _), Some(wait)) =
+                (client.limiter(), &ended, verdict.retry_after)
+                && response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS
+            {
+                limiter.pause(wait);
+            }
             let delay = verdict
                 .retryable
                 .then(|| policy.delay(attempt, started.elapsed(), verdict.retry_after))

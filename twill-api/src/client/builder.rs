@@ -16,6 +16,7 @@ use super::{
     USER_AGENT,
 };
 use crate::hook::{Hook, Hooks};
+use crate::limit::{Limiter, RateLimit};
 use crate::retry::RetryPolicy;
 
 /// Configures a [`Client`]; see [`Client::builder`].
@@ -37,6 +38,7 @@ struct Config {
     follow_redirects: bool,
     allow_insecure_http: bool,
     hooks: Vec<Arc<dyn Hook>>,
+    rate_limits: Vec<RateLimit>,
 }
 
 impl Default for ClientBuilder {
@@ -64,8 +66,26 @@ impl ClientBuilder {
                 follow_redirects: false,
                 allow_insecure_http: false,
                 hooks: Vec::new(),
+                rate_limits: Vec::new(),
             },
         }
+    }
+
+    /// Keeps to `limit`, on top of any set before: a request waits until
+    /// it fits, and one that cannot within the call's timeout fails before
+    /// it is sent ([`Error::Throttled`](crate::Error::Throttled)). Shared
+    /// by every clone; a 429's `Retry-After` pauses them all. Off unless
+    /// set (see [`limit`](crate::limit)).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.config.rate_limits.push(limit);
+        self
+    }
+
+    /// Keeps to Twill's documented limits, 100 requests a minute and 1,000
+    /// an hour ([`RateLimit::TWILL_PER_MINUTE`], [`RateLimit::TWILL_PER_HOUR`]).
+    pub fn twill_rate_limits(self) -> Self {
+        self.rate_limit(RateLimit::TWILL_PER_MINUTE)
+            .rate_limit(RateLimit::TWILL_PER_HOUR)
     }
 
     /// The API key sent as `Authorization: Bearer <key>` (required).
@@ -237,6 +257,7 @@ impl ClientBuilder {
                 retry: config.retry,
                 limits: config.limits,
                 hooks: Hooks::new(config.hooks),
+                limiter: Limiter::of(&config.rate_limits).map(Arc::new),
             }),
         })
     }
@@ -252,6 +273,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &config.connect_timeout)
             .field("retry", &config.retry)
             .field("limits", &config.limits)
+            .field("rate_limits", &config.rate_limits)
             .field("http_client", &config.http.is_some())
             .field("follow_redirects", &config.follow_redirects)
             .field("allow_insecure_http", &config.allow_insecure_http)

@@ -92,6 +92,8 @@ struct Inner {
     retry: RetryPolicy,
     limits: Limits,
     hooks: Hooks,
+    /// The rate limits set, shared by every clone and `with_*` client.
+    limiter: Option<Arc<crate::limit::Limiter>>,
 }
 
 impl Client {
@@ -191,6 +193,7 @@ impl Client {
             retry: self.inner.retry.clone(),
             limits: self.inner.limits,
             hooks: self.inner.hooks.clone(),
+            limiter: self.inner.limiter.clone(),
         };
         change(&mut inner);
         Client {
@@ -204,6 +207,19 @@ impl Client {
 
     pub(crate) fn limits(&self) -> Limits {
         self.inner.limits
+    }
+
+    /// The rate limits requests wait for, if any were set.
+    pub(crate) fn limiter(&self) -> Option<&crate::limit::Limiter> {
+        self.inner.limiter.as_deref()
+    }
+
+    /// The rate limits this client and its clones keep to (none unless
+    /// [`ClientBuilder::rate_limit`] set some).
+    pub fn rate_limits(&self) -> Vec<crate::limit::RateLimit> {
+        self.limiter()
+            .map(crate::limit::Limiter::limits)
+            .unwrap_or_default()
     }
 
     /// The HTTP client, set up on first use (see [`Http`]).
@@ -243,6 +259,7 @@ impl fmt::Debug for Client {
             .field("retry", &self.inner.retry)
             .field("limits", &self.inner.limits)
             .field("hooks", &self.inner.hooks.len())
+            .field("rate_limits", &self.rate_limits())
             .finish_non_exhaustive()
     }
 }

@@ -9,6 +9,7 @@ mod hook;
 mod input;
 mod response;
 mod stream;
+mod throttled;
 mod transport;
 
 use std::time::Duration;
@@ -20,6 +21,7 @@ pub use hook::HookError;
 pub use input::{InputProblem, InvalidInput};
 pub use response::{Answer, DecodeError, ResponseTooLarge, UnexpectedResponse};
 pub use stream::{PageError, StreamError};
+pub use throttled::Throttled;
 pub(crate) use transport::TransportCause;
 pub use transport::TransportError;
 
@@ -66,6 +68,10 @@ pub enum Error {
     /// sent.
     #[error(transparent)]
     Hook(Box<HookError>),
+    /// The client's own rate limit had no room before the call's timeout:
+    /// nothing was sent.
+    #[error(transparent)]
+    Throttled(Throttled),
 }
 
 impl Error {
@@ -128,6 +134,7 @@ impl Error {
         match self {
             Error::Transport(error) => error.attempts(),
             Error::Hook(error) => error.attempts_sent(),
+            Error::Throttled(error) => error.attempts_sent,
             Error::InvalidInput(_) => 0,
             _ => 1,
         }
@@ -166,6 +173,7 @@ impl Error {
             Error::Transport(error) => error.may_have_acted(),
             // An earlier attempt, if the hook stopped a retry.
             Error::Hook(error) => error.acted,
+            Error::Throttled(error) => error.acted,
             _ => false,
         }
     }

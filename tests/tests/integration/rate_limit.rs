@@ -1,0 +1,196 @@
+//! The client-side rate limit, on tokio's paused clock: never more than N
+//! requests in any window of P, whatever the clones, and a 429 holds them
+//! all back.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::Instant;
+use twill_api::api::Account;
+use twill_api::limit::RateLimit;
+use twill_api::{Arguments, Client, Error};
+
+/// A loopback server that notes when each request arrived and answers
+/// `reply(n)` to the n-th (from 0).
+async fn server(
+    reply: impl Fn(usize) -> String + Send + Sync + 'static,
+) -> (String, Arc<Mutex<Vec<Instant>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&arrivals);
+    let reply = Arc::new(reply);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let (record, reply) = (Arc::clone(&record), Arc::clone(&reply));
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buffer = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let n = {
+                    let mut arrivals = record.lock().unwrap();
+                    arrivals.push(Instant::now());
+                    arrivals.len() - 1
+                };
+                let _ = stream.write_all(reply(n).as_bytes()).await;
+            });
+        }
+    });
+    (url, arrivals)
+}
+
+fn ok(_: usize) -> String {
+    let body = r#"{"workspaceId":"w","userId":"u","apiKeyId":"k","workspaceName":"n","workspaceSlug":"s"}"#;
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// The most arrivals in any window of `period`.
+fn busiest(arrivals: &[Instant], period: Duration) -> usize {
+    let mut sorted = arrivals.to_vec();
+    sorted.sort();
+    (0..sorted.len())
+        .map(|start| {
+            sorted[start..]
+                .iter()
+                .take_while(|at| **at < sorted[start] + period)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+fn limited(url: &str, limit: &str) -> Client {
+    Client::builder()
+        .api_key("k")
+        .base_url(url)
+        .rate_limit(limit.parse().unwrap())
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn many_clones_never_send_more_than_the_limit_in_any_window() {
+    let (url, arrivals) = server(ok).await;
+    let client = limited(&url, "20/5s");
+    assert_eq!(
+        client.rate_limits(),
+        ["20/5s".parse::<RateLimit>().unwrap()]
+    );
+    let started = Instant::now();
+    let calls: Vec<_> = (0..60)
+        .map(|i| {
+            // Clones and with_* clients share the one limit.
+            let client = if i % 2 == 0 {
+                client.clone()
+            } else {
+                client.with_timeout(Duration::from_secs(600))
+            };
+            tokio::spawn(async move {
+                client
+                    .call(<Client as Account>::ME, &Arguments::new())
+                    .await
+                    .map(|_| ())
+            })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let arrivals = arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 60);
+    assert_eq!(busiest(&arrivals, Duration::from_secs(5)), 20);
+    // And no slower than the limit allows: 20 at once, then 20 per 5 s.
+    assert!(
+        started.elapsed() < Duration::from_secs(11),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_429_holds_every_clone_back_until_its_retry_after() {
+    let (url, arrivals) = server(|n| {
+        if n == 3 {
+            let body = r#"{"error":{"code":"rate_limited","message":"Slow down"}}"#;
+            format!(
+                "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        } else {
+            ok(n)
+        }
+    })
+    .await;
+    // This one does not wait out a Retry-After itself: it fails at once.
+    let client = limited(&url, "100/min")
+        .with_retry_policy(twill_api::RetryPolicy::default().max_retry_after(Duration::ZERO));
+    for _ in 0..3 {
+        client
+            .call(<Client as Account>::ME, &Arguments::new())
+            .await
+            .unwrap();
+    }
+    let refused = client
+        .call(<Client as Account>::ME, &Arguments::new())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.retry_after(), Some(Duration::from_secs(30)));
+    let paused_at = arrivals.lock().unwrap()[3];
+    // Another clone, which never saw the 429, waits for it too.
+    let other = client.with_retry_policy(twill_api::RetryPolicy::default());
+    other
+        .call(<Client as Account>::ME, &Arguments::new())
+        .await
+        .unwrap();
+    let arrivals = arrivals.lock().unwrap().clone();
+    assert_eq!(arrivals.len(), 5);
+    assert!(
+        arrivals[4] >= paused_at + Duration::from_secs(30),
+        "{:?}",
+        arrivals[4] - paused_at
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_that_cannot_get_room_in_time_fails_before_sending() {
+    let (url, arrivals) = server(ok).await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(&url)
+        .rate_limit("1/min".parse().unwrap())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    client
+        .call(<Client as Account>::ME, &Arguments::new())
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .call(<Client as Account>::ME, &Arguments::new())
+        .await
+        .unwrap_err();
+    // At once: no point waiting for a slot past the timeout.
+    assert!(started.elapsed() < Duration::from_secs(1));
+    let Error::Throttled(throttled) = &error else {
+        panic!("{error:?}");
+    };
+    assert!(throttled.wait > Duration::from_secs(50), "{throttled:?}");
+    assert!(!error.may_have_acted());
+    assert_eq!(error.attempts(), 0);
+    assert_eq!(
+        error.to_string(),
+        "not sent: the client's rate limit (1/min) has room only in 60 s, past the call's timeout"
+    );
+    assert_eq!(arrivals.lock().unwrap().len(), 1);
+}

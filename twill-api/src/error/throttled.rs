@@ -1,0 +1,28 @@
+//! A call the client's own rate limit kept from being sent.
+
+use std::time::Duration;
+
+use crate::limit::RateLimit;
+
+/// The client's rate limit ([`ClientBuilder::rate_limit`]) had no room for
+/// the call before its timeout: nothing was sent, so sending it later is
+/// safe.
+///
+/// [`ClientBuilder::rate_limit`]: crate::ClientBuilder::rate_limit
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "not sent: the client's rate limit ({}) has room only in {} s, past the call's timeout",
+    limits.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+)]
+#[non_exhaustive]
+pub struct Throttled {
+    /// How long the call would have had to wait for room.
+    pub wait: Duration,
+    /// The limits it keeps to.
+    pub limits: Vec<RateLimit>,
+    /// The attempts sent before this one (a retry can be throttled too).
+    pub attempts_sent: u32,
+    /// Whether one of those may have been acted on.
+    pub acted: bool,
+}
