@@ -171,6 +171,17 @@ impl RemoteCommand {
     }
 }
 
+/// `twill mock --rate-limit`: N (a minute) or N/PERIOD.
+fn mock_rate_limit(text: &str) -> Result<twill_api::limit::RateLimit, String> {
+    let text = if text.contains('/') {
+        text.to_owned()
+    } else {
+        format!("{text}/min")
+    };
+    text.parse()
+        .map_err(|error: twill_api::limit::InvalidRateLimit| error.to_string())
+}
+
 /// The known value `given` matches, whatever its case (`swe` is `SWE`).
 fn canonical(known: &[&str], given: String) -> String {
     known
@@ -416,9 +427,10 @@ pub struct MockArgs {
     #[arg(long, value_name = "OUTCOME", default_value = "completed",
           value_parser = ["completed", "failed", "cancelled"])]
     pub jobs_end: String,
-    /// Requests allowed per key per minute before a 429.
-    #[arg(long, value_name = "N", default_value_t = twill_mock::DEFAULT_RATE_LIMIT)]
-    pub rate_limit: u32,
+    /// Requests allowed per key before a 429: N a minute, or N/PERIOD
+    /// (such as 20/5s) to try how a batch keeps under a limit.
+    #[arg(long, value_name = "N[/PERIOD]", default_value = "100/min", value_parser = mock_rate_limit)]
+    pub rate_limit: twill_api::limit::RateLimit,
     /// Cuts the first N log streams right after their history, to try how
     /// a follower reconnects.
     #[arg(long, value_name = "N", default_value_t = 0)]

@@ -254,7 +254,9 @@ fn client(global: &cli::Global) -> Result<(Client, String), Failure> {
     if !key.is_empty() {
         builder = builder.api_key(key.as_str());
     }
-    builder = builder.hook(AnnounceWaits);
+    // Twill's documented limits, kept on this side: a command (a batch, a
+    // wait over many jobs) paces itself rather than drawing 429s.
+    builder = builder.hook(AnnounceWaits).twill_rate_limits();
     if global.no_wait {
         builder = builder.retry(RetryPolicy::default().max_retry_after(Duration::ZERO));
     }
@@ -368,7 +370,7 @@ async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
     };
     let server = twill_mock::MockServer::builder()
         .port(args.port)
-        .rate_limit(args.rate_limit)
+        .rate_limit_per(args.rate_limit.requests(), args.rate_limit.period())
         .job_timing(running / 5, running - running / 5)
         .faults(faults(&args, end))
         .start()

@@ -39,11 +39,17 @@ async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
         .expect("a tool result, never a protocol error")
 }
 
+/// A success's structured content, or a failure's details (in `_meta`,
+/// since `structuredContent` must match the tool's output schema).
 fn structured(result: &CallToolResult) -> &Value {
-    result
-        .structured_content
-        .as_ref()
-        .expect("structured content")
+    match &result.structured_content {
+        Some(content) => content,
+        None => result
+            .meta
+            .as_ref()
+            .and_then(|meta| meta.0.get("ai.twill/error"))
+            .expect("structured content or details"),
+    }
 }
 
 fn is_error(result: &CallToolResult) -> bool {
@@ -414,7 +420,7 @@ async fn arguments_the_schema_does_not_allow_are_refused_by_name() {
     .await;
     assert!(is_error(&refused));
     assert!(
-        text(&refused).contains("unknown field `timeout`, expected one of `jobId`"),
+        text(&refused).contains("no argument `timeout`; wait_for_job takes jobId,"),
         "{}",
         text(&refused)
     );
@@ -425,7 +431,8 @@ async fn arguments_the_schema_does_not_allow_are_refused_by_name() {
     )
     .await;
     assert!(
-        text(&refused).contains("unknown field `body`, expected `task` or `timeoutSeconds`"),
+        text(&refused)
+            .contains("no argument `body`; start_task_and_wait takes task, timeoutSeconds"),
         "{}",
         text(&refused)
     );

@@ -251,7 +251,29 @@ pub fn schema_of<T: schemars::JsonSchema>() -> Value {
     if let Value::Object(object) = &mut schema {
         object.remove("$schema");
     }
+    readable_descriptions(&mut schema);
     schema
+}
+
+/// Every `description` in `schema` written for a model: the doc comments
+/// schemars took them from are written for Rust readers, with code
+/// examples (cut off), intra-doc links and backticks.
+fn readable_descriptions(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            for (key, value) in object.iter_mut() {
+                match value {
+                    Value::String(text) if key == "description" => {
+                        let prose = text.split("```").next().unwrap_or_default();
+                        *text = for_a_model(prose.replace("`None`", "null").trim());
+                    }
+                    other => readable_descriptions(other),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(readable_descriptions),
+        _ => {}
+    }
 }
 
 /// An input schema: an object of `properties`, `required` named, nothing
@@ -349,6 +371,33 @@ mod tests {
                     "{}: no schema for {body}",
                     endpoint.name()
                 );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod read_by_a_model {
+    use super::*;
+
+    /// No schema a model reads holds Rust: no links, code, `Some(..)`.
+    #[test]
+    fn schemas_hold_no_rust() {
+        let client = twill_api::Client::new("k").unwrap();
+        let tools = Arc::new(TwillTools::new(client, crate::Options::default()));
+        let router: rmcp::handler::server::router::tool::ToolRouter<()> = tools.router();
+        for tool in router.list_all() {
+            let text = serde_json::to_string(&tool).unwrap();
+            for rust in [
+                "[`",
+                "```",
+                "Some(",
+                "crate::",
+                "`None`",
+                "assert_eq!",
+                "use twill_api",
+            ] {
+                assert!(!text.contains(rust), "{}: {rust} in {text}", tool.name);
             }
         }
     }

@@ -230,12 +230,13 @@ impl ServerHandler for TwillMcp {
             .enable_tools()
             .enable_tasks()
             .build();
-        let mut info = InitializeResult::new(capabilities).with_instructions(
-            "Drive Twill, a cloud coding agent: create a task (or start_task_and_wait), \
-                 send it messages, wait_for_job until its job ends (a wait answers within \
-                 about 45 seconds; call it again with its resume value while the job runs), \
-                 and read the final answer with get_task. Every task has a url to show the user.",
-        );
+        let bound = self.tools.options.wait_bound.as_secs();
+        let mut info = InitializeResult::new(capabilities).with_instructions(format!(
+            "Drive Twill, a cloud coding agent: create a task (or start_task_and_wait), send it \
+             messages, wait_for_job until its job ends (a wait answers within {bound} seconds; \
+             call it again with its resume value while the job runs), and read the final answer \
+             with get_task. Every task has a url to show the user."
+        ));
         info.server_info = Implementation::new("twill", env!("CARGO_PKG_VERSION"));
         info
     }

@@ -2,10 +2,32 @@
 //! that says the same, a refused input naming what is wrong, or an API
 //! error with its status, code and validation issues. Never a protocol
 //! error: a model reads tool results, not JSON-RPC errors.
+//!
+//! A failure's details go in the result's `_meta` under [`ERROR_META`],
+//! not in `structuredContent`: that must match the tool's output schema,
+//! and some clients check it even on an error result.
 
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Value, json};
 use twill_api::Error;
+
+/// The `_meta` key of a failure's details: `message`, and for an API
+/// error `status`, `code`, `issues`, `retryAfterSeconds`.
+pub const ERROR_META: &str = "ai.twill/error";
+
+/// An error result saying `text`, its details in `_meta`.
+fn failure(text: String, detail: Value) -> CallToolResult {
+    let mut result = CallToolResult::error(vec![ContentBlock::text(text)]);
+    let mut meta = rmcp::model::JsonObject::new();
+    meta.insert(ERROR_META.to_owned(), detail);
+    result.meta = Some(rmcp::model::MetaObject(meta));
+    result
+}
+
+/// A failure's details, from a result made here.
+pub fn error_detail(result: &CallToolResult) -> Option<&Value> {
+    result.meta.as_ref()?.0.get(ERROR_META)
+}
 
 /// The most text one result carries; a larger answer is cut, saying so.
 pub const MAX_TEXT: usize = 64 * 1024;
@@ -46,9 +68,7 @@ fn cut(text: &str) -> String {
 /// A refused input: the message names the field.
 pub fn refusal(message: impl Into<String>) -> CallToolResult {
     let message = message.into();
-    let mut result = CallToolResult::error(vec![ContentBlock::text(message.clone())]);
-    result.structured_content = Some(json!({ "message": message }));
-    result
+    failure(message.clone(), json!({ "message": message }))
 }
 
 /// An API or client error as a tool result: the API's message and its
@@ -73,9 +93,7 @@ pub fn api_error(error: &Error) -> CallToolResult {
     if let Some(wait) = error.retry_after() {
         detail["retryAfterSeconds"] = json!(wait.as_secs());
     }
-    let mut result = CallToolResult::error(vec![ContentBlock::text(error.to_string())]);
-    result.structured_content = Some(detail);
-    result
+    failure(error.to_string(), detail)
 }
 
 /// A call stopped by the client's `notifications/cancelled`: no answer is

@@ -70,9 +70,9 @@ pub struct WaitForJob {
     /// Its task's id or slug, to return the task's final answer and url too.
     #[serde(default)]
     pub task_id_or_slug: Option<String>,
-    /// How long to wait, in seconds: at most the server's bound (45 unless
-    /// set), which is also the default. A job still running then comes
-    /// back with `resume`.
+    /// How long to wait, in seconds: at most the server's bound (the
+    /// tool's description says it), which is also the default. A job
+    /// still running then comes back with `resume`.
     #[serde(default)]
     #[schemars(range(min = 1))]
     pub timeout_seconds: Option<u64>,
@@ -89,9 +89,9 @@ pub struct StartTaskAndWait {
     /// The task to create: create_task's body, such as {"command": "..."}.
     #[schemars(schema_with = "create_task_schema")]
     pub task: Value,
-    /// How long to wait, in seconds: at most the server's bound (45 unless
-    /// set), which is also the default. A job still running then comes
-    /// back with `resume`, for wait_for_job.
+    /// How long to wait, in seconds: at most the server's bound (the
+    /// tool's description says it), which is also the default. A job
+    /// still running then comes back with `resume`, for wait_for_job.
     #[serde(default)]
     #[schemars(range(min = 1))]
     pub timeout_seconds: Option<u64>,
@@ -133,8 +133,12 @@ pub struct WaitAnswer {
     pub plan: Option<String>,
     /// True when finalAnswer or plan was cut to keep the answer within
     /// 64 KiB: get_task returns them whole.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
+    /// Why the task (taskIdOrSlug) could not be read, when it could not:
+    /// the wait itself is still answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_error: Option<String>,
     /// start_task_and_wait: the task it created.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task: Option<CreatedTask>,
@@ -153,12 +157,15 @@ pub struct CreatedTask {
 
 /// The routes of the workflow tools.
 pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRoute<S>> {
+    let bound = tools.options.wait_bound.as_secs();
     let wait = Tool::new(
         "wait_for_job",
-        "Waits until a job ends, or until the timeout (at most about 45 seconds) passes, by \
-         following its log. Returns the outcome (completed, failed, cancelled or timeout), the \
-         latest events, and with taskIdOrSlug the task's final answer. On timeout the job goes \
-         on: call wait_for_job again with the returned resume value.",
+        format!(
+            "Waits until a job ends, or until the timeout (at most {bound} seconds) passes, by \
+             following its log. Returns the outcome (completed, failed, cancelled or timeout), \
+             the latest events, and with taskIdOrSlug the task's final answer. On timeout the \
+             job goes on: call wait_for_job again with the returned resume value."
+        ),
         input_schema::<WaitForJob>(),
     )
     .with_raw_output_schema(input_schema::<WaitAnswer>())
@@ -166,10 +173,12 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
     .annotate(ToolAnnotations::new().read_only(true).open_world(true));
     let start = Tool::new(
         "start_task_and_wait",
-        "Creates a task and waits until its first job ends, or until the timeout (at most \
-         about 45 seconds) passes. Returns the task (with its url to show the user), the \
-         outcome and the final answer; on timeout, the jobId and resume value to pass to \
-         wait_for_job. Never call it twice for one task: each call creates a new task.",
+        format!(
+            "Creates a task and waits until its first job ends, or until the timeout (at most \
+             {bound} seconds) passes. Returns the task (with its url to show the user), the \
+             outcome and the final answer; on timeout, the jobId and resume value to pass to \
+             wait_for_job. Never call it twice for one task: each call creates a new task."
+        ),
         input_schema::<StartTaskAndWait>(),
     )
     .with_raw_output_schema(input_schema::<WaitAnswer>())
@@ -276,11 +285,17 @@ where
 {
     let tools = Arc::clone(tools);
     let work = Arc::new(work);
+    let (name, schema) = (tool.name.clone(), Arc::clone(&tool.input_schema));
     ToolRoute::new_dyn(tool, move |context: ToolCallContext<'_, S>| {
         let tools = Arc::clone(&tools);
         let work = Arc::clone(&work);
+        let (name, schema) = (name.clone(), Arc::clone(&schema));
         Box::pin(async move {
-            let input = Value::Object(context.arguments.unwrap_or_default());
+            let arguments = context.arguments.unwrap_or_default();
+            if let Err(problem) = check_arguments(&name, &schema, &arguments) {
+                return Ok(refusal(problem).into());
+            }
+            let input = Value::Object(arguments);
             let input: I = match serde_json::from_value(input) {
                 Ok(input) => input,
                 Err(error) => return Ok(refusal(format!("invalid arguments: {error}")).into()),
@@ -293,6 +308,60 @@ where
             Ok(result.into())
         })
     })
+}
+
+/// The model's arguments against the tool's input schema, each problem
+/// named in the words a model reads (serde's would say `u64`): an
+/// argument it does not take, a value of the wrong JSON type, a number
+/// under its minimum.
+fn check_arguments(tool: &str, schema: &JsonObject, arguments: &JsonObject) -> Result<(), String> {
+    let properties = schema.get("properties").and_then(Value::as_object);
+    let takes = || {
+        let names: Vec<&str> = properties
+            .map(|properties| properties.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        format!("{tool} takes {}", names.join(", "))
+    };
+    for (name, value) in arguments {
+        let Some(property) = properties.and_then(|properties| properties.get(name)) else {
+            return Err(format!("no argument `{name}`; {}", takes()));
+        };
+        let kinds: Vec<&str> = match property.get("type") {
+            Some(Value::String(kind)) => vec![kind.as_str()],
+            Some(Value::Array(kinds)) => kinds.iter().filter_map(Value::as_str).collect(),
+            _ => continue,
+        };
+        let fits = kinds.iter().any(|kind| match *kind {
+            "string" => value.is_string(),
+            "integer" => value.is_i64() || value.is_u64(),
+            "number" => value.is_number(),
+            "boolean" => value.is_boolean(),
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "null" => value.is_null(),
+            _ => true,
+        });
+        let wanted = kinds
+            .iter()
+            .find(|kind| **kind != "null")
+            .unwrap_or(&"value");
+        if !fits {
+            let wanted = if *wanted == "integer" {
+                "whole number"
+            } else {
+                wanted
+            };
+            return Err(format!("`{name}` must be a JSON {wanted}"));
+        }
+        if let (Some(minimum), Some(number)) = (
+            property.get("minimum").and_then(Value::as_f64),
+            value.as_f64(),
+        ) && number < minimum
+        {
+            return Err(format!("`{name}` must be at least {minimum}"));
+        }
+    }
+    Ok(())
 }
 
 impl TwillTools {
@@ -357,7 +426,11 @@ impl TwillTools {
                     created.task.slug, created.task.url
                 );
                 failed.content = vec![ContentBlock::text(text)];
-                if let Some(Value::Object(detail)) = failed.structured_content.as_mut() {
+                let detail = failed
+                    .meta
+                    .as_mut()
+                    .and_then(|meta| meta.0.get_mut(crate::result::ERROR_META));
+                if let Some(Value::Object(detail)) = detail {
                     detail.insert("task".to_owned(), json!(task));
                     detail.insert("jobId".to_owned(), json!(job));
                 }
@@ -435,19 +508,24 @@ impl TwillTools {
             final_answer: None,
             plan: None,
             truncated: false,
+            task_error: None,
             task: None,
         };
-        if let Some(task) = task
-            && let Ok(shown) = self.client.get_task(task).await
-        {
-            answer.task_url = Some(shown.task.url);
-            if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
-                answer.status = Some(latest.status.to_string());
-                let (final_answer, cut_answer) = within(latest.final_answer, LONG_TEXT);
-                let (plan, cut_plan) = within(latest.plan, LONG_TEXT);
-                (answer.final_answer, answer.plan) = (final_answer, plan);
-                answer.truncated = cut_answer || cut_plan;
+        let Some(task) = task else {
+            return Ok(answer);
+        };
+        match self.client.get_task(task).await {
+            Ok(shown) => {
+                answer.task_url = Some(shown.task.url);
+                if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
+                    answer.status = Some(latest.status.to_string());
+                    let (final_answer, cut_answer) = within(latest.final_answer, LONG_TEXT);
+                    let (plan, cut_plan) = within(latest.plan, LONG_TEXT);
+                    (answer.final_answer, answer.plan) = (final_answer, plan);
+                    answer.truncated = cut_answer || cut_plan;
+                }
             }
+            Err(error) => answer.task_error = Some(error.to_string()),
         }
         Ok(answer)
     }

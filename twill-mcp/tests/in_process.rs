@@ -62,11 +62,13 @@ async fn call(client: &Connected, tool: &str, arguments: Value) -> CallToolResul
         .expect("a tool result, never a protocol error")
 }
 
+/// A success's structured content, or a failure's details (in `_meta`,
+/// since `structuredContent` must match the tool's output schema).
 fn structured(result: &CallToolResult) -> &Value {
-    result
-        .structured_content
-        .as_ref()
-        .expect("structured content")
+    match &result.structured_content {
+        Some(content) => content,
+        None => twill_mcp::result::error_detail(result).expect("structured content or details"),
+    }
 }
 
 fn client_of(url: &str, key: &str) -> Client {
@@ -189,14 +191,32 @@ async fn workflow_arguments_are_typed_and_unknown_ones_refused() {
     .await;
     assert_eq!(result.is_error, Some(true));
     let message = structured(&result)["message"].as_str().unwrap().to_owned();
-    assert!(message.contains("unknown field `timeout`"), "{message}");
-    assert!(message.contains("timeoutSeconds"), "{message}");
-    let result = call(&client, "wait_for_job", json!({ "jobId": 12 })).await;
-    let message = structured(&result)["message"].as_str().unwrap().to_owned();
-    assert!(
-        message.contains("invalid type: integer `12`, expected a string"),
-        "{message}"
+    // The same words as an endpoint tool's, and no Rust type names.
+    assert_eq!(
+        message,
+        "no argument `timeout`; wait_for_job takes jobId, taskIdOrSlug, timeoutSeconds, resume"
     );
+    // No error result carries structuredContent: it must match the
+    // output schema, and some clients check it even then.
+    assert!(result.structured_content.is_none());
+    for (arguments, expected) in [
+        (json!({ "jobId": 12 }), "`jobId` must be a JSON string"),
+        (
+            json!({ "jobId": "j", "timeoutSeconds": 0 }),
+            "`timeoutSeconds` must be at least 1",
+        ),
+        (
+            json!({ "jobId": "j", "timeoutSeconds": 1.5 }),
+            "`timeoutSeconds` must be a JSON whole number",
+        ),
+        (
+            json!({ "jobId": "j", "timeoutSeconds": -1 }),
+            "`timeoutSeconds` must be at least 1",
+        ),
+    ] {
+        let result = call(&client, "wait_for_job", arguments.clone()).await;
+        assert_eq!(structured(&result)["message"], expected, "{arguments}");
+    }
     let result = call(
         &client,
         "wait_for_job",

@@ -103,7 +103,10 @@ impl MockServer {
                 pending: Duration::from_millis(100),
                 running: Duration::from_millis(400),
             },
-            rate_limit: Some(DEFAULT_RATE_LIMIT),
+            rate_limit: Some(RateWindow {
+                requests: DEFAULT_RATE_LIMIT,
+                period: Duration::from_secs(60),
+            }),
             faults: Faults::none(),
         }
     }
@@ -128,6 +131,11 @@ impl MockServer {
     /// nothing, on a server that runs on real time.
     pub fn advance(&self, by: Duration) -> bool {
         self.state.clock.advance(by)
+    }
+
+    /// What the server has answered so far.
+    pub fn stats(&self) -> MockStats {
+        self.state.stats.read()
     }
 
     /// Switches faults on or off from now on, for the next step of a
@@ -166,8 +174,30 @@ pub struct MockServerBuilder {
     port: u16,
     manual_clock: bool,
     timing: Timing,
-    rate_limit: Option<u32>,
+    rate_limit: Option<RateWindow>,
     faults: Faults,
+}
+
+/// A rate limit: `requests` per key in any window of `period`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct RateWindow {
+    pub(crate) requests: u32,
+    pub(crate) period: Duration,
+}
+
+/// What a server has answered so far ([`MockServer::stats`], and
+/// `GET /__mock/stats` as JSON: `{"requests", "rateLimited",
+/// "tasksCreated"}`): what a batch cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct MockStats {
+    /// Requests to the API, every one counted.
+    pub requests: u64,
+    /// Of those, the ones answered 429.
+    pub rate_limited: u64,
+    /// Tasks created.
+    pub tasks_created: u64,
 }
 
 impl MockServerBuilder {
@@ -199,8 +229,14 @@ impl MockServerBuilder {
 
     /// Requests allowed per key per minute before 429 ([`DEFAULT_RATE_LIMIT`]
     /// unless set).
-    pub fn rate_limit(mut self, per_minute: u32) -> Self {
-        self.rate_limit = Some(per_minute);
+    pub fn rate_limit(self, per_minute: u32) -> Self {
+        self.rate_limit_per(per_minute, Duration::from_secs(60))
+    }
+
+    /// Requests allowed per key in any window of `period` before 429, such
+    /// as 20 per 5 s, to try how a batch keeps under a limit.
+    pub fn rate_limit_per(mut self, requests: u32, period: Duration) -> Self {
+        self.rate_limit = Some(RateWindow { requests, period });
         self
     }
 

@@ -29,8 +29,8 @@ pub(crate) enum ApiError {
     Internal,
     /// 429 with `Retry-After`.
     RateLimited {
-        /// Requests allowed per minute.
-        limit: u32,
+        /// The requests allowed in a window.
+        window: crate::RateWindow,
         /// How long until the next one is allowed.
         wait: Duration,
     },
@@ -93,8 +93,17 @@ impl IntoResponse for ApiError {
                 "Server error".to_owned(),
                 None,
             ),
-            ApiError::RateLimited { limit, wait } => {
-                let message = format!("Rate limit exceeded. Max {limit} requests per minute.");
+            ApiError::RateLimited { window, wait } => {
+                // Twill's own words for its per-minute limit.
+                let per = if window.period == Duration::from_secs(60) {
+                    "minute".to_owned()
+                } else {
+                    format!("{:?}", window.period)
+                };
+                let message = format!(
+                    "Rate limit exceeded. Max {} requests per {per}.",
+                    window.requests
+                );
                 let mut response =
                     envelope(StatusCode::TOO_MANY_REQUESTS, "rate_limited", message, None);
                 // Whole seconds, rounded up, and at least one.

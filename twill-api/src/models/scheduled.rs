@@ -154,6 +154,12 @@ pub struct UpdateScheduledTaskRequest {
     pub timezone: Option<String>,
     /// `None`: unchanged; `Some(None)`: cleared (sent as `null`);
     /// `Some(Some(agent))`: set.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(
+            description = "The agent, as provider/model: leave it out to keep the current one, send null to clear it."
+        )
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_provider_id: Option<Option<String>>,
 }

@@ -130,6 +130,10 @@ pub struct GetTaskResponse {
     /// The task.
     pub task: TaskDetail,
     /// Its most recent job; `None` before the first one (or when absent).
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(description = "Its most recent job; null before the first one.")
+    )]
     #[serde(default)]
     pub latest_job: Option<Job>,
 }
@@ -329,6 +333,10 @@ pub struct TaskPage {
     /// The tasks on this page.
     pub tasks: Vec<TaskListItem>,
     /// The cursor of the next page; `None` on the last.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(description = "The cursor of the next page; null on the last.")
+    )]
     #[serde(default)]
     pub next_cursor: Option<String>,
 }
@@ -368,6 +376,10 @@ pub struct JobPage {
     /// The jobs on this page, oldest first.
     pub jobs: Vec<Job>,
     /// The cursor of the next (older) page; `None` on the last.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(description = "The cursor of the next (older) page; null on the last.")
+    )]
     #[serde(default)]
     pub next_cursor: Option<String>,
 }

@@ -25,26 +25,48 @@ use crate::faults::Faults;
 use crate::reply::ApiError;
 use crate::store::{Store, Timing};
 
-/// The rate limit's window, as the API's "per minute".
-const WINDOW: Duration = Duration::from_secs(60);
-
 pub(crate) struct State {
     authorization: String,
     pub(crate) clock: Clock,
     store: Mutex<Store>,
-    /// Requests per key in the last [`WINDOW`]; `None` means no limit.
-    rate_limit: Option<u32>,
+    /// Requests allowed per key in any window; `None` means no limit.
+    pub(crate) rate_limit: Option<crate::RateWindow>,
     recent: Mutex<HashMap<Vec<u8>, VecDeque<Duration>>>,
     faults: Mutex<Faults>,
     /// Log streams cut so far, against [`Faults::cut_streams`].
     pub(crate) streams_cut: std::sync::atomic::AtomicU32,
+    /// What the server has answered, for `GET /__mock/stats`.
+    pub(crate) stats: Stats,
+}
+
+/// Counts of what the server answered.
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub(crate) requests: std::sync::atomic::AtomicU64,
+    pub(crate) rate_limited: std::sync::atomic::AtomicU64,
+    pub(crate) tasks_created: std::sync::atomic::AtomicU64,
+}
+
+impl Stats {
+    pub(crate) fn bump(counter: &std::sync::atomic::AtomicU64) {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn read(&self) -> crate::MockStats {
+        use std::sync::atomic::Ordering::Relaxed;
+        crate::MockStats {
+            requests: self.requests.load(Relaxed),
+            rate_limited: self.rate_limited.load(Relaxed),
+            tasks_created: self.tasks_created.load(Relaxed),
+        }
+    }
 }
 
 pub(crate) struct Config {
     pub(crate) api_key: String,
     pub(crate) clock: Clock,
     pub(crate) timing: Timing,
-    pub(crate) rate_limit: Option<u32>,
+    pub(crate) rate_limit: Option<crate::RateWindow>,
     pub(crate) faults: Faults,
 }
 
@@ -58,6 +80,7 @@ impl State {
             recent: Mutex::new(HashMap::new()),
             faults: Mutex::new(config.faults),
             streams_cut: std::sync::atomic::AtomicU32::new(0),
+            stats: Stats::default(),
         }
     }
 
@@ -99,19 +122,22 @@ impl State {
     /// Counts a request against its key; the wait before the next allowed
     /// one when over the limit.
     fn throttle(&self, key: &[u8]) -> Option<Duration> {
-        let limit = self.rate_limit?;
+        let crate::RateWindow {
+            requests: limit,
+            period,
+        } = self.rate_limit?;
         let now = self.clock.now();
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let times = recent.entry(key.to_vec()).or_default();
         while times
             .front()
-            .is_some_and(|&at| now.saturating_sub(at) >= WINDOW)
+            .is_some_and(|&at| now.saturating_sub(at) >= period)
         {
             times.pop_front();
         }
         if times.len() >= limit as usize {
             let oldest = *times.front()?;
-            return Some((oldest + WINDOW).saturating_sub(now));
+            return Some((oldest + period).saturating_sub(now));
         }
         times.push_back(now);
         None
@@ -121,6 +147,7 @@ impl State {
 pub(crate) type AppState = Shared<Arc<State>>;
 
 pub(crate) fn router(state: Arc<State>) -> Router {
+    let stats = Arc::clone(&state);
     let api = Router::new()
         .route("/auth/me", get(account::me))
         .route("/repositories", get(account::repositories))
@@ -159,11 +186,17 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .with_state(state);
     Router::new()
         .nest("/api/v1", api)
+        // What a batch cost, for tests and users: not part of Twill's API.
+        .route(
+            "/__mock/stats",
+            get(move || async move { axum::Json(stats.stats.read()) }),
+        )
         .fallback(|| async { ApiError::NotFound("Route") })
 }
 
 /// The key check (401), then the per-key rate limit (429).
 async fn gate(Shared(state): AppState, request: Request, next: Next) -> Response {
+    Stats::bump(&state.stats.requests);
     let Some(key) = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -172,8 +205,9 @@ async fn gate(Shared(state): AppState, request: Request, next: Next) -> Response
         return ApiError::Unauthorized.into_response();
     };
     if let Some(wait) = state.throttle(key.as_bytes()) {
-        let limit = state.rate_limit.unwrap_or_default();
-        return ApiError::RateLimited { limit, wait }.into_response();
+        Stats::bump(&state.stats.rate_limited);
+        let window = state.rate_limit.unwrap_or_default();
+        return ApiError::RateLimited { window, wait }.into_response();
     }
     next.run(request).await
 }

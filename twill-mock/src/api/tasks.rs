@@ -49,6 +49,7 @@ pub(crate) async fn create(
     }
     let gate = Gate::of_intent(intent.as_deref());
     let index = store.create_task(now, &command, title.as_deref(), gate, ends);
+    super::Stats::bump(&state.stats.tasks_created);
     let timing = store.timing();
     let task = store.task(index);
     let job = task.jobs.last().map(|job| job.summary(now, timing));
