@@ -15,7 +15,8 @@ use twill_api::models::{ReasoningEffort, UserIntent};
 #[command(name = "twill", version, max_term_width = 100)]
 #[command(
     after_help = "Exit codes: 0 success, 1 API error, 2 usage, 3 network or timeout, \
-                        4 the followed job failed, 5 it was cancelled, 130 interrupted."
+                        4 a followed job failed, 5 one was cancelled (and none failed), \
+                        6 a wait's deadline came first, 130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -159,7 +160,9 @@ impl RemoteCommand {
     /// events, which `--json` (one document) cannot hold.
     pub fn streams_events(&self) -> bool {
         match self {
-            RemoteCommand::Jobs(JobCommand::Logs { .. }) => true,
+            // A log, or a line per job as it ends.
+            RemoteCommand::Jobs(JobCommand::Logs { .. } | JobCommand::Wait { .. })
+            | RemoteCommand::Tasks(TaskCommand::Wait { .. }) => true,
             RemoteCommand::Tasks(
                 TaskCommand::Create { follow, .. }
                 | TaskCommand::Send { follow, .. }
@@ -275,6 +278,14 @@ pub enum TaskCommand {
         #[command(flatten)]
         follow: Follow,
     },
+    /// Waits for the tasks' latest jobs to end, a line each as it does.
+    Wait {
+        /// The tasks' ids or slugs.
+        #[arg(required = true, value_name = "TASK")]
+        tasks: Vec<String>,
+        #[command(flatten)]
+        wait: WaitOptions,
+    },
     /// Cancels the task's job in flight.
     Cancel {
         /// The task's id or slug.
@@ -313,6 +324,39 @@ pub enum JobCommand {
         /// The job's id.
         job: String,
     },
+    /// Waits for jobs to end, a line each as it does.
+    Wait {
+        /// The jobs' ids.
+        #[arg(required = true, value_name = "JOB")]
+        jobs: Vec<String>,
+        #[command(flatten)]
+        wait: WaitOptions,
+    },
+}
+
+/// How `tasks wait` and `jobs wait` wait.
+#[derive(Debug, Args)]
+pub struct WaitOptions {
+    /// Gives up after this long, such as 90s, 10m or 2h (exit 6 if a job
+    /// is still running then).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Stops at the first job that fails or is cancelled.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// How many jobs are followed at once.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+}
+
+/// A duration: a number and a unit, `ms`, `s`, `m` or `min`, `h`.
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    // The rate limit's period grammar, one request per it.
+    format!("1/{text}")
+        .parse::<twill_api::limit::RateLimit>()
+        .map(|limit| limit.period())
+        .map_err(|_| format!("{text:?} is not a duration; write 90s, 10m or 2h"))
 }
 
 #[derive(Debug, Subcommand)]

@@ -26,6 +26,8 @@ pub enum Failure {
     JobFailed(String),
     /// The followed job was cancelled (5).
     JobCancelled(String),
+    /// A wait's deadline came before the jobs ended (6).
+    Deadline(String),
     /// Ctrl-C (130).
     Interrupted(String),
     /// Standard output's reader went away (`twill tasks list | head`): the
@@ -78,6 +80,7 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::JobFailed(_) => 4,
             Failure::JobCancelled(_) => 5,
+            Failure::Deadline(_) => 6,
             Failure::Interrupted(_) => 130,
         })
     }
@@ -94,6 +97,7 @@ impl Failure {
             | Failure::Usage(message)
             | Failure::JobFailed(message)
             | Failure::JobCancelled(message)
+            | Failure::Deadline(message)
             | Failure::Interrupted(message) => vec![message.clone()],
             Failure::Closed => Vec::new(),
         }

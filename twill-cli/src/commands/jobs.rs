@@ -11,6 +11,10 @@ pub async fn run(session: &Session, command: JobCommand) -> Result<(), Failure> 
     match command {
         JobCommand::Logs { job } => session.follow(&job).await,
         JobCommand::Cancel { job } => cancel(session, &job).await,
+        JobCommand::Wait { jobs, wait } => {
+            let targets = jobs.into_iter().map(super::wait::Target::Job).collect();
+            super::wait::run(session, targets, &wait).await
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod jobs;
 mod repos;
 mod schedules;
 mod tasks;
+mod wait;
 
 use twill_api::models::{
     Job, JobSummary, Me, Repository, ScheduledTask, TaskDetail, TaskId, TaskListItem, TaskRef,
@@ -56,9 +57,9 @@ pub fn json_shape(command: &RemoteCommand) -> Shape {
             | TaskCommand::Approve { .. }
             | TaskCommand::ApproveCriteria { .. } => Shape::object::<JobSummary>(Some("job"), JOB),
             TaskCommand::Archive { .. } => Shape::Undeclared,
-            TaskCommand::Teleport { .. } => Shape::NotJson,
+            TaskCommand::Teleport { .. } | TaskCommand::Wait { .. } => Shape::NotJson,
         },
-        RemoteCommand::Jobs(JobCommand::Logs { .. }) => Shape::NotJson,
+        RemoteCommand::Jobs(JobCommand::Logs { .. } | JobCommand::Wait { .. }) => Shape::NotJson,
         RemoteCommand::Jobs(JobCommand::Cancel { .. }) => Shape::Undeclared,
         RemoteCommand::Schedules(command) => match command {
             ScheduleCommand::List => Shape::list::<ScheduledTask>("scheduledTasks", SCHEDULE),

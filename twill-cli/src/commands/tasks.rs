@@ -29,12 +29,7 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
             parent,
             follow,
         } => {
-            let mut request = CreateTaskRequest::new(command);
-            request.title = title;
-            request.parent_id = parent;
-            let parts = message_parts(options)?;
-            (request.user_intent, request.agent) = (parts.intent, parts.agent);
-            (request.reasoning_effort, request.files) = (parts.effort, parts.files);
+            let request = create_request(command, options, title, parent)?;
             create(session, &request, follow.follow).await
         }
         TaskCommand::Show { task } => show(session, &task).await,
@@ -60,6 +55,10 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
             approve(session, endpoint, "criteria", &task, follow.follow).await
         }
         TaskCommand::Cancel { task } => cancel(session, &task).await,
+        TaskCommand::Wait { tasks, wait } => {
+            let targets = tasks.into_iter().map(super::wait::Target::Task).collect();
+            super::wait::run(session, targets, &wait).await
+        }
         TaskCommand::Archive { task } => archive(session, &task).await,
         TaskCommand::Teleport {
             task,
@@ -302,6 +301,22 @@ async fn teleport(
         }
     }
     Ok(())
+}
+
+/// A create-task request from the command line's parts.
+fn create_request(
+    command: String,
+    options: MessageOptions,
+    title: Option<String>,
+    parent: Option<String>,
+) -> Result<CreateTaskRequest, Failure> {
+    let mut request = CreateTaskRequest::new(command);
+    request.title = title;
+    request.parent_id = parent;
+    let parts = message_parts(options)?;
+    (request.user_intent, request.agent) = (parts.intent, parts.agent);
+    (request.reasoning_effort, request.files) = (parts.effort, parts.files);
+    Ok(request)
 }
 
 /// The options a create and a send share, read and checked.
