@@ -124,6 +124,11 @@ impl FromStr for RateLimit {
     }
 }
 
+/// How much later than its window a request goes: one sent just after the
+/// window ends must also arrive after it at the server, whatever the
+/// network did to the one it follows.
+const SLACK: Duration = Duration::from_millis(25);
+
 /// The limits of a client and its clones, and the times of the requests
 /// they let through.
 #[derive(Debug)]
@@ -215,14 +220,14 @@ impl State {
             while window
                 .sent
                 .front()
-                .is_some_and(|sent| now.saturating_duration_since(*sent) >= period)
+                .is_some_and(|sent| now.saturating_duration_since(*sent) >= period + SLACK)
             {
                 window.sent.pop_front();
             }
             if window.sent.len() >= window.limit.requests as usize
                 && let Some(oldest) = window.sent.front()
             {
-                wait = wait.max((*oldest + period).saturating_duration_since(now));
+                wait = wait.max((*oldest + period + SLACK).saturating_duration_since(now));
             }
         }
         (!wait.is_zero()).then_some(wait)

@@ -163,9 +163,12 @@ impl RemoteCommand {
             // A log, or a line per job as it ends.
             RemoteCommand::Jobs(JobCommand::Logs { .. } | JobCommand::Wait { .. })
             | RemoteCommand::Tasks(TaskCommand::Wait { .. }) => true,
+            // A line per task as it is created.
+            RemoteCommand::Tasks(TaskCommand::Create(create)) => {
+                create.follow.follow || create.batch.from.is_some()
+            }
             RemoteCommand::Tasks(
-                TaskCommand::Create { follow, .. }
-                | TaskCommand::Send { follow, .. }
+                TaskCommand::Send { follow, .. }
                 | TaskCommand::Approve { follow, .. }
                 | TaskCommand::ApproveCriteria { follow, .. },
             ) => follow.follow,
@@ -224,22 +227,9 @@ pub enum TaskCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Creates a task and starts its first job.
-    Create {
-        /// What the agent should do (the API's `command`).
-        #[arg(value_name = "PROMPT")]
-        command: String,
-        #[command(flatten)]
-        options: MessageOptions,
-        /// A title (at most 200 characters).
-        #[arg(long)]
-        title: Option<String>,
-        /// The parent task.
-        #[arg(long, value_name = "TASK")]
-        parent: Option<String>,
-        #[command(flatten)]
-        follow: Follow,
-    },
+    /// Creates a task and starts its first job; with --from, one task per
+    /// line of a file.
+    Create(CreateArgs),
     /// Shows a task and its latest job.
     Show {
         /// The task's id or slug.
@@ -332,6 +322,55 @@ pub enum JobCommand {
         #[command(flatten)]
         wait: WaitOptions,
     },
+}
+
+/// `tasks create`: one task, or with `--from` one per line.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// What the agent should do (the API's `command`).
+    #[arg(
+        value_name = "PROMPT",
+        required_unless_present = "from",
+        conflicts_with = "from"
+    )]
+    pub command: Option<String>,
+    #[command(flatten)]
+    pub options: MessageOptions,
+    /// A title (at most 200 characters).
+    #[arg(long, conflicts_with = "from")]
+    pub title: Option<String>,
+    /// The parent task.
+    #[arg(long, value_name = "TASK")]
+    pub parent: Option<String>,
+    #[command(flatten)]
+    pub follow: Follow,
+    #[command(flatten)]
+    pub batch: BatchOptions,
+}
+
+/// `tasks create --from FILE`: many tasks from one command.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Many tasks (--from)")]
+pub struct BatchOptions {
+    /// One task per non-empty line of FILE (`-`: standard input): the line
+    /// is the prompt, or a JSON object of create-task fields.
+    #[arg(long, value_name = "FILE", conflicts_with = "follow")]
+    pub from: Option<PathBuf>,
+    /// How many creates are in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "from",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Keeps to this many requests per period, such as 20/5s (Twill's
+    /// 100/min and 1000/h unless given).
+    #[arg(long, value_name = "N/PERIOD", requires = "from")]
+    pub rate_limit: Option<twill_api::limit::RateLimit>,
+    /// Records each line's outcome in PATH as the server answers, so that
+    /// the same command run again creates only the lines not yet created.
+    #[arg(long, value_name = "PATH", requires = "from")]
+    pub journal: Option<PathBuf>,
+    /// Then waits for every created task's job (see `tasks wait`).
+    #[arg(long, requires = "from")]
+    pub wait: bool,
 }
 
 /// How `tasks wait` and `jobs wait` wait.
@@ -487,6 +526,10 @@ pub struct MockArgs {
     /// script walking pages stops.
     #[arg(long)]
     pub empty_pages: bool,
+    /// Creates the Nth task but never answers its create, to try how a
+    /// batch's rerun finds it (`tasks create --from --journal`).
+    #[arg(long, value_name = "N")]
+    pub stall_create: Option<u64>,
     /// Pads list cursors to at least this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub huge_cursors: usize,

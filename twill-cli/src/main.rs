@@ -15,6 +15,7 @@ mod endpoint_lists;
 mod failure;
 mod files;
 mod follow;
+mod journal;
 mod local_input;
 mod render;
 mod session;
@@ -355,6 +356,9 @@ fn faults(args: &cli::MockArgs, end: twill_mock::JobEnd) -> twill_mock::Faults {
     }
     if args.empty_pages {
         faults = faults.empty_pages();
+    }
+    if let Some(n) = args.stall_create {
+        faults = faults.stall_create(n);
     }
     faults
 }

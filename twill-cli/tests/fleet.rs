@@ -88,3 +88,196 @@ fn failed_jobs_exit_4_cancelled_5_and_a_deadline_6() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("\"soon\" is not a duration"), "{err}");
 }
+
+/// `GET /__mock/stats` of `mock`.
+fn stats(mock: &Mock) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let address = mock
+        .url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /__mock/stats HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|error| panic!("{error}: {answer}"))
+}
+
+fn prompts(n: usize) -> tempfile_path::Path {
+    let path = tempfile_path::Path::new(&format!("prompts-{n}"));
+    let lines: Vec<String> = (0..n).map(|i| format!("chore number {i}")).collect();
+    std::fs::write(path.as_ref(), lines.join("\n") + "\n").unwrap();
+    path
+}
+
+/// A file under the temporary directory, removed when dropped.
+mod tempfile_path {
+    pub struct Path(std::path::PathBuf);
+
+    impl Path {
+        pub fn new(name: &str) -> Path {
+            let path =
+                std::env::temp_dir().join(format!("twill-fleet-{}-{name}", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            Path(path)
+        }
+    }
+
+    impl AsRef<std::path::Path> for Path {
+        fn as_ref(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Path {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+}
+
+#[test]
+fn sixty_prompts_in_parallel_under_a_tight_limit_draw_no_429() {
+    let mock = Mock::start(&["--rate-limit", "20/5s"]);
+    let file = prompts(60);
+    let (code, out, err) = run(mock
+        .twill()
+        .args([
+            "tasks",
+            "create",
+            "--parallel",
+            "8",
+            "--rate-limit",
+            "20/5s",
+            "--from",
+        ])
+        .arg(file.as_ref()));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines()
+            .filter(|line| line.contains(": created task-"))
+            .count(),
+        60,
+        "{out}"
+    );
+    assert!(
+        err.contains("60 created, 0 created before, 0 failed"),
+        "{err}"
+    );
+    let stats = stats(&mock);
+    assert_eq!(stats["tasksCreated"], 60, "{stats}");
+    assert_eq!(stats["rateLimited"], 0, "{stats}");
+    // Each task's title carries its line's marker.
+    let titles = mock.ok(&["--jq", ".tasks[].title", "tasks", "list", "--limit", "100"]);
+    assert!(
+        titles.lines().all(|title| title.starts_with("[batch ")),
+        "{titles}"
+    );
+}
+
+#[test]
+fn a_batch_killed_with_a_create_in_flight_is_rerun_without_a_duplicate() {
+    // The third create is made, and its answer never comes.
+    let mock = Mock::start(&["--stall-create", "3"]);
+    let (file, journal) = (prompts(5), tempfile_path::Path::new("journal"));
+    let mut batch = std::process::Command::new(assert_cmd::cargo::cargo_bin!("twill"));
+    batch
+        .env("TWILL_BASE_URL", &mock.url)
+        .env("TWILL_API_KEY", &mock.key)
+        .args(["tasks", "create", "--parallel", "1", "--from"])
+        .arg(file.as_ref())
+        .arg("--journal")
+        .arg(journal.as_ref())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = batch.spawn().unwrap();
+    // Until the stalled create has reached the server (bounded).
+    let mut waited = 0;
+    while stats(&mock)["tasksCreated"] != 3 {
+        assert!(waited < 400, "the third create never arrived");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        waited += 1;
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to write anything more.
+    child.wait().unwrap();
+    let recorded = std::fs::read_to_string(journal.as_ref()).unwrap();
+    assert!(
+        recorded
+            .lines()
+            .last()
+            .unwrap()
+            .contains("\"state\":\"sending\""),
+        "{recorded}"
+    );
+
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--parallel", "1", "--from"])
+        .arg(file.as_ref())
+        .arg("--journal")
+        .arg(journal.as_ref()));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("2 created, 3 created before, 0 failed"),
+        "{err}"
+    );
+    assert!(out.contains("line 3: created before task-5"), "{out}");
+    assert_eq!(
+        stats(&mock)["tasksCreated"],
+        5,
+        "one task per line, none twice"
+    );
+    // A third run creates nothing at all.
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--from"])
+        .arg(file.as_ref())
+        .arg("--journal")
+        .arg(journal.as_ref()));
+    assert_eq!(code, 0);
+    assert!(err.contains("0 created, 5 created before"), "{err}");
+    assert_eq!(stats(&mock)["tasksCreated"], 5);
+}
+
+#[test]
+fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
+    let mock = Mock::start(&[]);
+    let file = tempfile_path::Path::new("bad");
+    std::fs::write(
+        file.as_ref(),
+        "fine\n{\"title\": \"no command\"}\n{not json\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--from"])
+        .arg(file.as_ref()));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("line 2: a JSON line needs a \"command\" string"),
+        "{err}"
+    );
+    assert!(err.contains("line 3: not a JSON object"), "{err}");
+    assert_eq!(stats(&mock)["requests"], 0);
+    // And a JSON line's own fields go as given, after the marker.
+    std::fs::write(file.as_ref(), "{\"command\": \"x\", \"title\": \"Mine\"}\n").unwrap();
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["--jsonl", "tasks", "create", "--from"])
+        .arg(file.as_ref()));
+    assert_eq!(code, 0, "{err}");
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(line["line"], 1);
+    assert!(
+        line["task"]["title"].as_str().unwrap().ends_with("] Mine"),
+        "{line}"
+    );
+}

@@ -45,6 +45,7 @@ pub struct Faults {
     pub(crate) repeat_events: bool,
     pub(crate) empty_pages: bool,
     pub(crate) cursor_padding: usize,
+    pub(crate) stall_create: Option<u64>,
 }
 
 impl Faults {
@@ -117,6 +118,14 @@ impl Faults {
     /// pages must stop rather than send requests for ever.
     pub fn empty_pages(mut self) -> Self {
         self.empty_pages = true;
+        self
+    }
+
+    /// The `n`-th task created (from 1) is created, and its answer never
+    /// sent: a client that dies waiting, or times out, does not know it
+    /// exists (a batch's rerun must find it, not create it again).
+    pub fn stall_create(mut self, n: u64) -> Self {
+        self.stall_create = Some(n);
         self
     }
 

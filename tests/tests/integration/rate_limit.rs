@@ -190,7 +190,7 @@ async fn a_call_that_cannot_get_room_in_time_fails_before_sending() {
     assert_eq!(error.attempts(), 0);
     assert_eq!(
         error.to_string(),
-        "not sent: the client's rate limit (1/min) has room only in 60 s, past the call's timeout"
+        "not sent: the client's rate limit (1/min) has room only in 61 s, past the call's timeout"
     );
     assert_eq!(arrivals.lock().unwrap().len(), 1);
 }

@@ -182,6 +182,13 @@ impl Client {
         self.with(|inner| inner.retry = policy)
     }
 
+    /// A client like this one that keeps to `limits` instead, with a
+    /// limiter of its own (shared by its clones, not with this client's):
+    /// a batch paced more tightly than the rest.
+    pub fn with_rate_limits(&self, limits: &[crate::limit::RateLimit]) -> Client {
+        self.with(|inner| inner.limiter = crate::limit::Limiter::of(limits).map(Arc::new))
+    }
+
     fn with(&self, change: impl FnOnce(&mut Inner)) -> Client {
         let mut inner = Inner {
             http: self.inner.http.clone(),

@@ -4,6 +4,7 @@
 
 pub mod api;
 mod auth;
+mod batch;
 mod jobs;
 mod repos;
 mod schedules;
@@ -50,7 +51,8 @@ pub fn json_shape(command: &RemoteCommand) -> Shape {
         RemoteCommand::Tasks(command) => match command {
             TaskCommand::List { .. } => Shape::list::<TaskListItem>("tasks", TASK),
             TaskCommand::Jobs { .. } => Shape::list::<Job>("jobs", JOB),
-            TaskCommand::Create { .. } => Shape::object::<TaskRef>(Some("task"), TASK),
+            TaskCommand::Create(create) if create.batch.from.is_some() => Shape::NotJson,
+            TaskCommand::Create(_) => Shape::object::<TaskRef>(Some("task"), TASK),
             TaskCommand::Show { .. } => Shape::object::<TaskDetail>(Some("task"), TASK),
             TaskCommand::Cancel { .. } => Shape::object::<TaskId>(Some("task"), TASK),
             TaskCommand::Send { .. }

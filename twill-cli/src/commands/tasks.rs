@@ -12,7 +12,7 @@ use twill_api::models::{
 use twill_api::untrusted::escape_line;
 use twill_api::{Arguments, Client, Endpoint, FromResponse};
 
-use crate::cli::{MessageOptions, TaskCommand};
+use crate::cli::{BatchOptions, CreateArgs, MessageOptions, TaskCommand, WaitOptions};
 use crate::failure::Failure;
 use crate::files::file_part;
 use crate::render::{Table, cell, one};
@@ -22,16 +22,7 @@ use crate::teleport;
 pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure> {
     match command {
         TaskCommand::List { limit, all } => list(session, limit, all).await,
-        TaskCommand::Create {
-            command,
-            options,
-            title,
-            parent,
-            follow,
-        } => {
-            let request = create_request(command, options, title, parent)?;
-            create(session, &request, follow.follow).await
-        }
+        TaskCommand::Create(create) => create_command(session, create).await,
         TaskCommand::Show { task } => show(session, &task).await,
         TaskCommand::Send {
             task,
@@ -39,11 +30,13 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
             options,
             follow,
         } => {
-            let mut request = SendMessageRequest::new(message);
-            let parts = message_parts(options)?;
-            (request.user_intent, request.agent) = (parts.intent, parts.agent);
-            (request.reasoning_effort, request.files) = (parts.effort, parts.files);
-            send(session, &task, &request, follow.follow).await
+            send(
+                session,
+                &task,
+                message_request(message, options)?,
+                follow.follow,
+            )
+            .await
         }
         TaskCommand::Jobs { task, all } => jobs(session, &task, all).await,
         TaskCommand::Approve { task, follow } => {
@@ -66,6 +59,68 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
             extract,
         } => teleport(session, &task, output.as_deref(), extract.as_deref()).await,
     }
+}
+
+/// `tasks create`: one task from the prompt, or one per line of `--from`.
+async fn create_command(session: &Session, args: CreateArgs) -> Result<(), Failure> {
+    let CreateArgs {
+        command,
+        options,
+        title,
+        parent,
+        follow,
+        batch,
+    } = args;
+    match command {
+        Some(command) => {
+            let request = create_request(command, options, title, parent)?;
+            create(session, &request, follow.follow).await
+        }
+        None => many(session, options, parent, &batch).await,
+    }
+}
+
+/// `tasks create --from FILE`: the command line's fields are every line's
+/// defaults; `--rate-limit` paces this batch; `--wait` waits for it.
+async fn many(
+    session: &Session,
+    options: MessageOptions,
+    parent: Option<String>,
+    batch: &BatchOptions,
+) -> Result<(), Failure> {
+    let Some(from) = &batch.from else {
+        return Err(Failure::Usage("give a PROMPT, or --from FILE".to_owned()));
+    };
+    let mut defaults = match to_json(&create_request(String::new(), options, None, parent)?)? {
+        serde_json::Value::Object(fields) => fields,
+        _ => serde_json::Map::new(),
+    };
+    defaults.remove("command");
+    let paced;
+    let session = match batch.rate_limit {
+        Some(limit) => {
+            paced = Session {
+                client: session.client.with_rate_limits(&[limit]),
+                output: session.output.clone(),
+                verbose: session.verbose,
+                masked_key: session.masked_key.clone(),
+                yes: session.yes,
+            };
+            &paced
+        }
+        None => session,
+    };
+    let slugs = super::batch::run(session, from, batch, defaults).await?;
+    if !batch.wait {
+        return Ok(());
+    }
+    let options = WaitOptions {
+        timeout: None,
+        fail_fast: false,
+        concurrency: batch.parallel,
+    };
+    let targets = slugs.into_iter().map(super::wait::Target::Task).collect();
+    super::wait::run(session, targets, &options).await
 }
 
 fn by_task(task: &str) -> Arguments {
@@ -161,13 +216,25 @@ fn summary(session: &Session, shown: GetTaskResponse) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A send-message request from the command line's parts.
+fn message_request(
+    message: String,
+    options: MessageOptions,
+) -> Result<SendMessageRequest, Failure> {
+    let mut request = SendMessageRequest::new(message);
+    let parts = message_parts(options)?;
+    (request.user_intent, request.agent) = (parts.intent, parts.agent);
+    (request.reasoning_effort, request.files) = (parts.effort, parts.files);
+    Ok(request)
+}
+
 async fn send(
     session: &Session,
     task: &str,
-    request: &SendMessageRequest,
+    request: SendMessageRequest,
     follow: bool,
 ) -> Result<(), Failure> {
-    let arguments = by_task(task).body(to_json(request)?);
+    let arguments = by_task(task).body(to_json(&request)?);
     let raw = session
         .call(<Client as Tasks>::SEND_MESSAGE, arguments)
         .await?;

@@ -40,23 +40,30 @@ pub(crate) async fn create(
 
     let now = state.clock.now();
     let ends = state.faults().jobs_end;
-    let mut store = state.store();
-    if parent
-        .as_ref()
-        .is_some_and(|parent| store.find_task(parent).is_none())
-    {
-        return Err(ApiError::NotFound("Parent task"));
+    let answer = {
+        let mut store = state.store();
+        if parent
+            .as_ref()
+            .is_some_and(|parent| store.find_task(parent).is_none())
+        {
+            return Err(ApiError::NotFound("Parent task"));
+        }
+        let gate = Gate::of_intent(intent.as_deref());
+        let index = store.create_task(now, &command, title.as_deref(), gate, ends);
+        let timing = store.timing();
+        let task = store.task(index);
+        let job = task.jobs.last().map(|job| job.summary(now, timing));
+        json!({ "task": task.summary(), "job": job })
+    };
+    let created = state
+        .stats
+        .tasks_created
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        + 1;
+    if state.faults().stall_create == Some(created) {
+        return std::future::pending().await;
     }
-    let gate = Gate::of_intent(intent.as_deref());
-    let index = store.create_task(now, &command, title.as_deref(), gate, ends);
-    super::Stats::bump(&state.stats.tasks_created);
-    let timing = store.timing();
-    let task = store.task(index);
-    let job = task.jobs.last().map(|job| job.summary(now, timing));
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "task": task.summary(), "job": job })),
-    ))
+    Ok((StatusCode::CREATED, Json(answer)))
 }
 
 pub(crate) async fn list(state: AppState, page: Page<20>) -> Json<Value> {
