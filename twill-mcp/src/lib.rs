@@ -31,6 +31,7 @@
 //! ```
 
 pub mod catalog;
+pub mod fleet;
 pub mod lines;
 pub mod result;
 pub mod workflow;
@@ -150,6 +151,7 @@ impl TwillTools {
         for route in workflow::routes(self) {
             router.add_route(route);
         }
+        router.add_route(fleet::route_of(self));
         if self.options.read_only {
             let writing: Vec<String> = router
                 .list_all()

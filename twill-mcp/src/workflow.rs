@@ -264,7 +264,7 @@ pub(crate) enum Reporter {
     Task(TaskContext),
 }
 
-fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
+pub(crate) fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
     match schema_of::<T>() {
         Value::Object(mut object) => {
             object.remove("title");
@@ -276,7 +276,7 @@ fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
 
 /// A route whose input decodes into `I` (an unknown or mistyped argument
 /// is refused, naming it) and whose work stops when the client cancels.
-fn route<S, I, F, Fut>(tools: &Arc<TwillTools>, tool: Tool, work: F) -> ToolRoute<S>
+pub(crate) fn route<S, I, F, Fut>(tools: &Arc<TwillTools>, tool: Tool, work: F) -> ToolRoute<S>
 where
     S: Send + Sync + 'static,
     I: DeserializeOwned + Send + 'static,

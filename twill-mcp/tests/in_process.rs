@@ -138,7 +138,15 @@ async fn a_downstream_endpoint_list_is_served_and_called() {
     let (client, _) = connect(tools).await;
     let listed = client.list_all_tools().await.unwrap();
     let names: Vec<&str> = listed.iter().map(|tool| tool.name.as_ref()).collect();
-    assert_eq!(names, ["get_extra", "start_task_and_wait", "wait_for_job"]);
+    assert_eq!(
+        names,
+        [
+            "get_extra",
+            "start_task_and_wait",
+            "start_tasks",
+            "wait_for_job"
+        ]
+    );
     let tool = &listed[0];
     assert_eq!(tool.title.as_deref(), Some("Get extra"));
     assert_eq!(
@@ -629,4 +637,55 @@ async fn a_long_answer_is_cut_saying_so_and_a_huge_argument_never_sent() {
         message.len() < 400 && message.contains("taskIdOrSlug"),
         "{message}"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_tasks_fans_out_paced_and_names_what_failed() {
+    let mock = twill_mock::MockServer::builder()
+        .manual_clock()
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .api_key(mock.api_key())
+        .base_url(mock.url())
+        .rate_limit("5/10s".parse().unwrap())
+        .timeout(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    let (client, _) = connect(TwillTools::new(client, Options::default())).await;
+    let tool = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|tool| tool.name == "start_tasks")
+        .unwrap();
+    let mut prompts: Vec<String> = (0..12).map(|i| format!("repository {i}")).collect();
+    prompts[4] = String::new(); // The API refuses an empty command.
+    let started = tokio::time::Instant::now();
+    let result = call(
+        &client,
+        "start_tasks",
+        json!({ "prompts": prompts, "defaults": { "userIntent": "SWE" } }),
+    )
+    .await;
+    assert_eq!(result.is_error, Some(false), "{:?}", result.content);
+    assert_matches_schema(&tool, &result);
+    let answer = structured(&result);
+    let created = answer["created"].as_array().unwrap();
+    assert_eq!(created.len(), 11, "{answer}");
+    assert_eq!(created[0]["index"], 0);
+    assert!(created[0]["task"]["url"].is_string());
+    assert_eq!(answer["failed"][0]["index"], 4, "{answer}");
+    assert_eq!(answer["failed"][0]["mayHaveActed"], false);
+    // Paced: 12 creates under 5 per 10 s take two more windows, and the
+    // server never had to refuse one.
+    assert!(
+        started.elapsed() >= Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(mock.stats().rate_limited, 0);
+    assert_eq!(mock.stats().tasks_created, 11);
 }

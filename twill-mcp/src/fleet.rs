@@ -1,0 +1,154 @@
+//! `start_tasks`: many tasks from one call, so that an agent can fan out
+//! (one task per repository, per failing test) without a call per task
+//! racing into the rate limit: the creates go a few at a time, paced by
+//! the client's limit, and the answer lists what was created and what was
+//! not.
+
+use std::sync::Arc;
+
+use futures_util::StreamExt;
+use rmcp::handler::server::router::tool::ToolRoute;
+use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use twill_api::api::Tasks;
+use twill_api::{Arguments, Client};
+
+use crate::TwillTools;
+use crate::result::success;
+use crate::workflow::{input_schema, route};
+
+/// The most tasks one call creates.
+const MAX_TASKS: usize = 100;
+/// The most creates in flight at once.
+const PARALLEL: usize = 4;
+
+/// `start_tasks`' arguments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StartTasks {
+    /// The prompts, one task each (1 to 100).
+    #[schemars(length(min = 1, max = 100))]
+    pub prompts: Vec<String>,
+    /// Fields every task gets, as in create_task's body (userIntent, agent,
+    /// reasoningEffort, parentId); a prompt is its command.
+    #[serde(default)]
+    pub defaults: Option<serde_json::Map<String, Value>>,
+}
+
+/// What `start_tasks` answers.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StartedTasks {
+    /// The tasks created, by the index of their prompt (from 0).
+    pub created: Vec<Started>,
+    /// The prompts that were not: why, and whether the task may exist all
+    /// the same (then look for it with list_tasks before trying again).
+    pub failed: Vec<NotStarted>,
+}
+
+/// A task created.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Started {
+    /// The index of its prompt.
+    pub index: usize,
+    /// The task: id, slug and url (to show the user).
+    pub task: Value,
+    /// Its first job: id and status (for wait_for_job).
+    pub job: Value,
+}
+
+/// A prompt whose task was not created.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotStarted {
+    /// The index of its prompt.
+    pub index: usize,
+    /// Why.
+    pub error: String,
+    /// Whether the task may exist all the same.
+    pub may_have_acted: bool,
+}
+
+/// The route of `start_tasks`.
+pub fn route_of<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> ToolRoute<S> {
+    let tool = Tool::new(
+        "start_tasks",
+        "Creates one task per prompt (up to 100), a few at a time and paced under Twill's rate \
+         limit, and answers at once with the tasks created (each with its url to show the user \
+         and its first job's id for wait_for_job) and the prompts that failed. Do not call it \
+         again for prompts that were created; for a failed one with mayHaveActed true, look \
+         for its task with list_tasks first.",
+        input_schema::<StartTasks>(),
+    )
+    .with_raw_output_schema(input_schema::<StartedTasks>())
+    .with_title("Start many tasks")
+    .annotate(
+        ToolAnnotations::new()
+            .read_only(false)
+            .destructive(false)
+            .idempotent(false)
+            .open_world(true),
+    );
+    route(tools, tool, |tools, input: StartTasks, _| async move {
+        tools.start_tasks(input).await
+    })
+}
+
+impl TwillTools {
+    async fn start_tasks(&self, input: StartTasks) -> CallToolResult {
+        let prompts = input.prompts.into_iter().take(MAX_TASKS).enumerate();
+        let defaults = input.defaults.unwrap_or_default();
+        let mut outcomes: Vec<Result<Started, NotStarted>> =
+            futures_util::stream::iter(prompts.map(|(index, prompt)| {
+                let mut body = defaults.clone();
+                body.insert("command".to_owned(), json!(prompt));
+                self.start_one(index, Value::Object(body))
+            }))
+            .buffer_unordered(PARALLEL)
+            .collect()
+            .await;
+        outcomes.sort_by_key(|outcome| match outcome {
+            Ok(started) => started.index,
+            Err(failed) => failed.index,
+        });
+        let (mut created, mut failed) = (Vec::new(), Vec::new());
+        for outcome in outcomes {
+            match outcome {
+                Ok(started) => created.push(started),
+                Err(not) => failed.push(not),
+            }
+        }
+        let answer = StartedTasks { created, failed };
+        success(serde_json::to_value(&answer).unwrap_or_default())
+    }
+
+    async fn start_one(&self, index: usize, body: Value) -> Result<Started, NotStarted> {
+        let arguments = Arguments::new().body(body);
+        let answer = match self
+            .client
+            .call(<Client as Tasks>::CREATE_TASK, &arguments)
+            .await
+        {
+            Ok(response) => response.bytes().await,
+            Err(error) => Err(error),
+        };
+        let refused = |error: twill_api::Error| NotStarted {
+            index,
+            error: error.to_string(),
+            may_have_acted: error.may_have_acted(),
+        };
+        let body = answer.map_err(refused)?;
+        let created: Value = serde_json::from_slice(&body).map_err(|error| NotStarted {
+            index,
+            error: format!("the answer cannot be read: {error}"),
+            may_have_acted: true,
+        })?;
+        Ok(Started {
+            index,
+            task: created["task"].clone(),
+            job: created["job"].clone(),
+        })
+    }
+}
