@@ -151,6 +151,21 @@ pub(crate) fn parse(args: TokenStream) -> EndpointAttr {
             let (template, template_problems) = template::parse(input.parse()?);
             problems.extend(template_problems);
             Ok(template)
+        } else if input.peek(syn::Ident) && input.peek2(Token![!]) {
+            // `concat!("/tasks", ..)`, `env!(..)`: one message, and the
+            // call taken whole, so that no option error follows it.
+            let name: syn::Ident = input.parse()?;
+            let bang: Token![!] = input.parse()?;
+            let arguments: TokenTree = input.parse()?;
+            let call = quote::quote!(#name #bang #arguments);
+            Err(Error::new_spanned(
+                call,
+                format!(
+                    "the path is a string literal: `{name}!` is not expanded inside an \
+                     attribute (it sees the macro's tokens, not its result); write the whole \
+                     path, such as `\"/tasks/<taskIdOrSlug>\"`"
+                ),
+            ))
         } else {
             let token: TokenTree = input.parse()?;
             Err(Error::new_spanned(

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 
 use proc_macro2::{Delimiter, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
-use syn::Generics;
 
 use crate::code::Code;
 use crate::method::{Attr, Method};
@@ -120,27 +119,19 @@ fn tokens(inner: impl ToTokens) -> Code {
 /// The item is preferred because rustc reports a failed bound on the
 /// method's error type a second time, at the attribute, when the body holds
 /// an inline `const` block.
-pub(crate) fn standalone_endpoint(model: &Model, generics: &Generics) -> TokenStream {
+pub(crate) fn standalone_endpoint(model: &Model) -> TokenStream {
     let success = text::scan(&model.success);
-    let generic_names: Vec<String> = generics
-        .type_params()
-        .map(|param| param.ident.to_string())
-        .chain(generics.const_params().map(|param| param.ident.to_string()))
-        .chain(["Self".to_owned()])
-        .collect();
+    // An inline `const` block, never a constant item: a constant item
+    // cannot name a generic parameter of its surroundings, and a method
+    // alone cannot tell its trait's (`trait Api<T>`, `-> Result<Vec<T>, _>`)
+    // from a type. Groups, not text: text cannot open a brace that tokens
+    // close.
+    let mut value = Code::default();
+    value
+        .text("&")
+        .tokens(endpoint_value(model, Nesting::InlineConst, &success));
     let mut code = Code::default();
-    if success.first_of(&generic_names).is_some() {
-        // Groups, not text: text cannot open a brace that tokens close.
-        let mut value = Code::default();
-        value
-            .text("&")
-            .tokens(endpoint_value(model, Nesting::InlineConst, &success));
-        code.text("const").group(Delimiter::Brace, value);
-    } else {
-        code.text("const ENDPOINT: ::twill_api::Endpoint = ")
-            .tokens(endpoint_value(model, Nesting::ConstItem, &success))
-            .text("; &ENDPOINT");
-    }
+    code.text("const").group(Delimiter::Brace, value);
     let mut block = Code::default();
     block.group(Delimiter::Brace, code);
     block.into_tokens()
@@ -288,11 +279,24 @@ fn write_kind(code: &mut Code, param: &crate::model::Param, scan: &TypeScan) {
 pub(crate) fn placeholder(func: &Method) -> TokenStream {
     let attrs = &func.attrs;
     let sig = func.signature_tokens();
+    // A hand-written `-> impl Future<..>` takes a future, which `pending()`
+    // is whatever its output: a panic would be `!`, no future at all.
+    let returns_future = func
+        .output
+        .as_ref()
+        .is_some_and(|(_, ty)| crate::signature::future_output(ty).is_some());
+    let body = if returns_future {
+        quote!(::core::future::pending())
+    } else {
+        quote!(::core::panic!(
+            "this `#[twill_endpoint]` declaration has errors"
+        ))
+    };
     quote! {
         #(#attrs)*
         #[allow(unreachable_code, unused_variables)]
         #sig {
-            ::core::panic!("this `#[twill_endpoint]` declaration has errors")
+            #body
         }
     }
 }

@@ -66,7 +66,7 @@ pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     };
     match model_of(args, &mut func, None) {
         Ok(model) => {
-            let endpoint = expand::standalone_endpoint(&model, &func.generics);
+            let endpoint = expand::standalone_endpoint(&model);
             expand::method(&func, &model, endpoint)
         }
         Err(error) => {

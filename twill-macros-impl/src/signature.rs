@@ -80,11 +80,26 @@ pub(crate) struct Output {
 pub(crate) fn parse(method: &mut Method) -> Signature {
     let mut problems = Errors::default();
 
-    if !method.qualifiers.iter().any(|q| is_ident(q, "async")) {
-        problems.push(Error::new(
-            method.fn_token.span(),
-            "an endpoint method is an `async fn`: write `async fn`",
-        ));
+    let is_async = method.qualifiers.iter().any(|q| is_ident(q, "async"));
+    // A hand-written `-> impl Future<Output = X>` is the `async fn` habit
+    // spelled out: one message, naming the `async fn` to write, and `X`
+    // read as the return type so that it gets no message of its own.
+    let awaited = method
+        .output
+        .as_ref()
+        .and_then(|(_, ty)| future_output(ty))
+        .filter(|_| !is_async);
+    if !is_async {
+        let message = match &awaited {
+            Some(awaited) => format!(
+                "an endpoint method is an `async fn`: write `async fn {}(..) -> {}` instead of \
+                 returning `impl Future`",
+                method.ident,
+                text::scan(awaited).text
+            ),
+            None => "an endpoint method is an `async fn`: write `async fn`".to_owned(),
+        };
+        problems.push(Error::new(method.fn_token.span(), message));
     }
     for (index, qualifier) in method.qualifiers.iter().enumerate() {
         if is_ident(qualifier, "const") {
@@ -154,9 +169,10 @@ pub(crate) fn parse(method: &mut Method) -> Signature {
         }
     }
 
-    let output = match &method.output {
-        Some((_, ty)) => output(ty),
-        None => Err(Error::new(
+    let output = match (&awaited, &method.output) {
+        (Some(awaited), _) => output(awaited),
+        (None, Some((_, ty))) => output(ty),
+        (None, None) => Err(Error::new(
             method.parens.span_close(),
             "missing return type: an endpoint returns `Result<T, E>`, for example \
              `-> Result<SendMessageResponse, twill_api::Error>`",
@@ -168,6 +184,31 @@ pub(crate) fn parse(method: &mut Method) -> Signature {
         output,
         problems,
     }
+}
+
+/// `X` of a return type `impl Future<Output = X> (+ ..)`.
+pub(crate) fn future_output(ty: &TokenStream) -> Option<TokenStream> {
+    let syn::Type::ImplTrait(bounds) = syn::parse2::<syn::Type>(ty.clone()).ok()? else {
+        return None;
+    };
+    bounds.bounds.iter().find_map(|bound| {
+        let syn::TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
+        let last = bound.path.segments.last()?;
+        if last.ident != "Future" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(arguments) = &last.arguments else {
+            return None;
+        };
+        arguments.args.iter().find_map(|argument| match argument {
+            syn::GenericArgument::AssocType(output) if output.ident == "Output" => {
+                Some(quote::ToTokens::to_token_stream(&output.ty))
+            }
+            _ => None,
+        })
+    })
 }
 
 fn is_ident(token: &TokenTree, name: &str) -> bool {

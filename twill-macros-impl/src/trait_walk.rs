@@ -217,7 +217,16 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
     // The attributes were expanded here, not resolved: name their paths
     // once, so that an import of `twill_endpoint` counts as used (and one
     // that names something else is an error at the attribute).
-    let paths = claimed_paths.iter().map(|path| quote!(use #path as _;));
+    // Each at its attribute's span: an import that is missing is an error
+    // at the attribute that needs it, not at `#[endpoints]`.
+    let paths = claimed_paths.iter().map(|path| {
+        let span = path
+            .clone()
+            .into_iter()
+            .next()
+            .map_or_else(Span::call_site, |token| token.span());
+        quote::quote_spanned!(span=> #[allow(unused_imports)] use #path as _;)
+    });
     let uses = (!claimed_paths.is_empty()).then(|| quote!(const _: () = { #(#paths)* };));
     quote!(#header #braces #uses #errors)
 }

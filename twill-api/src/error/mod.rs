@@ -219,6 +219,11 @@ impl Error {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error type of an endpoint",
+    label = "the error type an endpoint returns",
+    note = "an endpoint returns `twill_api::Error`, or an error type of yours with `impl From<twill_api::Error> for {Self}` and `impl twill_api::error::EndpointError for {Self} {{}}` (its `from_response` may read failure bodies itself)"
+)]
 pub trait EndpointError: From<Error> {
     /// Builds the error for a non-success response.
     fn from_response(response: ErrorResponse) -> Self {
