@@ -246,3 +246,43 @@ async fn query_values_are_percent_encoded() {
         .collect();
     assert_eq!(targets, expected);
 }
+
+/// The README's test-double pattern: a fake of a declared trait answers
+/// without any server.
+mod test_double {
+    use twill_api::{AsClient, BoxFuture, Client, Error, twill_endpoint};
+
+    trait Labels {
+        #[twill_endpoint(GET "/labels/<labelId>")]
+        async fn label_name(&self, label_id: u64) -> Result<String, Error>;
+    }
+
+    struct Fake {
+        client: Client,
+    }
+
+    impl AsClient for Fake {
+        fn as_client(&self) -> &Client {
+            &self.client
+        }
+    }
+
+    impl Labels for Fake {
+        fn label_name(&self, label_id: u64) -> BoxFuture<'_, Result<String, Error>> {
+            Box::pin(async move { Ok(format!("label {label_id}")) })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_fake_answers_without_a_server() {
+        let fake = Fake {
+            // Never used: every method the test calls is the fake's.
+            client: Client::builder()
+                .api_key("unused")
+                .base_url("http://127.0.0.1:1/api/v1")
+                .build()
+                .unwrap(),
+        };
+        assert_eq!(fake.label_name(7).await.unwrap(), "label 7");
+    }
+}
