@@ -296,6 +296,11 @@ impl Job {
     pub(crate) fn detail(&self, now: Duration, timing: Timing) -> Value {
         let status = self.status(now, timing);
         let started = self.created_at + timing.pending;
+        // A job cancelled while it was pending never started.
+        let never_started = status == Status::Cancelled
+            && self
+                .cancelled_at
+                .is_some_and(|cancelled| cancelled < started);
         let mut job = json!({
             "id": self.id,
             "status": status.as_str(),
@@ -303,7 +308,7 @@ impl Job {
             "agentProvider": "claude-code/sonnet",
             "input": self.input,
             "createdAt": timestamp(self.created_at),
-            "startedAt": (status != Status::Pending).then(|| timestamp(started)),
+            "startedAt": (status != Status::Pending && !never_started).then(|| timestamp(started)),
             "completedAt": null,
         });
         if status.is_finished() {

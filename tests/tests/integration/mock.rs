@@ -123,3 +123,19 @@ async fn a_ten_mib_attachment_sent_inline_is_accepted() {
     let created = client.create_task(&request).await.unwrap();
     assert!(!created.task.id.is_empty());
 }
+
+#[tokio::test]
+async fn a_job_cancelled_while_pending_never_started() {
+    let server = MockServer::builder().manual_clock().start().await.unwrap();
+    let client = mock_client(&server);
+    let created = client
+        .create_task(&CreateTaskRequest::new("never runs"))
+        .await
+        .unwrap();
+    client.cancel_task(&created.task.id).await.unwrap();
+    let shown = client.get_task(&created.task.id).await.unwrap();
+    let job = shown.latest_job.unwrap();
+    assert_eq!(job.status, JobStatus::Cancelled);
+    assert!(job.started_at.is_none(), "{:?}", job.started_at);
+    assert!(job.completed_at.is_some());
+}
