@@ -1,8 +1,11 @@
 //! The path template: `"/tasks/<taskIdOrSlug>/messages"`.
 //!
-//! A template is literal segments and `<placeholder>` segments; each
-//! placeholder fills one whole segment and binds the snake_case argument of
-//! the same name (`<taskIdOrSlug>` binds `task_id_or_slug`).
+//! A template is literal segments and `<placeholder>`s; a placeholder is a
+//! segment of its own, or one beside literal text in a segment
+//! (`/files/<name>.json`, Google's custom methods `/tasks/<id>:cancel`).
+//! Its value is percent-encoded as part of one segment, and it binds the
+//! snake_case argument of the same name (`<taskIdOrSlug>` binds
+//! `task_id_or_slug`).
 
 use syn::{Error, LitStr};
 
@@ -109,10 +112,12 @@ pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
             literal.push_str(segment);
             continue;
         }
-        match placeholder(segment) {
-            Ok(placeholder) => {
+        match within_segment(segment) {
+            Ok((before, placeholder, after)) => {
+                literal.push_str(before);
                 pieces.push(Piece::Literal(std::mem::take(&mut literal)));
                 pieces.push(Piece::Placeholder(placeholder));
+                literal.push_str(after);
             }
             Err(message) => errors.push(error(message)),
         }
@@ -133,29 +138,42 @@ pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
     )
 }
 
-/// A segment that holds `<` or `>`, which must be exactly `<name>`.
-fn placeholder(segment: &str) -> Result<Placeholder, String> {
-    const FORM: &str = "a placeholder is a whole segment `<name>`, the name made of letters, \
-                        digits and `_` and starting with a letter";
-    let open = segment.find('<');
-    let close = segment.find('>');
-    let inner = match (open, close) {
-        (Some(0), Some(end)) if end == segment.len() - 1 && segment.matches('<').count() == 1 => {
-            &segment[1..end]
-        }
+/// How a placeholder is written, for messages.
+const FORM: &str = "a placeholder is `<name>`, the name made of letters, digits and `_` and \
+                    starting with a letter: a segment of its own, or one beside literal text \
+                    (`<name>.json`, `<id>:cancel`)";
+
+/// A segment that holds `<` or `>`: the literal text before the one
+/// placeholder it may hold, the placeholder, and the text after.
+fn within_segment(segment: &str) -> Result<(&str, Placeholder, &str), String> {
+    let (open, close) = (segment.find('<'), segment.find('>'));
+    let (open, close) = match (open, close) {
+        (Some(open), Some(close)) if open < close => (open, close),
         (Some(open), None) => {
             return Err(format!("unclosed `<` in `{}`; {FORM}", &segment[open..]));
         }
-        (Some(open), Some(close)) if close < open => {
-            return Err(format!("unmatched `>` in `{segment}`; {FORM}"));
-        }
-        (None, Some(_)) => return Err(format!("unmatched `>` in `{segment}`; {FORM}")),
-        _ => {
-            return Err(format!(
-                "`{segment}` mixes a placeholder with other text; {FORM}"
-            ));
-        }
+        _ => return Err(format!("unmatched `>` in `{segment}`; {FORM}")),
     };
+    let (before, after) = (&segment[..open], &segment[close + 1..]);
+    if after.contains(['<', '>']) || before.contains('>') {
+        return Err(format!(
+            "`{segment}` holds more than one placeholder: a segment holds one, so that the \
+             value of each can be told from the other's"
+        ));
+    }
+    let text = before.chars().chain(after.chars());
+    if let Some(bad) = text.into_iter().find(|&c| !is_literal_char(c)) {
+        return Err(format!(
+            "`{}` is not allowed in a path literal (segment `{segment}`); literal text uses \
+             letters, digits and `-._~!$&'()*+,;=:@`",
+            bad.escape_default()
+        ));
+    }
+    Ok((before, placeholder(&segment[open + 1..close])?, after))
+}
+
+/// The name between `<` and `>`.
+fn placeholder(inner: &str) -> Result<Placeholder, String> {
     if inner.is_empty() {
         return Err(format!("empty placeholder `<>`; {FORM}"));
     }
@@ -283,6 +301,16 @@ mod tests {
         assert_eq!(shape("/tasks"), ["/tasks"]);
         assert_eq!(shape("/"), ["/"]);
         assert_eq!(shape("/<a>/<b>"), ["/", "<a=a>", "/", "<b=b>"]);
+        // Beside literal text in its segment.
+        assert_eq!(
+            shape("/files/<name>.json"),
+            ["/files/", "<name=name>", ".json"]
+        );
+        assert_eq!(
+            shape("/tasks/<taskId>:cancel"),
+            ["/tasks/", "<taskId=task_id>", ":cancel"]
+        );
+        assert_eq!(shape("/v<version>/x"), ["/v", "<version=version>", "/x"]);
     }
 
     #[test]
@@ -292,7 +320,11 @@ mod tests {
         assert!(messages("/tasks/<>")[0].starts_with("empty placeholder `<>`"));
         assert!(messages("/tasks/<a b>")[0].starts_with("invalid placeholder `<a b>`"));
         assert!(messages("/tasks/id>")[0].starts_with("unmatched `>`"));
-        assert!(messages("/tasks/x<id>")[0].starts_with("`x<id>` mixes"));
+        assert!(
+            messages("/files/<a><b>")[0].starts_with("`<a><b>` holds more than one placeholder")
+        );
+        assert!(messages("/files/<a>.<b>")[0].starts_with("`<a>.<b>` holds more than one"));
+        assert!(messages("/files/<a>%2e")[0].starts_with("`%` is not allowed"));
         assert!(messages("tasks")[0].starts_with("the path must start with `/`"));
         assert_eq!(messages("/tasks?x=1").len(), 1);
         assert!(messages("/tasks?x=1")[0].contains("query"));

@@ -121,8 +121,9 @@ fn every_mistake_is_reported_once() {
             )
         ),
         [
-            "empty placeholder `<>`; a placeholder is a whole segment `<name>`, the name made of \
-             letters, digits and `_` and starting with a letter",
+            "empty placeholder `<>`; a placeholder is `<name>`, the name made of letters, digits \
+             and `_` and starting with a letter: a segment of its own, or one beside literal \
+             text (`<name>.json`, `<id>:cancel`)",
             "an endpoint method takes `&self`: it only reads the client it is called on",
             "unknown HTTP method `FETCH`: expected one of GET, POST, PUT, PATCH, DELETE",
             "an endpoint returns `Result<T, E>`: `T` is decoded from the success body (`()` for \

@@ -286,3 +286,46 @@ mod test_double {
         assert_eq!(fake.label_name(7).await.unwrap(), "label 7");
     }
 }
+
+/// A placeholder beside literal text in its segment: the value is still
+/// percent-encoded as part of one segment.
+mod in_segment {
+    use twill_api::{Client, Error, endpoints, twill_endpoint};
+    use twill_tests::{Canned, Recorder};
+
+    #[endpoints]
+    trait Files {
+        /// A file's metadata, by name.
+        #[twill_endpoint(GET "/files/<name>.json")]
+        async fn file(&self, name: &str) -> Result<(), Error>;
+
+        /// A custom method, Google's style.
+        #[twill_endpoint(POST "/tasks/<taskId>:cancel", body = {})]
+        async fn cancel(&self, task_id: &str) -> Result<(), Error>;
+    }
+
+    impl Files for Client {}
+
+    #[tokio::test]
+    async fn the_value_is_one_encoded_piece_of_its_segment() {
+        let server = Recorder::start(Canned::status(200)).await;
+        let client = server.client();
+        client.file("report").await.unwrap();
+        client.file("a/b c:d").await.unwrap();
+        client.cancel("task-1").await.unwrap();
+        let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+        assert_eq!(
+            targets,
+            [
+                "/api/v1/files/report.json",
+                "/api/v1/files/a%2Fb%20c%3Ad.json",
+                "/api/v1/tasks/task-1:cancel",
+            ]
+        );
+        // The model knows the pieces, for `Client::call` and `twill api`
+        // (`path_for` shows the path to a person, unencoded).
+        let endpoint = <Client as Files>::FILE;
+        let arguments = twill_api::Arguments::new().arg("name", "x y");
+        assert_eq!(arguments.path_for(endpoint), "/files/x y.json");
+    }
+}
