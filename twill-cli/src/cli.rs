@@ -177,7 +177,7 @@ impl RemoteCommand {
     }
 }
 
-/// `twill mock --rate-limit`: N (a minute) or N/PERIOD.
+/// A `--rate-limit`: N (a minute) or N/PERIOD.
 fn mock_rate_limit(text: &str) -> Result<twill_api::limit::RateLimit, String> {
     let text = if text.contains('/') {
         text.to_owned()
@@ -362,7 +362,7 @@ pub struct BatchOptions {
     pub parallel: u16,
     /// Keeps to this many requests per period, such as 20/5s (Twill's
     /// 100/min and 1000/h unless given).
-    #[arg(long, value_name = "N/PERIOD", requires = "from")]
+    #[arg(long, value_name = "N[/PERIOD]", requires = "from", value_parser = mock_rate_limit)]
     pub rate_limit: Option<twill_api::limit::RateLimit>,
     /// Records each line's outcome in PATH as the server answers, so that
     /// the same command run again creates only the lines not yet created.

@@ -116,7 +116,12 @@ impl From<Error> for Failure {
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.lines(false).join("; "))
+        let lines: Vec<String> = self
+            .lines(false)
+            .iter()
+            .map(|line| line.trim().to_owned())
+            .collect();
+        f.write_str(&lines.join("; "))
     }
 }
 

@@ -83,6 +83,10 @@ fn parse_failure(error: &clap::Error) -> Result<(), Failure> {
 /// subcommand 'lst'; tip: a similar subcommand exists: 'list' (see --help)`.
 fn one_line(text: &str) -> String {
     let message = text.split("\n\nUsage:").next().unwrap_or(text);
+    let message = message
+        .split("For more information, try")
+        .next()
+        .unwrap_or(message);
     let message = message.trim().trim_start_matches("error: ");
     let parts: Vec<String> = message
         .split("\n\n")
@@ -224,8 +228,8 @@ fn output_for(global: &cli::Global, command: &RemoteCommand) -> Result<Output, F
     // A task created and then not followed would be half a command.
     if json && command.streams_events() {
         return Err(Failure::Usage(
-            "--json and --jq print one document and a job's log is a stream of events: use \
-             --jsonl (one JSON object per line)"
+            "--json and --jq print one document, and this command prints as it goes (a job's \
+             log, a line per task or job): use --jsonl (one JSON object per line)"
                 .to_owned(),
         ));
     }

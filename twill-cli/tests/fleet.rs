@@ -262,7 +262,7 @@ fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
         .arg(file.as_ref()));
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("line 2: a JSON line needs a \"command\" string"),
+        err.contains("line 2: a JSON line needs a \"command\" that is a non-empty string"),
         "{err}"
     );
     assert!(err.contains("line 3: not a JSON object"), "{err}");
@@ -280,4 +280,89 @@ fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
         line["task"]["title"].as_str().unwrap().ends_with("] Mine"),
         "{line}"
     );
+}
+
+#[test]
+fn what_a_line_sets_is_checked_here_and_a_journal_is_only_a_journal() {
+    let mock = Mock::start(&[]);
+    let file = tempfile_path::Path::new("fields");
+    let long = "t".repeat(190);
+    std::fs::write(
+        file.as_ref(),
+        format!(
+            "{{\"command\": \"\"}}\n{{\"command\": \"a\", \"bogus\": 1}}\n\
+             {{\"command\": \"a\", \"title\": 7}}\n{{\"command\": \"a\", \"title\": \"{long}\"}}\n"
+        ),
+    )
+    .unwrap();
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--from"])
+        .arg(file.as_ref()));
+    assert_eq!(code, 2, "{err}");
+    for expected in [
+        "line 1: a JSON line needs a \"command\"",
+        "line 2: no field \"bogus\"",
+        "line 3: \"title\" must be a string",
+        "line 4: its title is over",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+    assert_eq!(stats(&mock)["requests"], 0);
+
+    // The input as the journal, or a file that is not one: refused, and
+    // left as it was.
+    let prompts = prompts(2);
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--from"])
+        .arg(prompts.as_ref())
+        .arg("--journal")
+        .arg(prompts.as_ref()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is the input itself"), "{err}");
+    let other = tempfile_path::Path::new("not-a-journal");
+    std::fs::write(other.as_ref(), "notes\n").unwrap();
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--from"])
+        .arg(prompts.as_ref())
+        .arg("--journal")
+        .arg(other.as_ref()));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not a twill journal"), "{err}");
+    assert_eq!(std::fs::read_to_string(other.as_ref()).unwrap(), "notes\n");
+    assert_eq!(stats(&mock)["requests"], 0);
+}
+
+#[test]
+fn a_wait_keeps_its_verdict_when_the_reader_leaves_and_counts_what_it_did_not_wait_for() {
+    let failing = Mock::start(&["--job-time", "0.3", "--jobs-end", "failed"]);
+    let slugs = tasks(&failing, 3);
+    // Closed pipe: the lines stop, the verdict does not.
+    for _ in 0..3 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("twill"))
+            .env("TWILL_BASE_URL", &failing.url)
+            .env("TWILL_API_KEY", &failing.key)
+            .args(["tasks", "wait"])
+            .args(&slugs)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        assert_eq!(child.wait().unwrap().code(), Some(4));
+    }
+    let (code, out, err) = run(failing
+        .twill()
+        .args(["tasks", "wait", "--fail-fast"])
+        .args(&slugs));
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(
+        err.contains("1 failed, 0 cancelled, 0 still running, 2 not waited for"),
+        "{err}"
+    );
+    let (code, _, err) = run(failing.twill().args(["tasks", "wait", "task-1", ""]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
 }

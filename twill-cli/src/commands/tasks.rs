@@ -110,17 +110,27 @@ async fn many(
         }
         None => session,
     };
-    let slugs = super::batch::run(session, from, batch, defaults).await?;
+    let created = super::batch::run(session, from, batch, defaults).await?;
     if !batch.wait {
-        return Ok(());
+        return created.failure.map_or(Ok(()), Err);
     }
+    // The tasks that were created are waited for even when a line failed;
+    // that failure is still the exit code.
     let options = WaitOptions {
         timeout: None,
         fail_fast: false,
         concurrency: batch.parallel,
     };
-    let targets = slugs.into_iter().map(super::wait::Target::Task).collect();
-    super::wait::run(session, targets, &options).await
+    let targets = created
+        .slugs
+        .into_iter()
+        .map(super::wait::Target::Task)
+        .collect();
+    let waited = super::wait::run(session, targets, &options).await;
+    match created.failure {
+        Some(failure) => Err(failure),
+        None => waited,
+    }
 }
 
 fn by_task(task: &str) -> Arguments {

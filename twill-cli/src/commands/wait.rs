@@ -50,6 +50,12 @@ pub async fn run(
     targets: Vec<Target>,
     options: &WaitOptions,
 ) -> Result<(), Failure> {
+    if targets.iter().any(|target| target.name().trim().is_empty()) {
+        return Err(Failure::Usage(
+            "an empty id: name each task or job; nothing was sent".to_owned(),
+        ));
+    }
+    let total = targets.len();
     // No deadline is ten years, which no job outlives.
     let bound = options
         .timeout
@@ -67,7 +73,10 @@ pub async fn run(
             (target, ended)
         });
     }
-    let mut tally = Tally::default();
+    let mut tally = Tally {
+        total,
+        ..Tally::default()
+    };
     let outcome = tokio::select! {
         outcome = collect(session, &mut waits, &mut tally, options.fail_fast) => outcome,
         _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(
@@ -115,8 +124,14 @@ async fn collect(
         let Ok((target, ended)) = joined else {
             continue;
         };
-        print(session, &target, &ended)?;
-        let stop = fail_fast && !matches!(ended, Ended::Completed);
+        // A reader that went away stops the lines, not the verdict.
+        match print(session, &target, &ended) {
+            Ok(()) | Err(Failure::Closed) => {}
+            Err(failure) => return Err(failure),
+        }
+        // A deadline is no job's failure: --fail-fast stops at a job that
+        // failed or was cancelled, or one that could not be waited for.
+        let stop = fail_fast && !matches!(ended, Ended::Completed | Ended::Running);
         tally.count(ended);
         if stop {
             break;
@@ -155,6 +170,9 @@ fn print(session: &Session, target: &Target, ended: &Ended) -> Result<(), Failur
 /// How the waits ended, for the verdict.
 #[derive(Default)]
 struct Tally {
+    /// How many jobs there were: those not counted below were not waited
+    /// for (`--fail-fast` stopped first, or the wait itself failed).
+    total: usize,
     completed: usize,
     failed: usize,
     cancelled: usize,
@@ -176,13 +194,11 @@ impl Tally {
     /// The exit: failed (4) over cancelled (5) over an error of the wait
     /// itself over the deadline (6); 0 when every job completed.
     fn verdict(mut self) -> Result<(), Failure> {
+        let counted = self.completed + self.failed + self.cancelled + self.running;
+        let unknown = self.total.saturating_sub(counted);
         let summary = format!(
-            "{} completed, {} failed, {} cancelled, {} still running, {} not waited for",
-            self.completed,
-            self.failed,
-            self.cancelled,
-            self.running,
-            self.errors.len()
+            "{} completed, {} failed, {} cancelled, {} still running, {unknown} not waited for",
+            self.completed, self.failed, self.cancelled, self.running
         );
         if self.failed > 0 {
             return Err(Failure::JobFailed(summary));
