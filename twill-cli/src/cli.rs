@@ -373,6 +373,24 @@ pub struct BatchOptions {
     pub wait: bool,
 }
 
+impl BatchOptions {
+    /// A batch flag given with a single prompt, where it would do nothing
+    /// (clap's `requires` does not hold across the flattened groups).
+    pub fn set_without_from(&self) -> Option<&'static str> {
+        if self.from.is_some() {
+            return None;
+        }
+        [
+            (self.journal.is_some(), "--journal"),
+            (self.wait, "--wait"),
+            (self.rate_limit.is_some(), "--rate-limit"),
+            (self.parallel != 4, "--parallel"),
+        ]
+        .into_iter()
+        .find_map(|(set, flag)| set.then_some(flag))
+    }
+}
+
 /// How `tasks wait` and `jobs wait` wait.
 #[derive(Debug, Args)]
 pub struct WaitOptions {

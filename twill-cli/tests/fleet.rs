@@ -365,4 +365,12 @@ fn a_wait_keeps_its_verdict_when_the_reader_leaves_and_counts_what_it_did_not_wa
     let (code, _, err) = run(failing.twill().args(["tasks", "wait", "task-1", ""]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nothing was sent"), "{err}");
+    // A batch flag with one prompt would do nothing: refused.
+    let before = stats(&failing)["requests"].clone();
+    let (code, _, err) = run(failing
+        .twill()
+        .args(["tasks", "create", "x", "--journal", "j"]));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--journal goes with --from FILE"), "{err}");
+    assert_eq!(stats(&failing)["requests"], before);
 }

@@ -73,6 +73,11 @@ async fn create_command(session: &Session, args: CreateArgs) -> Result<(), Failu
     } = args;
     match command {
         Some(command) => {
+            if let Some(flag) = batch.set_without_from() {
+                return Err(Failure::Usage(format!(
+                    "{flag} goes with --from FILE (a task per line); nothing was sent"
+                )));
+            }
             let request = create_request(command, options, title, parent)?;
             create(session, &request, follow.follow).await
         }
