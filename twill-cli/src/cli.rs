@@ -405,6 +405,10 @@ pub struct WaitOptions {
     #[arg(long, value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
+    /// Keeps to this many requests per period, such as 20/5s (Twill's
+    /// 100/min and 1000/h unless given).
+    #[arg(long, value_name = "N[/PERIOD]", value_parser = mock_rate_limit)]
+    pub rate_limit: Option<twill_api::limit::RateLimit>,
 }
 
 /// A duration: a number and a unit, `ms`, `s`, `m` or `min`, `h`.

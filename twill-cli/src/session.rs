@@ -26,6 +26,17 @@ pub struct Session {
 }
 
 impl Session {
+    /// The same session keeping to `limit` instead (`--rate-limit`).
+    pub fn paced(&self, limit: twill_api::limit::RateLimit) -> Session {
+        Session {
+            client: self.client.with_rate_limits(&[limit]),
+            output: self.output.clone(),
+            verbose: self.verbose,
+            masked_key: self.masked_key.clone(),
+            yes: self.yes,
+        }
+    }
+
     /// Calls `endpoint` and returns its body as received.
     pub async fn call(
         &self,

@@ -374,3 +374,21 @@ fn a_wait_keeps_its_verdict_when_the_reader_leaves_and_counts_what_it_did_not_wa
     assert!(err.contains("--journal goes with --from FILE"), "{err}");
     assert_eq!(stats(&failing)["requests"], before);
 }
+
+#[test]
+fn a_wait_over_many_tasks_keeps_to_its_rate_limit() {
+    let mock = Mock::start(&["--job-time", "0.2", "--rate-limit", "6/1s"]);
+    let slugs = tasks(&mock, 3);
+    let before = stats(&mock)["rateLimited"].clone();
+    let (code, out, err) = run(mock
+        .twill()
+        // Half the mock's: the creates just before count in its window.
+        .args(["tasks", "wait", "--rate-limit", "3/1s"])
+        .args(&slugs));
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        stats(&mock)["rateLimited"],
+        before,
+        "paced: no request refused"
+    );
+}

@@ -101,20 +101,8 @@ async fn many(
         _ => serde_json::Map::new(),
     };
     defaults.remove("command");
-    let paced;
-    let session = match batch.rate_limit {
-        Some(limit) => {
-            paced = Session {
-                client: session.client.with_rate_limits(&[limit]),
-                output: session.output.clone(),
-                verbose: session.verbose,
-                masked_key: session.masked_key.clone(),
-                yes: session.yes,
-            };
-            &paced
-        }
-        None => session,
-    };
+    let paced = batch.rate_limit.map(|limit| session.paced(limit));
+    let session = paced.as_ref().unwrap_or(session);
     let created = super::batch::run(session, from, batch, defaults).await?;
     if !batch.wait {
         return created.failure.map_or(Ok(()), Err);
@@ -125,6 +113,7 @@ async fn many(
         timeout: None,
         fail_fast: false,
         concurrency: batch.parallel,
+        rate_limit: None,
     };
     let targets = created
         .slugs

@@ -56,6 +56,8 @@ pub async fn run(
         ));
     }
     let total = targets.len();
+    let paced = options.rate_limit.map(|limit| session.paced(limit));
+    let session = paced.as_ref().unwrap_or(session);
     // No deadline is ten years, which no job outlives.
     let bound = options
         .timeout
