@@ -365,6 +365,13 @@ fn a_wait_keeps_its_verdict_when_the_reader_leaves_and_counts_what_it_did_not_wa
     let (code, _, err) = run(failing.twill().args(["tasks", "wait", "task-1", ""]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("nothing was sent"), "{err}");
+    // An unknown task is named with the request that did not find it.
+    let (code, _, err) = run(failing.twill().args(["tasks", "wait", "no-such-task"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("Task not found (GET /tasks/no-such-task)"),
+        "{err}"
+    );
     // A batch flag with one prompt would do nothing: refused.
     let before = stats(&failing)["requests"].clone();
     let (code, _, err) = run(failing

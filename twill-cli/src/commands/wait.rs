@@ -25,6 +25,24 @@ pub enum Target {
 }
 
 impl Target {
+    /// A failed wait as a failure that names its first request (a 404
+    /// says what it did not find).
+    fn failure(&self, error: twill_api::Error) -> Failure {
+        use twill_api::api::{Jobs, Tasks};
+        match self {
+            Target::Task(task) => Failure::api_request(
+                <Client as Tasks>::GET_TASK,
+                &twill_api::Arguments::new().arg("taskIdOrSlug", task),
+                error,
+            ),
+            Target::Job(job) => Failure::api_request(
+                <Client as Jobs>::STREAM_JOB_LOGS,
+                &twill_api::Arguments::new().arg("jobId", job),
+                error,
+            ),
+        }
+    }
+
     fn name(&self) -> &str {
         match self {
             Target::Job(id) | Target::Task(id) => id,
@@ -134,7 +152,7 @@ async fn collect(
         // A deadline is no job's failure: --fail-fast stops at a job that
         // failed or was cancelled, or one that could not be waited for.
         let stop = fail_fast && !matches!(ended, Ended::Completed | Ended::Running);
-        tally.count(ended);
+        tally.count(target, ended);
         if stop {
             break;
         }
@@ -179,17 +197,18 @@ struct Tally {
     failed: usize,
     cancelled: usize,
     running: usize,
-    errors: Vec<twill_api::Error>,
+    /// The waits that failed themselves, with what they waited for.
+    errors: Vec<(Target, twill_api::Error)>,
 }
 
 impl Tally {
-    fn count(&mut self, ended: Ended) {
+    fn count(&mut self, target: Target, ended: Ended) {
         match ended {
             Ended::Completed => self.completed += 1,
             Ended::Failed(_) => self.failed += 1,
             Ended::Cancelled => self.cancelled += 1,
             Ended::Running => self.running += 1,
-            Ended::Error(error) => self.errors.push(error),
+            Ended::Error(error) => self.errors.push((target, error)),
         }
     }
 
@@ -209,7 +228,8 @@ impl Tally {
             return Err(Failure::JobCancelled(summary));
         }
         if !self.errors.is_empty() {
-            return Err(Failure::from(self.errors.remove(0)));
+            let (target, error) = self.errors.remove(0);
+            return Err(target.failure(error));
         }
         if self.running > 0 {
             return Err(Failure::Deadline(summary));
