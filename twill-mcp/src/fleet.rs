@@ -8,16 +8,14 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use rmcp::handler::server::router::tool::ToolRoute;
-use rmcp::model::{CallToolResult, Tool, ToolAnnotations};
+use rmcp::model::{CallToolResult, Tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use twill_api::api::Tasks;
-use twill_api::{Arguments, Client};
 
 use crate::TwillTools;
 use crate::result::success;
-use crate::workflow::{input_schema, route};
+use crate::workflow::{creates, input_schema, route};
 
 /// The most tasks one call creates.
 const MAX_TASKS: usize = 100;
@@ -84,13 +82,7 @@ pub fn route_of<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> ToolRoute<
     )
     .with_raw_output_schema(input_schema::<StartedTasks>())
     .with_title("Start many tasks")
-    .annotate(
-        ToolAnnotations::new()
-            .read_only(false)
-            .destructive(false)
-            .idempotent(false)
-            .open_world(true),
-    );
+    .annotate(creates());
     route(tools, tool, |tools, input: StartTasks, _| async move {
         tools.start_tasks(input).await
     })
@@ -125,15 +117,7 @@ impl TwillTools {
     }
 
     async fn start_one(&self, index: usize, body: Value) -> Result<Started, NotStarted> {
-        let arguments = Arguments::new().body(body);
-        let answer = match self
-            .client
-            .call(<Client as Tasks>::CREATE_TASK, &arguments)
-            .await
-        {
-            Ok(response) => response.bytes().await,
-            Err(error) => Err(error),
-        };
+        let answer = self.send_create(body).await;
         let refused = |error: twill_api::Error| NotStarted {
             index,
             error: error.to_string(),

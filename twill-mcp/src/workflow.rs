@@ -183,13 +183,7 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
     )
     .with_raw_output_schema(input_schema::<WaitAnswer>())
     .with_title("Start a task and wait for it")
-    .annotate(
-        ToolAnnotations::new()
-            .read_only(false)
-            .destructive(false)
-            .idempotent(false)
-            .open_world(true),
-    );
+    .annotate(creates());
     vec![
         route(
             tools,
@@ -262,6 +256,16 @@ pub(crate) enum Reporter {
     Request(RequestContext<RoleServer>),
     /// A task: its status message, and the task's longer bound.
     Task(TaskContext),
+}
+
+/// The annotations of a tool that creates tasks: it writes, undoes
+/// nothing, and twice is twice.
+pub(crate) fn creates() -> ToolAnnotations {
+    ToolAnnotations::new()
+        .read_only(false)
+        .destructive(false)
+        .idempotent(false)
+        .open_world(true)
 }
 
 pub(crate) fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
@@ -443,22 +447,27 @@ impl TwillTools {
     /// validation names any field at fault); the tool's result when that
     /// fails.
     async fn create_task(&self, request: Value) -> Result<CreateTaskResponse, CallToolResult> {
-        let arguments = Arguments::new().body(request);
-        let created = match self
-            .client
-            .call(<Client as Tasks>::CREATE_TASK, &arguments)
+        let body = self
+            .send_create(request)
             .await
-        {
-            Ok(response) => response.bytes().await,
-            Err(error) => Err(error),
-        };
-        let body = created.map_err(|error| api_error(&error))?;
+            .map_err(|error| api_error(&error))?;
         serde_json::from_slice(&body).map_err(|error| {
             refusal(format!(
                 "the task may have been created, but its answer cannot be read ({error}); \
                  call list_tasks before creating it again"
             ))
         })
+    }
+
+    /// Sends a create-task body as given (the API's validation names any
+    /// field at fault): the answer's bytes. Shared by the tools that create.
+    pub(crate) async fn send_create(&self, body: Value) -> Result<Vec<u8>, Error> {
+        let arguments = Arguments::new().body(body);
+        let response = self
+            .client
+            .call(<Client as Tasks>::CREATE_TASK, &arguments)
+            .await?;
+        Ok(response.bytes().await?.to_vec())
     }
 
     /// Waits with the library's wait up to `timeout`, reporting progress
