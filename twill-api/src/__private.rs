@@ -3,3 +3,5 @@
 //! `call/`). Not public API.
 
 pub use crate::call::Call;
+
+pub use crate::param::query_param;

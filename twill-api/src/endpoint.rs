@@ -318,6 +318,10 @@ pub enum PathPiece {
     /// path parameter of this wire name, percent-encoded as exactly one
     /// segment.
     Segment(&'static str),
+    /// A tail, `<filePath..>` in the template (always the last piece): the
+    /// value of the path parameter of this wire name, its `/` kept and each
+    /// of its segments percent-encoded.
+    Tail(&'static str),
 }
 
 /// The pieces of an endpoint's path, in order: see
@@ -342,7 +346,10 @@ impl Iterator for PathPieces {
                 match self.path.get(start + 1..end.saturating_sub(1)) {
                     Some(name) if end > start + 1 => {
                         self.at = end;
-                        Some(PathPiece::Segment(name))
+                        Some(match name.strip_suffix("..") {
+                            Some(name) => PathPiece::Tail(name),
+                            None => PathPiece::Segment(name),
+                        })
                     }
                     // A range that is not in the path: the rest as text.
                     _ => {
@@ -416,6 +423,7 @@ pub struct Param {
     wire_name: Option<&'static str>,
     role: ParamRole,
     optional: bool,
+    repeated: bool,
     rust_type: &'static str,
     kind: ParamKind,
 }
@@ -433,6 +441,7 @@ impl Param {
             wire_name: Some(wire_name),
             role: ParamRole::Path,
             optional: false,
+            repeated: false,
             rust_type,
             kind,
         }
@@ -482,9 +491,19 @@ impl Param {
             wire_name: Some(wire_name),
             role,
             optional,
+            repeated: false,
             rust_type,
             kind,
         }
+    }
+
+    /// Marks a `#[query]` argument as a list (a slice, an array or a
+    /// `Vec`: its [`QueryValue::REPEATED`](crate::QueryValue::REPEATED)),
+    /// sent as its name once per value, none when empty; so it is optional.
+    pub const fn repeated(mut self) -> Self {
+        self.repeated = true;
+        self.optional = true;
+        self
     }
 
     /// The `#[body]` argument.
@@ -494,6 +513,7 @@ impl Param {
             wire_name: None,
             role: ParamRole::Body,
             optional: false,
+            repeated: false,
             rust_type,
             kind: ParamKind::Json,
         }
@@ -516,13 +536,21 @@ impl Param {
     }
 
     /// Whether the argument may be left out: a query or header argument of
-    /// type `Option<..>` (read from the type as written).
+    /// type `Option<..>` (read from the type as written), or a list.
     pub const fn is_optional(&self) -> bool {
         self.optional
     }
 
+    /// Whether it is a list of values, each sent under its name
+    /// (`tag=a&tag=b`): a `#[query]` argument of a slice, array or `Vec`
+    /// type. Its [`kind`](Self::kind) is each value's.
+    pub const fn is_repeated(&self) -> bool {
+        self.repeated
+    }
+
     /// The JSON type of its value, from its Rust type: for an
-    /// `Option<u32>` query, [`ParamKind::Integer`].
+    /// `Option<u32>` query, [`ParamKind::Integer`]; for a list, each
+    /// value's.
     pub const fn kind(&self) -> ParamKind {
         self.kind
     }

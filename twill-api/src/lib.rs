@@ -106,6 +106,7 @@
 extern crate self as twill_api;
 
 pub mod api;
+mod body;
 mod call;
 pub mod client;
 pub mod endpoint;
@@ -126,11 +127,12 @@ pub mod workflow;
 pub mod __private;
 
 pub use api::all_endpoints;
+pub use body::{Binary, Text};
 pub use call::Arguments;
 pub use client::{AsClient, Client, ClientBuilder};
 pub use endpoint::{BoxFuture, Endpoint};
 pub use error::{EndpointError, Error, Result};
-pub use param::{OptionalParamValue, ParamValue};
+pub use param::{OptionalParamValue, ParamValue, QueryValue};
 /// The HTTP client crate this one is built on, for
 /// [`ClientBuilder::http_client`], [`StatusCode`] and [`Method`].
 pub use reqwest;

@@ -6,7 +6,7 @@ use std::fmt::{self, Write};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::endpoint::ParamKind;
+use crate::endpoint::{Param, ParamKind};
 
 /// A value that can fill a path placeholder, a `#[query]` or a
 /// `#[header("…")]` argument.
@@ -108,6 +108,132 @@ impl<T: ParamValue> OptionalParamValue for Option<T> {
     fn param_value(&self) -> Option<&T> {
         self.as_ref()
     }
+}
+
+/// What a `#[query]` argument may be: a [`ParamValue`], sent once; an
+/// `Option` of one, left out when `None`; or a list of them (a slice, an
+/// array or a `Vec`), the name repeated for each value in order
+/// (`tag=a&tag=b`, as Retrofit and Feign send a list), left out when empty.
+///
+/// ```
+/// use twill_api::QueryValue;
+///
+/// fn sent<V: QueryValue + ?Sized>(value: &V) -> usize {
+///     let mut count = 0;
+///     value.each_value(&mut |_| count += 1);
+///     count
+/// }
+/// assert_eq!(sent("one"), 1);
+/// assert_eq!(sent(&None::<u32>), 0);
+/// assert_eq!(sent(&vec!["a", "b"]), 2);
+/// assert!(<Vec<&str> as QueryValue>::REPEATED && !<Option<u8> as QueryValue>::REPEATED);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent as a query value",
+    label = "this argument's type does not implement `twill_api::QueryValue`",
+    note = "use a string, an integer, an `Option` of one or a slice, array or `Vec` of them, \
+            or implement `twill_api::ParamValue` for the value's type"
+)]
+pub trait QueryValue {
+    /// The type of each value sent.
+    type Item: ParamValue + ?Sized;
+
+    /// Each value's JSON type.
+    const KIND: ParamKind = <Self::Item as ParamValue>::KIND;
+
+    /// Whether it is a list, which sends its name once per value.
+    const REPEATED: bool = false;
+
+    /// Calls `each` with every value to send, in order.
+    fn each_value(&self, each: &mut dyn FnMut(&Self::Item));
+}
+
+impl<T: ParamValue + ?Sized> QueryValue for T {
+    type Item = T;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        each(self);
+    }
+}
+
+impl<T: ParamValue> QueryValue for Option<T> {
+    type Item = T;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        if let Some(value) = self {
+            each(value);
+        }
+    }
+}
+
+// The lists, and references to them (a `&[T]` argument is handed on as a
+// `&&[T]`; a blanket impl for references would overlap the one for every
+// `ParamValue`). Written out, not by a macro: a type that fits none is told
+// these, and a macro's text there reads as noise.
+impl<T: ParamValue> QueryValue for [T] {
+    type Item = T;
+    const REPEATED: bool = true;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        self.iter().for_each(each);
+    }
+}
+
+impl<T: ParamValue> QueryValue for &[T] {
+    type Item = T;
+    const REPEATED: bool = true;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        self.iter().for_each(each);
+    }
+}
+
+impl<T: ParamValue> QueryValue for Vec<T> {
+    type Item = T;
+    const REPEATED: bool = true;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        self.iter().for_each(each);
+    }
+}
+
+impl<T: ParamValue> QueryValue for &Vec<T> {
+    type Item = T;
+    const REPEATED: bool = true;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        self.iter().for_each(each);
+    }
+}
+
+impl<T: ParamValue, const N: usize> QueryValue for [T; N] {
+    type Item = T;
+    const REPEATED: bool = true;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        self.iter().for_each(each);
+    }
+}
+
+impl<T: ParamValue, const N: usize> QueryValue for &[T; N] {
+    type Item = T;
+    const REPEATED: bool = true;
+
+    fn each_value(&self, each: &mut dyn FnMut(&T)) {
+        self.iter().for_each(each);
+    }
+}
+
+/// A `#[query]` argument's metadata, with its kind and whether it is a
+/// list read from its type `V`: what the macro writes for each query.
+pub const fn query_param<V: QueryValue + ?Sized>(
+    name: &'static str,
+    wire_name: &'static str,
+    rust_type: &'static str,
+    optional: bool,
+) -> Param {
+    let param = Param::query(name, wire_name, rust_type, V::KIND, optional);
+    if V::REPEATED { param.repeated() } else { param }
 }
 
 /// Writes text percent-encoded, leaving only RFC 3986 unreserved characters

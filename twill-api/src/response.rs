@@ -299,7 +299,7 @@ impl RawResponse {
         self.limits.idle
     }
 
-    fn answer(&self) -> Answer {
+    pub(crate) fn answer(&self) -> Answer {
         Answer::new(self.status, self.method.clone(), self.attempts)
     }
 

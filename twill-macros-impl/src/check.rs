@@ -120,6 +120,7 @@ fn placeholders_bind_arguments(
                 steps.push(PathStep::Segment {
                     placeholder: placeholder.name.clone(),
                     param: index,
+                    tail: placeholder.tail,
                 });
             }
             Some((_, arg)) => errors.push(Error::new(

@@ -62,9 +62,17 @@ pub(crate) fn method(func: &Method, model: &Model, endpoint: TokenStream) -> Tok
     for step in &model.path {
         match step {
             PathStep::Literal(text) => _ = write!(body, ".literal({text:?})"),
-            PathStep::Segment { placeholder, param } => {
+            PathStep::Segment {
+                placeholder,
+                param,
+                tail,
+            } => {
                 let arg = &model.params[*param].ident;
-                body.tokens(quote_spanned!(arg.span()=> .segment(#placeholder, &#arg)));
+                body.tokens(if *tail {
+                    quote_spanned!(arg.span()=> .tail(#placeholder, &#arg))
+                } else {
+                    quote_spanned!(arg.span()=> .segment(#placeholder, &#arg))
+                });
             }
         }
     }
@@ -174,8 +182,11 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
         for step in &model.path {
             match step {
                 PathStep::Literal(text) => at += text.len(),
-                PathStep::Segment { placeholder, .. } => {
-                    let end = at + placeholder.len() + 2;
+                PathStep::Segment {
+                    placeholder, tail, ..
+                } => {
+                    // `<name>`, or `<name..>` for a tail.
+                    let end = at + placeholder.len() + if *tail { 4 } else { 2 };
                     _ = write!(code, "({at}, {end}),");
                     at = end;
                 }
@@ -212,6 +223,16 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
         let ty = &scan.text;
         let (constructor, wire) = match &param.role {
             ParamRole::Path(wire) => ("path", wire),
+            // The kind and whether it is a list, both read from the type.
+            ParamRole::Query(wire) if param.kind_from_type => {
+                _ = write!(
+                    code,
+                    "::twill_api::__private::query_param::<{}>({name:?}, {wire:?}, {ty:?}, {}),",
+                    scan.static_text(),
+                    param.optional
+                );
+                continue;
+            }
             ParamRole::Query(wire) => ("query", wire),
             ParamRole::Header(wire) => ("header", wire),
             ParamRole::Body => {

@@ -40,8 +40,13 @@ pub(crate) struct Model {
 pub(crate) enum PathStep {
     /// Text sent as written, slashes included.
     Literal(String),
-    /// A placeholder, filled by `params[param]`.
-    Segment { placeholder: String, param: usize },
+    /// A placeholder, filled by `params[param]`: one segment, or the rest
+    /// of the path when a `tail` (`<name..>`).
+    Segment {
+        placeholder: String,
+        param: usize,
+        tail: bool,
+    },
 }
 
 pub(crate) struct Param {

@@ -5,7 +5,8 @@
 //! (`/files/<name>.json`, Google's custom methods `/tasks/<id>:cancel`).
 //! Its value is percent-encoded as part of one segment, and it binds the
 //! snake_case argument of the same name (`<taskIdOrSlug>` binds
-//! `task_id_or_slug`).
+//! `task_id_or_slug`). A last segment `<name..>` (Rocket's syntax) is a
+//! tail: its value may hold `/`, and each of its segments is encoded.
 
 use syn::{Error, LitStr};
 
@@ -33,6 +34,8 @@ pub(crate) struct Placeholder {
     pub(crate) name: String,
     /// The argument it binds.
     pub(crate) argument: String,
+    /// `<name..>`: the rest of the path, `/` kept between its segments.
+    pub(crate) tail: bool,
 }
 
 impl PathTemplate {
@@ -113,6 +116,23 @@ pub(crate) fn parse(lit: LitStr) -> (PathTemplate, Errors) {
             continue;
         }
         match within_segment(segment) {
+            Ok((before, placeholder, after)) if placeholder.tail && index != last => {
+                errors.push(error(format!(
+                    "`<{}..>` takes the rest of the path, so it must be the last segment \
+                     (`{path}` goes on after it)",
+                    placeholder.name
+                )));
+                _ = (before, after);
+            }
+            Ok((before, placeholder, after))
+                if placeholder.tail && !(before.is_empty() && after.is_empty()) =>
+            {
+                errors.push(error(format!(
+                    "`<{}..>` takes whole segments, so it must be a segment of its own \
+                     (`/{segment}` holds other text)",
+                    placeholder.name
+                )));
+            }
             Ok((before, placeholder, after)) => {
                 literal.push_str(before);
                 pieces.push(Piece::Literal(std::mem::take(&mut literal)));
@@ -172,8 +192,13 @@ fn within_segment(segment: &str) -> Result<(&str, Placeholder, &str), String> {
     Ok((before, placeholder(&segment[open + 1..close])?, after))
 }
 
-/// The name between `<` and `>`.
+/// The name between `<` and `>`, and whether it is a tail (`name..`).
 fn placeholder(inner: &str) -> Result<Placeholder, String> {
+    let written = inner;
+    let (inner, tail) = match inner.strip_suffix("..") {
+        Some(name) => (name, true),
+        None => (inner, false),
+    };
     if inner.is_empty() {
         return Err(format!("empty placeholder `<>`; {FORM}"));
     }
@@ -191,14 +216,17 @@ fn placeholder(inner: &str) -> Result<Placeholder, String> {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_');
         let hint = if near {
             format!("; did you mean `<{}>`?", camel_case(&spelled))
+        } else if written.contains('.') {
+            "; the last segment may be a tail, `<name..>`, whose value keeps its `/`".to_owned()
         } else {
             String::new()
         };
-        return Err(format!("invalid placeholder `<{inner}>`; {FORM}{hint}"));
+        return Err(format!("invalid placeholder `<{written}>`; {FORM}{hint}"));
     }
     Ok(Placeholder {
         name: inner.to_owned(),
         argument: snake_case(inner),
+        tail,
     })
 }
 
@@ -280,6 +308,7 @@ mod tests {
             .iter()
             .map(|piece| match piece {
                 Piece::Literal(text) => text.clone(),
+                Piece::Placeholder(p) if p.tail => format!("<{}..={}>", p.name, p.argument),
                 Piece::Placeholder(p) => format!("<{}={}>", p.name, p.argument),
             })
             .collect()
@@ -311,6 +340,16 @@ mod tests {
             ["/tasks/", "<taskId=task_id>", ":cancel"]
         );
         assert_eq!(shape("/v<version>/x"), ["/v", "<version=version>", "/x"]);
+        // A tail.
+        assert_eq!(
+            shape("/repos/<repoId>/contents/<filePath..>"),
+            [
+                "/repos/",
+                "<repoId=repo_id>",
+                "/contents/",
+                "<filePath..=file_path>"
+            ]
+        );
     }
 
     #[test]
@@ -325,6 +364,14 @@ mod tests {
         );
         assert!(messages("/files/<a>.<b>")[0].starts_with("`<a>.<b>` holds more than one"));
         assert!(messages("/files/<a>%2e")[0].starts_with("`%` is not allowed"));
+        assert!(messages("/<rest..>/x")[0].starts_with("`<rest..>` takes the rest of the path"));
+        assert!(messages("/files/<rest..>/")[0].starts_with("`<rest..>` takes the rest"));
+        assert!(messages("/files/v<rest..>")[0].starts_with("`<rest..>` takes whole segments"));
+        assert!(messages("/files/<..>")[0].starts_with("empty placeholder"));
+        assert!(messages("/files/<a.b>")[0].starts_with("invalid placeholder `<a.b>`"));
+        assert!(
+            messages("/files/<a...>")[0].ends_with("a tail, `<name..>`, whose value keeps its `/`")
+        );
         assert!(messages("tasks")[0].starts_with("the path must start with `/`"));
         assert_eq!(messages("/tasks?x=1").len(), 1);
         assert!(messages("/tasks?x=1")[0].contains("query"));

@@ -386,6 +386,23 @@ fn expansion_generic_method() {
     ));
 }
 
+/// A tail is one `.tail(..)` call, its range in the metadata covers
+/// `<filePath..>`, and a list query is read from its type like any query.
+#[test]
+fn expansion_tail_and_list_query() {
+    insta::assert_snapshot!(expand_in_trait(
+        quote!(GET "/repos/<repoId>/contents/<filePath..>"),
+        quote!(
+            async fn file(
+                &self,
+                repo_id: &str,
+                file_path: &str,
+                #[query] tag: &[&str],
+            ) -> Result<Text, Error>;
+        ),
+    ));
+}
+
 #[test]
 fn expansion_endpoints_over_a_trait() {
     let expanded = crate::endpoints(

@@ -197,6 +197,10 @@ fn param_schema(param: &Param) -> Value {
     if param.kind() == ParamKind::String && param.role() == ParamRole::Path {
         schema["minLength"] = json!(1);
     }
+    if param.is_repeated() {
+        // Each item is one value; the description is the list's.
+        schema = json!({ "type": "array", "items": schema });
+    }
     schema["description"] = json!(description);
     schema
 }
@@ -309,20 +313,46 @@ fn arguments(endpoint: &'static Endpoint, input: &JsonObject) -> Result<Argument
         else {
             return Err(format!("no argument `{name}`; {}", takes(endpoint)));
         };
-        let text = match (value, param.kind()) {
-            (Value::Null, _) => continue,
-            (Value::String(text), ParamKind::String) => text.clone(),
-            (Value::Number(number), ParamKind::Integer) if number.is_i64() || number.is_u64() => {
-                number.to_string()
+        let kind = param.kind();
+        match value {
+            Value::Null => {}
+            // A list: each item one value, sent under the name in order.
+            Value::Array(items) if param.is_repeated() => {
+                for item in items {
+                    let Some(text) = scalar(item, kind) else {
+                        let expected = kind.json_type();
+                        return Err(format!("`{name}` must be an array of JSON {expected}s"));
+                    };
+                    arguments = arguments.arg(name.as_str(), text);
+                }
             }
-            (Value::Bool(flag), ParamKind::Boolean) => flag.to_string(),
-            (_, kind) => return Err(format!("`{name}` must be a JSON {}", kind.json_type())),
-        };
-        arguments = arguments.arg(name.as_str(), text);
+            _ if param.is_repeated() => {
+                let expected = kind.json_type();
+                return Err(format!("`{name}` must be an array of JSON {expected}s"));
+            }
+            _ => {
+                let Some(text) = scalar(value, kind) else {
+                    return Err(format!("`{name}` must be a JSON {}", kind.json_type()));
+                };
+                arguments = arguments.arg(name.as_str(), text);
+            }
+        }
     }
     // A missing or malformed value is named by the client's own check
     // (`Client::call`), before anything is sent.
     Ok(arguments)
+}
+
+/// A JSON value of `kind` as the text sent; `None` for another type.
+fn scalar(value: &Value, kind: ParamKind) -> Option<String> {
+    match (value, kind) {
+        (Value::String(text), ParamKind::String) => Some(text.clone()),
+        (Value::Number(number), ParamKind::Integer) if number.is_i64() || number.is_u64() => {
+            Some(number.to_string())
+        }
+        (Value::Bool(flag), ParamKind::Boolean) => Some(flag.to_string()),
+        _ => None,
+    }
 }
 
 /// What `endpoint`'s tool takes, for a refusal.
@@ -354,6 +384,29 @@ mod tests {
         );
         assert_eq!(for_a_model("See [`Client::call`]."), "See call.");
         assert_eq!(title("send_message"), "Send message");
+    }
+
+    /// A list query (a `Vec` argument) is an array of its kind in the
+    /// tool's schema, and each item one value of the call.
+    #[test]
+    fn a_list_query_is_an_array_of_its_kind() {
+        use twill_api::endpoint::{HttpMethod, Param};
+        static TAGGED: Endpoint = Endpoint::new("tagged", HttpMethod::Get, "/tagged").with_params(
+            &[Param::query("ids", "ids", "Vec<u64>", ParamKind::Integer, false).repeated()],
+        );
+        let schema = param_schema(&TAGGED.params()[0]);
+        assert_eq!(schema["type"], "array");
+        assert_eq!(schema["items"]["type"], "integer");
+        let input = |value: Value| json!({ "ids": value }).as_object().unwrap().clone();
+        let given = arguments(&TAGGED, &input(json!([3, 1]))).unwrap();
+        assert_eq!(given.values("ids").collect::<Vec<_>>(), ["3", "1"]);
+        for wrong in [json!(3), json!(["3"]), json!([1, true])] {
+            let refused = arguments(&TAGGED, &input(wrong.clone())).unwrap_err();
+            assert_eq!(
+                refused, "`ids` must be an array of JSON integers",
+                "{wrong}"
+            );
+        }
     }
 
     #[test]

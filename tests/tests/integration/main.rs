@@ -9,6 +9,7 @@ mod downstream;
 mod dynamic_call;
 mod endpoint_table;
 mod errors;
+mod forms;
 mod futures;
 mod hooks;
 mod metadata_matches_wire;

@@ -18,6 +18,7 @@ mod untyped;
 
 pub use untyped::Arguments;
 
+use std::fmt::Write as _;
 use std::future::Future;
 
 use reqwest::header::{
@@ -28,7 +29,7 @@ use serde::Serialize;
 
 use self::execute::{Outcome, Prepared, execute};
 use crate::error::{EndpointError, Error, InputProblem, InvalidInput};
-use crate::param::{OptionalParamValue, ParamValue, PercentEncoder};
+use crate::param::{OptionalParamValue, ParamValue, PercentEncoder, QueryValue};
 use crate::response::{FromResponse, RawResponse};
 use crate::{BoxFuture, Client, Endpoint};
 
@@ -99,11 +100,15 @@ impl<'a> Call<'a> {
     }
 
     fn measured(mut self, parameter: &'static str, start: usize) -> Self {
+        self.measure(parameter, start);
+        self
+    }
+
+    fn measure(&mut self, parameter: &'static str, start: usize) {
         let length = self.target.len() - start;
         if length > self.longest.1 {
             self.longest = (parameter, length);
         }
-        self
     }
 
     /// Appends literal path text from the template.
@@ -133,13 +138,48 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Appends `name=value` to the query, unless the value is `None`.
-    pub fn query<V: OptionalParamValue + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
-        let Some(value) = value.param_value() else {
-            return self;
-        };
+    /// Appends a tail (`<name..>`): the value's `/`-separated segments,
+    /// each percent-encoded, `/` kept between them. An empty segment
+    /// (`a//b`, a leading or trailing `/`) and a `.` or `..` segment are
+    /// refused: the first would be dropped or merged by servers, the second
+    /// would climb out of the declared path.
+    pub fn tail<V: ParamValue + ?Sized>(mut self, placeholder: &'static str, value: &V) -> Self {
         if self.error.is_some() {
             return self;
+        }
+        let mut text = String::new();
+        if value.write_param(&mut text).is_err() {
+            return self.refuse(placeholder, InputProblem::Format);
+        }
+        let start = self.target.len();
+        for (index, segment) in text.split('/').enumerate() {
+            let problem = match segment {
+                "" => Some(InputProblem::EmptySegment),
+                "." | ".." => Some(InputProblem::DotSegment),
+                _ => None,
+            };
+            if let Some(problem) = problem {
+                return self.refuse(placeholder, problem);
+            }
+            if index > 0 {
+                self.target.push('/');
+            }
+            // Writing to a `String` cannot fail.
+            _ = PercentEncoder(&mut self.target).write_str(segment);
+        }
+        self.measured(placeholder, start)
+    }
+
+    /// Appends `name=value` to the query for each of the argument's values:
+    /// none for `None` or an empty list, one per item of a list.
+    pub fn query<V: QueryValue + ?Sized>(mut self, name: &'static str, value: &V) -> Self {
+        value.each_value(&mut |value| self.query_value(name, value));
+        self
+    }
+
+    fn query_value<V: ParamValue + ?Sized>(&mut self, name: &'static str, value: &V) {
+        if self.error.is_some() {
+            return;
         }
         match self.query_start {
             Some(_) => self.target.push('&'),
@@ -155,9 +195,10 @@ impl<'a> Call<'a> {
             .write_param(&mut PercentEncoder(&mut self.target))
             .is_err()
         {
-            return self.refuse(name, InputProblem::Format);
+            self.error = Some(self.problem(name, InputProblem::Format));
+            return;
         }
-        self.measured(name, start)
+        self.measure(name, start);
     }
 
     /// Adds a header, unless the value is `None`. `name` is a lower-case
@@ -200,12 +241,16 @@ impl<'a> Call<'a> {
     }
 
     fn refuse(mut self, parameter: &'static str, problem: InputProblem) -> Self {
-        self.error = Some(InvalidInput {
+        self.error = Some(self.problem(parameter, problem));
+        self
+    }
+
+    fn problem(&self, parameter: &'static str, problem: InputProblem) -> InvalidInput {
+        InvalidInput {
             endpoint: self.endpoint.name(),
             parameter,
             problem,
-        });
-        self
+        }
     }
 
     /// Sends the request and decodes the response into `T`, or the failure

@@ -77,7 +77,7 @@ impl Arguments {
         for piece in endpoint.path_pieces() {
             match piece {
                 PathPiece::Literal(text) => path.push_str(text),
-                PathPiece::Segment(placeholder) => {
+                PathPiece::Segment(placeholder) | PathPiece::Tail(placeholder) => {
                     let value = endpoint
                         .params()
                         .iter()
@@ -88,6 +88,9 @@ impl Arguments {
                         None => {
                             path.push('<');
                             path.push_str(placeholder);
+                            if matches!(piece, PathPiece::Tail(_)) {
+                                path.push_str("..");
+                            }
                             path.push('>');
                         }
                     }
@@ -149,19 +152,20 @@ impl Client {
             call = match piece {
                 PathPiece::Literal(text) => call.literal(text),
                 PathPiece::Segment(placeholder) => {
-                    let value = endpoint
-                        .params()
-                        .iter()
-                        .find(|param| param.wire_name() == Some(placeholder))
-                        .and_then(|param| arguments.value(param))
-                        .unwrap_or_default();
-                    call.segment(placeholder, value)
+                    call.segment(placeholder, path_value(endpoint, arguments, placeholder))
+                }
+                PathPiece::Tail(placeholder) => {
+                    call.tail(placeholder, path_value(endpoint, arguments, placeholder))
                 }
             };
         }
         for param in endpoint.params() {
             let value = arguments.value(param);
             match (param.role(), param.wire_name()) {
+                (ParamRole::Query, Some(name)) if param.is_repeated() => {
+                    let values: Vec<&str> = arguments.values_of(param).collect();
+                    call = call.query(name, values.as_slice());
+                }
                 (ParamRole::Query, Some(name)) => call = call.query(name, &value),
                 (ParamRole::Header, Some(name)) => call = call.header(name, &value),
                 (ParamRole::Body, _) => {
@@ -182,6 +186,20 @@ impl Client {
         };
         call.send_raw(accept).await
     }
+}
+
+/// The value given for the placeholder `placeholder` (checked present).
+fn path_value<'a>(
+    endpoint: &'static Endpoint,
+    arguments: &'a Arguments,
+    placeholder: &str,
+) -> &'a str {
+    endpoint
+        .params()
+        .iter()
+        .find(|param| param.wire_name() == Some(placeholder))
+        .and_then(|param| arguments.value(param))
+        .unwrap_or_default()
 }
 
 /// Every argument names a parameter, every required one is there, and a
@@ -218,9 +236,8 @@ fn check(endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Error
         }
     }
     for param in endpoint.params() {
-        // Every parameter today takes one value; a repeatable kind (a
-        // `Vec` query) would be let through here.
-        if arguments.values_of(param).nth(1).is_some() {
+        // A list (a `Vec` query) takes each value given; the rest one.
+        if !param.is_repeated() && arguments.values_of(param).nth(1).is_some() {
             return refuse(
                 param.wire_name().unwrap_or(param.name()),
                 InputProblem::RepeatedArgument,

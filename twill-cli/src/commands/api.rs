@@ -38,6 +38,12 @@ pub fn list(output: &Output, endpoints: &[&'static Endpoint]) -> Result<(), Fail
             };
             let kind = match param.role() {
                 ParamRole::Body => "JSON".to_owned(),
+                _ if param.is_repeated() => {
+                    format!(
+                        "{}, repeatable ({name}=A {name}=B)",
+                        param.kind().json_type()
+                    )
+                }
                 _ => param.kind().json_type().to_owned(),
             };
             output.line(&format!("    {name}  {role}, {required}, {kind}"))?;

@@ -1,0 +1,8 @@
+use twill_api::{Error, twill_endpoint};
+
+trait Api {
+    #[twill_endpoint(GET "/contents/<filePath..>/raw")]
+    async fn call(&self, file_path: &str) -> Result<(), Error>;
+}
+
+fn main() {}
