@@ -39,6 +39,7 @@ mod check;
 mod code;
 mod errors;
 mod expand;
+mod impl_block;
 mod method;
 mod model;
 mod signature;
@@ -55,8 +56,13 @@ use crate::method::Method;
 use crate::model::Model;
 
 /// `#[twill_endpoint(args)]` on `item`, a trait method declaration: the
-/// method with its default body, or the method beside its errors.
+/// method with its default body, or the method beside its errors. On an
+/// `impl` block of the trait (a test double), each `async fn` rewritten to
+/// the declared signature.
 pub fn endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
+    if impl_block::is_impl_block(&item) {
+        return impl_block::rewrite(args, item);
+    }
     let mut func = match method::read(item.clone()) {
         Ok(func) => func,
         Err(error) => {

@@ -404,6 +404,33 @@ fn expansion_tail_and_list_query() {
 }
 
 #[test]
+fn expansion_test_double_impl() {
+    insta::assert_snapshot!(pretty(crate::endpoint(
+        TokenStream::new(),
+        quote!(
+            impl Labels for Fake {
+                async fn rename(
+                    &self,
+                    name: &str,
+                    #[query] to: Option<&str>,
+                    #[query] limit: u32,
+                ) -> Result<(), Error> {
+                    self.record(name, to, limit)
+                }
+
+                async fn thing<I: ParamValue + Send>(&self, id: I) -> Result<String, Error> {
+                    Ok(id.to_string())
+                }
+
+                fn unchanged(&self) -> u8 {
+                    1
+                }
+            }
+        ),
+    )));
+}
+
+#[test]
 fn expansion_endpoints_over_a_trait() {
     let expanded = crate::endpoints(
         TokenStream::new(),

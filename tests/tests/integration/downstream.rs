@@ -248,17 +248,26 @@ async fn query_values_are_percent_encoded() {
 }
 
 /// The README's test-double pattern: a fake of a declared trait answers
-/// without any server.
+/// without any server, its methods written as `async fn` under
+/// `#[twill_endpoint]` on the `impl` block, or by hand as the `BoxFuture`
+/// the declaration expanded to.
 mod test_double {
+    use std::sync::Mutex;
+
     use twill_api::{AsClient, BoxFuture, Client, Error, twill_endpoint};
 
     trait Labels {
         #[twill_endpoint(GET "/labels/<labelId>")]
         async fn label_name(&self, label_id: u64) -> Result<String, Error>;
+
+        #[twill_endpoint(PUT "/labels/<name>")]
+        async fn rename(&self, name: &str, #[query] to: Option<&str>) -> Result<(), Error>;
     }
 
     struct Fake {
+        // Never used: every method the tests call is the fake's.
         client: Client,
+        renamed: Mutex<Vec<(String, Option<String>)>>,
     }
 
     impl AsClient for Fake {
@@ -267,23 +276,92 @@ mod test_double {
         }
     }
 
+    #[twill_endpoint]
     impl Labels for Fake {
-        fn label_name(&self, label_id: u64) -> BoxFuture<'_, Result<String, Error>> {
-            Box::pin(async move { Ok(format!("label {label_id}")) })
+        async fn label_name(&self, label_id: u64) -> Result<String, Error> {
+            Ok(format!("label {label_id}"))
+        }
+
+        async fn rename(&self, name: &str, to: Option<&str>) -> Result<(), Error> {
+            let mut renamed = self.renamed.lock().unwrap();
+            renamed.push((name.to_owned(), to.map(str::to_owned)));
+            Ok(())
         }
     }
 
-    #[tokio::test]
-    async fn a_fake_answers_without_a_server() {
-        let fake = Fake {
-            // Never used: every method the test calls is the fake's.
+    fn fake() -> Fake {
+        Fake {
             client: Client::builder()
                 .api_key("unused")
                 .base_url("http://127.0.0.1:1/api/v1")
                 .build()
                 .unwrap(),
-        };
+            renamed: Mutex::new(Vec::new()),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_async_fn_fake_answers_without_a_server() {
+        let fake = fake();
         assert_eq!(fake.label_name(7).await.unwrap(), "label 7");
+        // The future owns what it was lent: the caller's strings may go
+        // before it is awaited.
+        let future = {
+            let name = String::from("bug");
+            let to = String::from("defect");
+            fake.rename(&name, Some(&to))
+        };
+        future.await.unwrap();
+        fake.rename("chore", None).await.unwrap();
+        assert_eq!(
+            *fake.renamed.lock().unwrap(),
+            [
+                ("bug".to_owned(), Some("defect".to_owned())),
+                ("chore".to_owned(), None)
+            ]
+        );
+    }
+
+    struct ByHand {
+        client: Client,
+        renamed: Mutex<Vec<(String, Option<String>)>>,
+    }
+
+    impl AsClient for ByHand {
+        fn as_client(&self) -> &Client {
+            &self.client
+        }
+    }
+
+    /// Without the attribute: the signature the declaration expanded to,
+    /// with each borrowed argument read before the future.
+    impl Labels for ByHand {
+        fn label_name(&self, label_id: u64) -> BoxFuture<'_, Result<String, Error>> {
+            Box::pin(async move { Ok(format!("label {label_id}")) })
+        }
+
+        fn rename(&self, name: &str, to: Option<&str>) -> BoxFuture<'_, Result<(), Error>> {
+            let name = name.to_owned();
+            let to = to.map(str::to_owned);
+            Box::pin(async move {
+                self.renamed.lock().unwrap().push((name, to));
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hand_written_fake_answers_without_a_server() {
+        let fake = ByHand {
+            client: fake().client,
+            renamed: Mutex::new(Vec::new()),
+        };
+        assert_eq!(fake.label_name(8).await.unwrap(), "label 8");
+        fake.rename("a", Some("b")).await.unwrap();
+        assert_eq!(
+            *fake.renamed.lock().unwrap(),
+            [("a".to_owned(), Some("b".to_owned()))]
+        );
     }
 }
 
