@@ -1,6 +1,7 @@
 //! Compile-time checks of `#[twill_endpoint]`: each `ui/*.rs` case is one
 //! mistake with its expected diagnostics beside it in `ui/*.stderr`;
-//! `ui/pass/*.rs` are the accepted forms.
+//! `ui/pass/*.rs` are accepted forms that need a crate of their own (the
+//! rest compile, and are sent, in `tests/tests/integration/legal_forms.rs`).
 //!
 //! To review a changed diagnostic: `TRYBUILD=overwrite cargo test -p twill-compile-fail --test ui`,
 //! then read the diff of the `.stderr` files.

@@ -12,6 +12,7 @@ mod errors;
 mod forms;
 mod futures;
 mod hooks;
+mod legal_forms;
 mod metadata_matches_wire;
 mod mock;
 mod mock_faults;
