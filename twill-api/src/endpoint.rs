@@ -3,6 +3,12 @@
 
 use std::fmt;
 
+use crate::FromResponse;
+
+/// The `Accept` of an endpoint built without its success type: JSON, or
+/// anything else the server has.
+const ANY_ACCEPT: &str = "application/json, */*;q=0.8";
+
 /// The HTTP methods an endpoint can be declared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HttpMethod {
@@ -116,6 +122,8 @@ pub struct Endpoint {
     destructive: bool,
     interrupts: bool,
     streaming: bool,
+    /// The `Accept` header the success type asks for.
+    accept: &'static str,
     summary: &'static str,
     params: &'static [Param],
     empty_object_body: bool,
@@ -140,6 +148,7 @@ impl Endpoint {
             destructive: matches!(method, HttpMethod::Delete),
             interrupts: false,
             streaming: false,
+            accept: ANY_ACCEPT,
             summary: "",
             params: &[],
             empty_object_body: false,
@@ -202,10 +211,29 @@ impl Endpoint {
     }
 
     /// Sets the success type, as written, and whether the response is read
-    /// as a stream (its [`FromResponse::STREAMING`](crate::FromResponse::STREAMING)).
+    /// as a stream. The `Accept` header is then `text/event-stream` for a
+    /// stream, else JSON or anything; [`with_success`](Self::with_success)
+    /// reads both from the type instead.
     pub const fn with_success_type(mut self, type_text: &'static str, streaming: bool) -> Self {
         self.success_type = type_text;
         self.streaming = streaming;
+        self.accept = if streaming {
+            "text/event-stream"
+        } else {
+            ANY_ACCEPT
+        };
+        self
+    }
+
+    /// Sets the success type `T`, as written (`type_text`), and from `T`
+    /// what the request asks for ([`FromResponse::ACCEPT`]) and whether
+    /// the response is read as a stream ([`FromResponse::STREAMING`]), so
+    /// that [`Client::call`](crate::Client::call) sends the `Accept` the
+    /// typed method sends. The macro writes this.
+    pub const fn with_success<T: FromResponse>(mut self, type_text: &'static str) -> Self {
+        self.success_type = type_text;
+        self.streaming = T::STREAMING;
+        self.accept = T::ACCEPT;
         self
     }
 
@@ -233,6 +261,14 @@ impl Endpoint {
     /// lasts (the job log stream); the call timeout does not apply to it.
     pub const fn is_streaming(&self) -> bool {
         self.streaming
+    }
+
+    /// The `Accept` header of its requests: the success type's
+    /// ([`FromResponse::ACCEPT`]), such as `application/json`,
+    /// `text/event-stream` for the log stream or `*/*` for
+    /// [`Binary`](crate::Binary).
+    pub const fn accept(&self) -> &'static str {
+        self.accept
     }
 
     /// The trait that declares the endpoint, when the trait has

@@ -263,14 +263,12 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
     // Spanned at the user's success type, so that a type that cannot be
     // decoded is reported there.
     let success_tokens = success.static_tokens();
-    let streaming = quote_spanned!(text::first_span(&model.success)=>
-        <#success_tokens as ::twill_api::FromResponse>::STREAMING
-    );
+    code.tokens(quote_spanned!(text::first_span(&model.success)=>
+        .with_success::<#success_tokens>
+    ));
     let mut arguments = Code::default();
-    _ = write!(arguments, "{:?},", success.text);
-    arguments.tokens(streaming);
-    code.text(".with_success_type")
-        .group(Delimiter::Parenthesis, arguments);
+    _ = write!(arguments, "{:?}", success.text);
+    code.group(Delimiter::Parenthesis, arguments);
     code.into_tokens()
 }
 

@@ -113,6 +113,13 @@ async fn a_tail_is_in_the_model_and_reached_by_client_call() {
     let error = server.client().call(endpoint, &refused).await.unwrap_err();
     assert!(matches!(error, Error::InvalidInput(_)), "{error}");
     assert_eq!(targets(&server), ["/api/v1/repos/r/contents/a%20b/c"]);
+    // The `Accept` of the declared success type, `Text`, as the typed
+    // method sends it.
+    assert_eq!(endpoint.accept(), "text/plain, text/*;q=0.9");
+    assert_eq!(
+        server.only_request().header("accept"),
+        "text/plain, text/*;q=0.9"
+    );
 }
 
 #[tokio::test]

@@ -128,8 +128,8 @@ impl Client {
     /// The success response comes back undecoded: read a JSON body with
     /// [`RawResponse::bytes`], or decode a stream with
     /// [`FromResponse::from_response`](crate::FromResponse::from_response).
-    /// Sent with `Accept: text/event-stream` when the endpoint streams,
-    /// `application/json, */*;q=0.8` otherwise.
+    /// Sent with the endpoint's [`accept`](Endpoint::accept), the one its
+    /// success type asks for.
     ///
     /// ```no_run
     /// use twill_api::{Arguments, Client, all_endpoints};
@@ -179,12 +179,7 @@ impl Client {
         if endpoint.sends_empty_object() {
             call = call.empty_object();
         }
-        let accept = if endpoint.is_streaming() {
-            "text/event-stream"
-        } else {
-            "application/json, */*;q=0.8"
-        };
-        call.send_raw(accept).await
+        call.send_raw(endpoint.accept()).await
     }
 }
 
