@@ -152,7 +152,11 @@ pub(crate) enum Nesting {
     /// for `'static`.
     ConstItem,
     /// An inline `const` block, which extends only the borrow of its final
-    /// value: the parameters need a `const` block of their own.
+    /// value: the parameters (const fn calls, which are not promoted) need
+    /// a `const` block of their own; the placeholders' integer literals are
+    /// promoted as they are. Each `const` block is a body the compiler
+    /// checks and evaluates on its own: one more per endpoint cost a
+    /// 200-endpoint rebuild 4 % (BENCHMARKS.md).
     InlineConst,
 }
 
@@ -174,10 +178,8 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
         .iter()
         .any(|step| matches!(step, PathStep::Segment { .. }));
     if has_placeholders {
-        code.text(match nesting {
-            Nesting::ConstItem => ".with_placeholders(&[",
-            Nesting::InlineConst => ".with_placeholders(const { &[",
-        });
+        // Integer literals, promoted to `'static` wherever they are.
+        code.text(".with_placeholders(&[");
         let mut at = 0;
         for step in &model.path {
             match step {
@@ -192,10 +194,7 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
                 }
             }
         }
-        code.text(match nesting {
-            Nesting::ConstItem => "])",
-            Nesting::InlineConst => "] })",
-        });
+        code.text("])");
     }
     for (declared, option) in [
         (model.declared_idempotent, ".idempotent()"),
@@ -209,54 +208,60 @@ pub(crate) fn endpoint_value(model: &Model, nesting: Nesting, success: &TypeScan
     if let Some(name) = &model.trait_name {
         _ = write!(code, ".in_trait({name:?})");
     }
-    _ = write!(code, ".with_summary({:?})", model.summary);
-    // Text, lexed with the rest: a spanned token per parameter costs a lex
-    // and a group each.
-    code.text(match nesting {
-        Nesting::ConstItem => ".with_params(&[",
-        Nesting::InlineConst => ".with_params(const { &[",
-    });
-    for param in &model.params {
-        let name = param.ident.to_string();
-        let name = name.trim_start_matches("r#");
-        let scan = &param.scan;
-        let ty = &scan.text;
-        let (constructor, wire) = match &param.role {
-            ParamRole::Path(wire) => ("path", wire),
-            // The kind and whether it is a list, both read from the type.
-            ParamRole::Query(wire) if param.kind_from_type => {
-                _ = write!(
-                    code,
-                    "::twill_api::__private::query_param::<{}>({name:?}, {wire:?}, {ty:?}, {}),",
-                    scan.static_text(),
-                    param.optional
-                );
-                continue;
-            }
-            ParamRole::Query(wire) => ("query", wire),
-            ParamRole::Header(wire) => ("header", wire),
-            ParamRole::Body => {
-                _ = write!(
-                    code,
-                    "::twill_api::endpoint::Param::body({name:?}, {ty:?}),"
-                );
-                continue;
-            }
-        };
-        _ = write!(
-            code,
-            "::twill_api::endpoint::Param::{constructor}({name:?}, {wire:?}, {ty:?}, "
-        );
-        write_kind(&mut code, param, scan);
-        if !matches!(param.role, ParamRole::Path(_)) {
-            _ = write!(code, ", {}", param.optional);
-        }
-        code.text("),");
+    // Each call left out where `Endpoint::new`'s default is the value: a
+    // call is a const evaluation of its own for the compiler.
+    if !model.summary.is_empty() {
+        _ = write!(code, ".with_summary({:?})", model.summary);
     }
-    code.text(match nesting {
-        Nesting::ConstItem => "])",
-        Nesting::InlineConst => "] })",
-    });
+    if !model.params.is_empty() {
+        // Text, lexed with the rest: a spanned token per parameter costs a lex
+        // and a group each.
+        code.text(match nesting {
+            Nesting::ConstItem => ".with_params(&[",
+            Nesting::InlineConst => ".with_params(const { &[",
+        });
+        for param in &model.params {
+            let name = param.ident.to_string();
+            let name = name.trim_start_matches("r#");
+            let scan = &param.scan;
+            let ty = &scan.text;
+            let (constructor, wire) = match &param.role {
+                ParamRole::Path(wire) => ("path", wire),
+                // The kind and whether it is a list, both read from the type.
+                ParamRole::Query(wire) if param.kind_from_type => {
+                    _ = write!(
+                        code,
+                        "::twill_api::__private::query_param::<{}>({name:?}, {wire:?}, {ty:?}, {}),",
+                        scan.static_text(),
+                        param.optional
+                    );
+                    continue;
+                }
+                ParamRole::Query(wire) => ("query", wire),
+                ParamRole::Header(wire) => ("header", wire),
+                ParamRole::Body => {
+                    _ = write!(
+                        code,
+                        "::twill_api::endpoint::Param::body({name:?}, {ty:?}),"
+                    );
+                    continue;
+                }
+            };
+            _ = write!(
+                code,
+                "::twill_api::endpoint::Param::{constructor}({name:?}, {wire:?}, {ty:?}, "
+            );
+            write_kind(&mut code, param, scan);
+            if !matches!(param.role, ParamRole::Path(_)) {
+                _ = write!(code, ", {}", param.optional);
+            }
+            code.text("),");
+        }
+        code.text(match nesting {
+            Nesting::ConstItem => "])",
+            Nesting::InlineConst => "] })",
+        });
+    }
     if model.empty_object_body {
         code.text(".with_empty_object_body()");
     }

@@ -84,11 +84,11 @@ pub(crate) fn parse(method: &mut Method) -> Signature {
     // A hand-written `-> impl Future<Output = X>` is the `async fn` habit
     // spelled out: one message, naming the `async fn` to write, and `X`
     // read as the return type so that it gets no message of its own.
-    let awaited = method
-        .output
-        .as_ref()
-        .and_then(|(_, ty)| future_output(ty))
-        .filter(|_| !is_async);
+    // Only then: reading the type with `syn` is a parse of its own.
+    let awaited = match &method.output {
+        Some((_, ty)) if !is_async => future_output(ty),
+        _ => None,
+    };
     if !is_async {
         let message = match &awaited {
             Some(awaited) => format!(
@@ -188,6 +188,9 @@ pub(crate) fn parse(method: &mut Method) -> Signature {
 
 /// `X` of a return type `impl Future<Output = X> (+ ..)`.
 pub(crate) fn future_output(ty: &TokenStream) -> Option<TokenStream> {
+    if !matches!(ty.clone().into_iter().next(), Some(TokenTree::Ident(word)) if word == "impl") {
+        return None;
+    }
     let syn::Type::ImplTrait(bounds) = syn::parse2::<syn::Type>(ty.clone()).ok()? else {
         return None;
     };
