@@ -245,15 +245,12 @@ fn body_only_where_the_method_takes_one(
     };
     for arg in args {
         if let Marker::Role(Role::Body(marker)) = arg.marker {
-            errors.push(Error::new(
-                marker,
-                format!(
-                    "a {} request has no body; send `{}` as `#[query]` arguments or use \
+            errors.push(marker.error(format!(
+                "a {} request has no body; send `{}` as `#[query]` arguments or use \
                      POST, PUT or PATCH",
-                    method.as_str(),
-                    arg.ident
-                ),
-            ));
+                method.as_str(),
+                arg.ident
+            )));
         }
     }
     if let Some(option) = options.empty_object_body {
@@ -275,7 +272,7 @@ fn at_most_one_body(args: &[Arg], options: &Options, errors: &mut Errors) {
     });
     let first = bodies.next();
     for (marker, _) in bodies {
-        errors.push(Error::new(marker, "only one argument can be the `#[body]`"));
+        errors.push(marker.error("only one argument can be the `#[body]`"));
     }
     if let (Some((_, ident)), Some(option)) = (first, options.empty_object_body) {
         errors.push(Error::new(

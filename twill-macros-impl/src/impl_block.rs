@@ -87,6 +87,7 @@ fn rewrite_fn(func: &mut ImplItemFn, errors: &mut Errors) {
         sig.generics.type_params().next().is_some() || sig.generics.const_params().next().is_some();
     let mut owning = TokenStream::new();
     let mut lending = TokenStream::new();
+    let mut refused_here = false;
     for arg in &mut sig.inputs {
         let FnArg::Typed(arg) = arg else { continue };
         // The declaration's markers, so that it can be copied as it is.
@@ -101,6 +102,7 @@ fn rewrite_fn(func: &mut ImplItemFn, errors: &mut Errors) {
         let Pat::Ident(binding) = &*arg.pat else {
             if borrows(arg.ty.to_token_stream()) {
                 errors.push(refused(&arg.ty, "a pattern"));
+                refused_here = true;
             }
             continue;
         };
@@ -125,20 +127,35 @@ fn rewrite_fn(func: &mut ImplItemFn, errors: &mut Errors) {
             }
             None if borrows(arg.ty.to_token_stream()) => {
                 errors.push(refused(&arg.ty, "a type that borrows"));
+                refused_here = true;
             }
             None => {}
         }
     }
     let body = &func.block;
-    if generic {
+    // `return`, as a statement, so that a body that never ends (`todo!()`)
+    // is not told its output is unreachable: a tail expression cannot
+    // carry the `allow`.
+    let output_of_body = quote_spanned!(async_span=>
+        let __twill_output: #output = #body;
+        #[allow(unreachable_code)]
+        return __twill_output;
+    );
+    if refused_here {
+        // The declared signature with a body that borrows nothing, so that
+        // the refusal is the only error.
+        sig.output = syn::parse_quote_spanned!(async_span=> -> ::twill_api::BoxFuture<'_, #output>);
+        func.attrs
+            .push(syn::parse_quote!(#[allow(unused_variables)]));
+        func.block = syn::parse_quote_spanned!(async_span=> {
+            ::std::boxed::Box::pin(::core::future::pending())
+        });
+    } else if generic {
         sig.output = syn::parse_quote_spanned!(async_span=>
             -> impl ::core::future::Future<Output = #output> + ::core::marker::Send
         );
         func.block = syn::parse_quote_spanned!(async_span=> {
-            async move {
-                let __twill_output: #output = #body;
-                __twill_output
-            }
+            async move { #output_of_body }
         });
     } else {
         sig.output = syn::parse_quote_spanned!(async_span=> -> ::twill_api::BoxFuture<'_, #output>);
@@ -146,8 +163,7 @@ fn rewrite_fn(func: &mut ImplItemFn, errors: &mut Errors) {
             #owning
             ::std::boxed::Box::pin(async move {
                 #lending
-                let __twill_output: #output = #body;
-                __twill_output
+                #output_of_body
             })
         });
     }

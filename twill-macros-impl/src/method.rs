@@ -197,6 +197,11 @@ impl Attr {
     pub(crate) fn span(&self) -> Span {
         self.pound.span()
     }
+
+    /// The `]` that closes it.
+    pub(crate) fn end_span(&self) -> Span {
+        self.brackets.span_close()
+    }
 }
 
 impl ToTokens for Attr {

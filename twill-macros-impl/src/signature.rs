@@ -59,12 +59,41 @@ pub(crate) enum Marker {
 }
 
 pub(crate) enum Role {
-    /// `#[body]`, at its span: serialized as the JSON request body.
-    Body(Span),
+    /// `#[body]`, where it is: serialized as the JSON request body.
+    Body(Marked),
     /// Sent as `name=value` in the query string; `None` is left out.
     Query(String),
     /// Sent as a header, its name lower-cased; `None` is left out.
     Header(String),
+}
+
+/// Where a marker is, from its `#` to its `]`: an error built by
+/// [`error`](Self::error) underlines all of it (a stable proc macro cannot
+/// join two spans into one).
+#[derive(Clone, Copy)]
+pub(crate) struct Marked {
+    start: Span,
+    end: Span,
+}
+
+impl Marked {
+    pub(crate) fn of(attr: &Attr) -> Self {
+        Marked {
+            start: attr.span(),
+            end: attr.end_span(),
+        }
+    }
+
+    pub(crate) fn error(self, message: impl std::fmt::Display) -> Error {
+        // Stand-ins for the first and last token: only their spans count.
+        let tokens: TokenStream = [
+            TokenTree::Ident(Ident::new("start", self.start)),
+            TokenTree::Ident(Ident::new("end", self.end)),
+        ]
+        .into_iter()
+        .collect();
+        Error::new_spanned(tokens, message)
+    }
 }
 
 /// The return type, `Result<T, E>`.
@@ -175,7 +204,8 @@ pub(crate) fn parse(method: &mut Method) -> Signature {
         (None, None) => Err(Error::new(
             method.parens.span_close(),
             "missing return type: an endpoint returns `Result<T, E>`, for example \
-             `-> Result<SendMessageResponse, twill_api::Error>`",
+             `-> Result<Task, twill_api::Error>`, or `-> Result<(), twill_api::Error>` for \
+             an empty answer",
         )),
     };
 
@@ -259,7 +289,7 @@ fn take_marker(attrs: &mut Vec<Attr>, errors: &mut Errors) -> Marker {
         }
         let parsed = if name == "body" {
             match args {
-                AttrArgs::None => Ok(Role::Body(attr.span())),
+                AttrArgs::None => Ok(Role::Body(Marked::of(&attr))),
                 _ => Err(Error::new_spanned(&attr, "`#[body]` takes no arguments")),
             }
         } else if name == "query" {

@@ -195,6 +195,21 @@ pub(crate) fn endpoints(args: TokenStream, item: TokenStream) -> TokenStream {
         items.extend(match expanded {
             Ok(method) => method,
             Err(error) => {
+                // A stand-in constant too, so that code naming it
+                // (`<Client as Tasks>::GET_TASK`) does not fail in turn.
+                if !clashes {
+                    for cfg in &cfgs {
+                        handles.tokens(cfg);
+                    }
+                    _ = write!(
+                        handles,
+                        "const {handle}: &'static ::twill_api::Endpoint = \
+                         &::twill_api::Endpoint::new({:?}, \
+                         ::twill_api::endpoint::HttpMethod::Get, \"\");",
+                        func.ident.unraw().to_string(),
+                    );
+                    handle_names.push(handle.clone());
+                }
                 let placeholder = expand::placeholder(&func);
                 let error = compile_errors(error);
                 quote!(#placeholder #error)

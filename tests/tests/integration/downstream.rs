@@ -262,10 +262,14 @@ mod test_double {
 
         #[twill_endpoint(PUT "/labels/<name>")]
         async fn rename(&self, name: &str, #[query] to: Option<&str>) -> Result<(), Error>;
+
+        /// Implemented by neither fake.
+        #[twill_endpoint(DELETE "/labels/<labelId>")]
+        async fn delete_label(&self, label_id: u64) -> Result<(), Error>;
     }
 
     struct Fake {
-        // Never used: every method the tests call is the fake's.
+        // Sends nothing: a method the fake leaves out fails at once.
         client: Client,
         renamed: Mutex<Vec<(String, Option<String>)>>,
     }
@@ -291,11 +295,7 @@ mod test_double {
 
     fn fake() -> Fake {
         Fake {
-            client: Client::builder()
-                .api_key("unused")
-                .base_url("http://127.0.0.1:1/api/v1")
-                .build()
-                .unwrap(),
+            client: Client::offline(),
             renamed: Mutex::new(Vec::new()),
         }
     }
@@ -320,6 +320,21 @@ mod test_double {
                 ("chore".to_owned(), None)
             ]
         );
+    }
+
+    /// A method the fake leaves out keeps the declared default body, which
+    /// calls through the fake's client: `Client::offline()` sends nothing.
+    #[tokio::test]
+    async fn a_method_the_fake_leaves_out_fails_before_any_io() {
+        let error = fake().delete_label(3).await.unwrap_err();
+        assert!(matches!(error, Error::Hook(_)), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("`delete_label` was called on `Client::offline()`"),
+            "{error}"
+        );
+        assert_eq!(error.attempts(), 0);
     }
 
     struct ByHand {

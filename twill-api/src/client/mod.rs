@@ -107,6 +107,36 @@ impl Client {
         ClientBuilder::default()
     }
 
+    /// A client that sends nothing: every call fails before any I/O with
+    /// [`Error::Hook`](crate::Error::Hook), naming the endpoint.
+    ///
+    /// It is a test double's [`AsClient`](crate::AsClient): a declared
+    /// method the fake does not implement keeps its default body, which
+    /// calls through the fake's client, so with this one it fails at once
+    /// instead of reaching the real API.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use twill_api::prelude::*;
+    /// use twill_api::{Client, Error};
+    ///
+    /// let error = Client::offline().get_task("t").await.unwrap_err();
+    /// assert!(matches!(error, Error::Hook(_)));
+    /// assert!(error.to_string().contains("`get_task`"));
+    /// # }
+    /// ```
+    pub fn offline() -> Client {
+        // A key and the default base URL, both valid, and a hook: nothing
+        // here can be refused (the HTTP client is set up on the first
+        // call, which the hook stops first).
+        Self::builder()
+            .api_key("offline")
+            .hook(Offline)
+            .build()
+            .expect("an offline client's settings are constants")
+    }
+
     /// A client configured from the environment, as in Twill's cookbook:
     ///
     /// - `TWILL_API_KEY` (required): the API key (set but empty counts as
@@ -319,6 +349,22 @@ impl Limits {
             event: DEFAULT_MAX_EVENT_BYTES,
             idle: DEFAULT_STREAM_IDLE_TIMEOUT,
         }
+    }
+}
+
+/// The hook of [`Client::offline`]: it refuses every attempt.
+struct Offline;
+
+impl crate::hook::Hook for Offline {
+    fn before_attempt(
+        &self,
+        request: &mut crate::hook::AttemptRequest<'_>,
+    ) -> Result<(), crate::error::HookError> {
+        Err(crate::error::HookError::new(format!(
+            "`{}` was called on `Client::offline()`, which sends nothing \
+             (a test double that does not implement it?)",
+            request.endpoint().name()
+        )))
     }
 }
 

@@ -4,6 +4,8 @@
 //! lent back, so the body sees the declared types; markers copied from the
 //! declaration are dropped; a generic method stays `impl Future`.
 
+#![deny(warnings)]
+
 use std::sync::Mutex;
 
 use twill_api::{AsClient, Client, Error, ParamValue, twill_endpoint};
@@ -29,6 +31,9 @@ trait Api {
 
     #[twill_endpoint(DELETE "/tasks/<taskId>")]
     async fn delete(&self, task_id: &str) -> Result<(), Error>;
+
+    #[twill_endpoint(GET "/stubs/<id>")]
+    async fn stub(&self, id: u64) -> Result<u64, Error>;
 
     #[twill_endpoint(GET "/things/<id>")]
     async fn thing<I: ParamValue + Send + Sync>(&self, id: I) -> Result<String, Error>;
@@ -76,6 +81,12 @@ impl Api for Fake {
         Ok(())
     }
 
+    // A stub that never returns (`panic!`, `todo!()`) warns of nothing
+    // (`deny(warnings)` above).
+    async fn stub(&self, _id: u64) -> Result<u64, Error> {
+        panic!("a stub the test never calls")
+    }
+
     async fn thing<I: ParamValue + Send + Sync>(&self, id: I) -> Result<String, Error> {
         let mut text = String::new();
         id.write_param(&mut text).unwrap();
@@ -85,7 +96,7 @@ impl Api for Fake {
 
 fn main() {
     let fake = Fake {
-        client: Client::new("unused").unwrap(),
+        client: Client::offline(),
         seen: Mutex::new(Vec::new()),
     };
     let label = NewLabel { name: "n".into() };
