@@ -110,7 +110,7 @@ impl Client {
     /// A client that sends nothing: every call fails before any I/O with
     /// [`Error::Hook`](crate::Error::Hook), naming the endpoint.
     ///
-    /// It is a test double's [`AsClient`](crate::AsClient): a declared
+    /// It is a test double's [`AsClient`]: a declared
     /// method the fake does not implement keeps its default body, which
     /// calls through the fake's client, so with this one it fails at once
     /// instead of reaching the real API.
