@@ -96,6 +96,29 @@ pub struct Response<T> {
 }
 
 impl<T> Response<T> {
+    /// A response made by hand, as one attempt answered it: what a test
+    /// double returns for an endpoint declared `-> Result<Response<T>, E>`.
+    ///
+    /// ```
+    /// use twill_api::Response;
+    /// use twill_api::StatusCode;
+    /// use twill_api::reqwest::header::{HeaderMap, HeaderValue};
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-request-id", HeaderValue::from_static("req-1"));
+    /// let response = Response::new(7_u64, StatusCode::CREATED, headers);
+    /// assert_eq!((*response, response.request_id()), (7, Some("req-1")));
+    /// assert_eq!(response.attempts(), 1);
+    /// ```
+    pub fn new(value: T, status: StatusCode, headers: HeaderMap) -> Self {
+        Response {
+            value,
+            status,
+            headers,
+            attempts: 1,
+        }
+    }
+
     /// The decoded value.
     pub fn into_inner(self) -> T {
         self.value

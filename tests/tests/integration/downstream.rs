@@ -254,7 +254,8 @@ async fn query_values_are_percent_encoded() {
 mod test_double {
     use std::sync::Mutex;
 
-    use twill_api::{AsClient, BoxFuture, Client, Error, twill_endpoint};
+    use twill_api::reqwest::header::{HeaderMap, HeaderValue};
+    use twill_api::{AsClient, BoxFuture, Client, Error, Response, StatusCode, twill_endpoint};
 
     trait Labels {
         #[twill_endpoint(GET "/labels/<labelId>")]
@@ -262,6 +263,9 @@ mod test_double {
 
         #[twill_endpoint(PUT "/labels/<name>")]
         async fn rename(&self, name: &str, #[query] to: Option<&str>) -> Result<(), Error>;
+
+        #[twill_endpoint(GET "/labels/<labelId>")]
+        async fn label_with_metadata(&self, label_id: u64) -> Result<Response<String>, Error>;
 
         /// Implemented by neither fake.
         #[twill_endpoint(DELETE "/labels/<labelId>")]
@@ -286,6 +290,16 @@ mod test_double {
             Ok(format!("label {label_id}"))
         }
 
+        async fn label_with_metadata(&self, label_id: u64) -> Result<Response<String>, Error> {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-request-id", HeaderValue::from_static("fake-1"));
+            Ok(Response::new(
+                format!("label {label_id}"),
+                StatusCode::OK,
+                headers,
+            ))
+        }
+
         async fn rename(&self, name: &str, to: Option<&str>) -> Result<(), Error> {
             let mut renamed = self.renamed.lock().unwrap();
             renamed.push((name.to_owned(), to.map(str::to_owned)));
@@ -304,6 +318,11 @@ mod test_double {
     async fn an_async_fn_fake_answers_without_a_server() {
         let fake = fake();
         assert_eq!(fake.label_name(7).await.unwrap(), "label 7");
+        let answered = fake.label_with_metadata(8).await.unwrap();
+        assert_eq!(
+            (answered.as_str(), answered.request_id(), answered.status()),
+            ("label 8", Some("fake-1"), StatusCode::OK)
+        );
         // The future owns what it was lent: the caller's strings may go
         // before it is awaited.
         let future = {
