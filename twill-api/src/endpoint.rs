@@ -218,7 +218,7 @@ impl Endpoint {
         self.success_type = type_text;
         self.streaming = streaming;
         self.accept = if streaming {
-            "text/event-stream"
+            <crate::stream::JobLogStream as FromResponse>::ACCEPT
         } else {
             ANY_ACCEPT
         };

@@ -133,7 +133,7 @@ fn rewrite_fn(func: &mut ImplItemFn, errors: &mut Errors) {
         }
     }
     let body = &func.block;
-    // `return`, as a statement, so that a body that never ends (`todo!()`)
+    // `return`, as a statement, so that a body that never ends (a `panic!` stub)
     // is not told its output is unreachable: a tail expression cannot
     // carry the `allow`.
     let output_of_body = quote_spanned!(async_span=>

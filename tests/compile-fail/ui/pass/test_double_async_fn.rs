@@ -81,7 +81,7 @@ impl Api for Fake {
         Ok(())
     }
 
-    // A stub that never returns (`panic!`, `todo!()`) warns of nothing
+    // A stub that never returns (a `panic!` stub) warns of nothing
     // (`deny(warnings)` above).
     async fn stub(&self, _id: u64) -> Result<u64, Error> {
         panic!("a stub the test never calls")
