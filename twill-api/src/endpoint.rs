@@ -218,7 +218,9 @@ impl Endpoint {
         self.success_type = type_text;
         self.streaming = streaming;
         self.accept = if streaming {
-            <crate::stream::JobLogStream as FromResponse>::ACCEPT
+            // `JobLogStream::ACCEPT`, written out: `stream` depends on
+            // this module, not this module on it.
+            "text/event-stream"
         } else {
             ANY_ACCEPT
         };
