@@ -246,6 +246,32 @@ impl Endpoint {
         self.idempotent
     }
 
+    /// Whether a request to it that failed with `error` may be sent again
+    /// as it is: the failure may change by trying later
+    /// ([`Error::is_transient`](crate::Error::is_transient)), and either the
+    /// server certainly did not act
+    /// ([`may_have_acted`](crate::Error::may_have_acted) is false) or
+    /// acting twice is harmless (it [`is_idempotent`](Self::is_idempotent)).
+    /// A create answered with a 5xx is therefore never resent: look for
+    /// what it made first.
+    ///
+    /// ```
+    /// use twill_api::error::ErrorResponse;
+    /// use twill_api::prelude::*;
+    /// use twill_api::{Client, Error, Method, StatusCode};
+    ///
+    /// let failed = |method, status| {
+    ///     Error::from_response(ErrorResponse::new(method, status, Default::default(), "".into()))
+    /// };
+    /// let create = <Client as Tasks>::CREATE_TASK;
+    /// assert!(create.can_send_again(&failed(Method::POST, StatusCode::TOO_MANY_REQUESTS)));
+    /// assert!(!create.can_send_again(&failed(Method::POST, StatusCode::BAD_GATEWAY)));
+    /// assert!(<Client as Tasks>::GET_TASK.can_send_again(&failed(Method::GET, StatusCode::BAD_GATEWAY)));
+    /// ```
+    pub fn can_send_again(&self, error: &crate::error::Error) -> bool {
+        error.is_transient() && (!error.may_have_acted() || self.idempotent)
+    }
+
     /// Whether calling it destroys or stops something: DELETE endpoints, and
     /// endpoints declared `destructive` (cancel, archive). A tool that lets
     /// an agent call endpoints should ask before these.

@@ -241,6 +241,23 @@ mod tests {
     }
 
     #[test]
+    fn what_a_call_retries_is_transient() {
+        use crate::error::is_transient_status;
+        for code in 100..600 {
+            let status = StatusCode::from_u16(code).unwrap();
+            for idempotent in [true, false] {
+                if is_retryable(Failure::Status(status), idempotent) {
+                    assert!(is_transient_status(status), "{status} retried but settled");
+                }
+            }
+        }
+        for (code, transient) in [(400, false), (401, false), (404, false), (408, true)] {
+            let status = StatusCode::from_u16(code).unwrap();
+            assert_eq!(is_transient_status(status), transient, "{status}");
+        }
+    }
+
+    #[test]
     fn only_safe_statuses_are_retried() {
         use Failure::Status;
         for idempotent in [true, false] {

@@ -178,6 +178,53 @@ impl Error {
         }
     }
 
+    /// Whether the same request could fare otherwise if tried later: the one
+    /// rule every loop asks (a follow's reopening, a wait, a walk, a batch)
+    /// before trying again.
+    ///
+    /// Never for what is settled: an argument refused before sending, a
+    /// whole answer of the wrong shape or size, a 4xx other than 408, 409
+    /// (teleport's "not now") and 429, a redirect, a stream whose event is
+    /// not JSON (a replay sends it again), a server that sends pages in a
+    /// loop, a [`Hook`](crate::hook::Hook) that stopped the call, an HTTP
+    /// client that could not be set up. Yes for a connection refused or
+    /// lost, a body cut off, a timeout, 408, 409, 429, a 5xx, a stream that
+    /// ended early, and the client's own rate limit.
+    ///
+    /// Whether to *send* it again is this and, for a request that may have
+    /// been acted on, an idempotent endpoint: see
+    /// [`Endpoint::can_send_again`](crate::Endpoint::can_send_again). The
+    /// client's own retries try a subset of these at once.
+    ///
+    /// ```
+    /// use twill_api::error::ErrorResponse;
+    /// use twill_api::{Error, Method, StatusCode};
+    ///
+    /// let answer = |status| {
+    ///     let response = ErrorResponse::new(Method::GET, status, Default::default(), "".into());
+    ///     Error::from_response(response)
+    /// };
+    /// assert!(answer(StatusCode::SERVICE_UNAVAILABLE).is_transient());
+    /// assert!(answer(StatusCode::TOO_MANY_REQUESTS).is_transient());
+    /// assert!(!answer(StatusCode::NOT_FOUND).is_transient());
+    /// ```
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Api(_) | Error::UnexpectedResponse(_) => {
+                self.status().is_some_and(is_transient_status)
+            }
+            Error::Transport(error) => error.is_transient(),
+            Error::Stream(StreamError::EndedEarly | StreamError::Malformed(_))
+            | Error::Throttled(_) => true,
+            Error::Stream(StreamError::InvalidEvent { .. })
+            | Error::Decode(_)
+            | Error::ResponseTooLarge(_)
+            | Error::InvalidInput(_)
+            | Error::Pages(_)
+            | Error::Hook(_) => false,
+        }
+    }
+
     /// Decodes a failure response: Twill's error body when there is one,
     /// otherwise an [`UnexpectedResponse`] with an excerpt of what came.
     pub fn from_response(response: ErrorResponse) -> Self {
@@ -247,4 +294,11 @@ fn list(names: &[&str]) -> String {
 pub(crate) fn may_have_acted(method: &Method, status: Option<StatusCode>, written: bool) -> bool {
     let refused = status.is_some_and(|status| status.is_client_error());
     written && !refused && !matches!(*method, Method::GET | Method::HEAD)
+}
+
+/// Whether a failure status may be otherwise later: 408, 409 (teleport's
+/// "not now"), 429 and every 5xx. The one table behind
+/// [`Error::is_transient`]; the client's own retries take a subset of it.
+pub(crate) fn is_transient_status(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
 }

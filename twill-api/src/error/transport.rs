@@ -175,6 +175,18 @@ impl TransportError {
         }
     }
 
+    /// Whether trying later could fare otherwise: yes for a connection
+    /// refused or lost, a body cut off, a timeout; not when the HTTP client
+    /// could not be set up, refused to build the request, or was sent round
+    /// redirects (the same settings and the same server do it again).
+    pub fn is_transient(&self) -> bool {
+        match &self.cause {
+            TransportCause::Http(source) => !(source.is_builder() || source.is_redirect()),
+            TransportCause::NoAnswer(_) | TransportCause::Silent(_) => true,
+            TransportCause::Setup(_) => false,
+        }
+    }
+
     /// How many attempts the call made; this failure ended the last.
     pub fn attempts(&self) -> u32 {
         self.attempts
