@@ -190,7 +190,54 @@ async fn a_call_that_cannot_get_room_in_time_fails_before_sending() {
     assert_eq!(error.attempts(), 0);
     assert_eq!(
         error.to_string(),
-        "not sent: the client's rate limit (1/min) has room only in 61 s, past the call's timeout"
+        "not sent: the client's rate limit (1/min) has room only in 61 s, past the call's timeout or deadline"
     );
     assert_eq!(arrivals.lock().unwrap().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_deadline_is_kept_by_the_limiter_and_by_a_retry_after() {
+    // The second request is answered 429 with a minute to wait.
+    let (url, arrivals) = server(|n| match n {
+        1 => "HTTP/1.1 429 Too Many Requests\r\nretry-after: 60\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            .to_owned(),
+        _ => ok(n),
+    })
+    .await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(&url)
+        .rate_limit("2/min".parse().unwrap())
+        .no_timeout()
+        .build()
+        .unwrap();
+    let me = || async {
+        let by = Instant::now() + Duration::from_secs(20);
+        let within = client.with_deadline(by);
+        assert_eq!(within.deadline(), Some(by));
+        within
+            .call(<Client as Account>::ME, &Arguments::new())
+            .await
+    };
+    me().await.unwrap();
+    // The 429's minute is past the deadline: not waited out, not resent.
+    let started = Instant::now();
+    let error = me().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(60)));
+    assert!(error.is_transient() && !error.may_have_acted());
+    // The limiter has no room for a minute (two sent, and the 429 paused
+    // it): the deadline's call is not made to wait for it either.
+    let started = Instant::now();
+    let error = me().await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(matches!(error, Error::Throttled(_)), "{error:?}");
+    assert!(error.is_transient());
+    assert_eq!(arrivals.lock().unwrap().len(), 2);
+    // Without a deadline, the same client waits its turn.
+    client
+        .call(<Client as Account>::ME, &Arguments::new())
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= Duration::from_secs(59));
 }

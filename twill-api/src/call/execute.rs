@@ -62,7 +62,16 @@ struct Bounds {
 
 impl Bounds {
     fn of(client: &Client, endpoint: &Endpoint) -> Bounds {
-        match client.timeout() {
+        // A deadline ([`Client::with_deadline`]) shortens the timeout to
+        // what is left of it.
+        let timeout = match (client.timeout(), client.deadline()) {
+            (timeout, None) => timeout,
+            (timeout, Some(deadline)) => {
+                let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+                Some(timeout.map_or(left, |timeout| timeout.min(left)))
+            }
+        };
+        match timeout {
             Some(timeout) if endpoint.is_streaming() => Bounds {
                 whole: None,
                 head: Some(timeout),
@@ -158,6 +167,10 @@ async fn send_with_retries(
             let deadline = client.timeout().map(|timeout| {
                 tokio::time::Instant::now() + timeout.saturating_sub(started.elapsed())
             });
+            let deadline = match (deadline, client.deadline()) {
+                (Some(timeout), Some(deadline)) => Some(timeout.min(deadline)),
+                (timeout, deadline) => timeout.or(deadline),
+            };
             if let Err(wait) = Box::pin(limiter.acquire(deadline)).await {
                 let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
                 tracing::info!(
@@ -186,10 +199,17 @@ async fn send_with_retries(
             {
                 limiter.pause(wait);
             }
+            // A wait that would end past the client's deadline is not
+            // waited: the call ends with what it has.
             let delay = verdict
                 .retryable
                 .then(|| policy.delay(attempt, started.elapsed(), verdict.retry_after))
-                .flatten();
+                .flatten()
+                .filter(|delay| {
+                    client
+                        .deadline()
+                        .is_none_or(|deadline| tokio::time::Instant::now() + *delay <= deadline)
+                });
             if let Some(delay) = delay {
                 tracing::info!(attempt, delay_ms = delay.as_millis() as u64, "retrying");
                 if let Some(hooks) = client.hooks().get() {

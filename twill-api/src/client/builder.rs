@@ -258,6 +258,7 @@ impl ClientBuilder {
                 limits: config.limits,
                 hooks: Hooks::new(config.hooks),
                 limiter: Limiter::of(&config.rate_limits).map(Arc::new),
+                deadline: None,
             }),
         })
     }

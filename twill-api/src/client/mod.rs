@@ -94,6 +94,8 @@ struct Inner {
     hooks: Hooks,
     /// The rate limits set, shared by every clone and `with_*` client.
     limiter: Option<Arc<crate::limit::Limiter>>,
+    /// When every call must have ended ([`Client::with_deadline`]).
+    deadline: Option<tokio::time::Instant>,
 }
 
 impl Client {
@@ -219,6 +221,39 @@ impl Client {
         self.with(|inner| inner.limiter = crate::limit::Limiter::of(limits).map(Arc::new))
     }
 
+    /// A client like this one whose calls all end by `deadline`: the time
+    /// budget of a wait, kept by everything that would sleep inside it.
+    ///
+    /// A call whose wait for the rate limit's room, for a `Retry-After` or
+    /// for a backoff would end past `deadline` does not wait: it ends with
+    /// the error it has ([`Error::Throttled`](crate::Error::Throttled) when
+    /// nothing was sent, otherwise the last attempt's), whose
+    /// [`is_transient`](crate::Error::is_transient) says it may fare
+    /// otherwise later. An attempt still under way at `deadline` ends then,
+    /// as a timeout. A deadline set already is kept when it comes sooner.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use twill_api::prelude::*;
+    /// # async fn run(client: twill_api::Client) -> Result<(), twill_api::Error> {
+    /// let by = tokio::time::Instant::now() + Duration::from_secs(20);
+    /// // Within 20 s, whatever a 429's Retry-After says.
+    /// let task = client.with_deadline(by).get_task("my-task").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_deadline(&self, deadline: tokio::time::Instant) -> Client {
+        self.with(|inner| {
+            inner.deadline = Some(inner.deadline.map_or(deadline, |set| set.min(deadline)));
+        })
+    }
+
+    /// When every call must have ended, if [`with_deadline`](Self::with_deadline)
+    /// set it.
+    pub fn deadline(&self) -> Option<tokio::time::Instant> {
+        self.inner.deadline
+    }
+
     fn with(&self, change: impl FnOnce(&mut Inner)) -> Client {
         let mut inner = Inner {
             http: self.inner.http.clone(),
@@ -231,6 +266,7 @@ impl Client {
             limits: self.inner.limits,
             hooks: self.inner.hooks.clone(),
             limiter: self.inner.limiter.clone(),
+            deadline: self.inner.deadline,
         };
         change(&mut inner);
         Client {
@@ -297,6 +333,7 @@ impl fmt::Debug for Client {
             .field("limits", &self.inner.limits)
             .field("hooks", &self.inner.hooks.len())
             .field("rate_limits", &self.rate_limits())
+            .field("deadline", &self.inner.deadline)
             .finish_non_exhaustive()
     }
 }

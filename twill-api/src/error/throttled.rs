@@ -5,13 +5,14 @@ use std::time::Duration;
 use crate::limit::RateLimit;
 
 /// The client's rate limit ([`ClientBuilder::rate_limit`]) had no room for
-/// the call before its timeout: nothing was sent, so sending it later is
-/// safe.
+/// the call before its timeout or its deadline
+/// ([`Client::with_deadline`](crate::Client::with_deadline)): nothing was
+/// sent, so sending it later is safe.
 ///
 /// [`ClientBuilder::rate_limit`]: crate::ClientBuilder::rate_limit
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "not sent: the client's rate limit ({}) has room only in {} s, past the call's timeout",
+    "not sent: the client's rate limit ({}) has room only in {} s, past the call's timeout or deadline",
     limits.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 )]
