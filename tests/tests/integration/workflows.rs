@@ -6,10 +6,11 @@
 
 use std::time::Duration;
 
+use tokio::time::Instant;
 use twill_api::prelude::*;
-use twill_api::workflow::{FollowStep, JobEnd, WaitOutcome};
-use twill_api::{Arguments, Client};
-use twill_tests::{RawServer, Step, client_at};
+use twill_api::workflow::{DEFAULT_QUIET_REOPENINGS, FollowStep, JobEnd, WaitOutcome};
+use twill_api::{Arguments, Client, Error};
+use twill_tests::{RawServer, Step, client_at, closed_port_url};
 
 /// An event stream's response head and `events`, each a JSON object.
 fn stream(events: &[&str]) -> &'static str {
@@ -36,10 +37,8 @@ async fn events_of(client: &Client) -> (Vec<String>, u32, Option<JobEnd>) {
     while let Some(step) = follower.next().await {
         match step.unwrap() {
             FollowStep::Event(event) => events.push(event.json().to_string()),
-            FollowStep::Reopening { wait, .. } => {
-                reopenings += 1;
-                tokio::time::sleep(wait).await;
-            }
+            // The follower waits itself before reopening.
+            FollowStep::Reopening { .. } => reopenings += 1,
             _ => {}
         }
     }
@@ -102,7 +101,6 @@ async fn a_stream_that_only_replays_its_history_is_given_up_after_bounded_reopen
     let error = loop {
         match follower.next().await.expect("it ends with an error") {
             Ok(FollowStep::Event(event)) if event.json()["type"] == "trace_chunks" => chunks += 1,
-            Ok(FollowStep::Reopening { wait, .. }) => tokio::time::sleep(wait).await,
             Ok(_) => {}
             Err(error) => break error,
         }
@@ -211,4 +209,182 @@ async fn a_raw_page_walk_stops_on_empty_pages_with_fresh_cursors() {
     assert_eq!(seen, 10);
     assert_eq!(server.connections(), 10);
     assert!(matches!(error, twill_api::Error::Pages(_)), "{error:?}");
+}
+
+/// A 429 asking for a minute.
+fn a_minute_later() -> &'static str {
+    let body = r#"{"error":{"code":"rate_limited","message":"Slow down"}}"#;
+    Box::leak(
+        format!(
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 60\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    )
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_follower_dropped_every_100_ms_while_its_stream_opens_opens_one_connection() {
+    // The stream's head comes after 300 ms, as over a real network; a
+    // status line's tick drops `next` every 100 ms meanwhile.
+    let server = RawServer::start(vec![vec![
+        Step::Wait(Duration::from_millis(300)),
+        Step::Write(stream(&[CONNECTED, CHUNK, HISTORY_DONE, COMPLETE])),
+    ]])
+    .await;
+    let client = client_at(server.url());
+    let mut follower = client.follow_job("job-1");
+    let (mut events, mut ticks) = (Vec::new(), 0);
+    while follower.end().is_none() {
+        tokio::select! {
+            step = follower.next() => match step {
+                Some(Ok(FollowStep::Event(event))) => events.push(event.json().to_string()),
+                other => panic!("{other:?}"),
+            },
+            () = tokio::time::sleep(Duration::from_millis(100)) => ticks += 1,
+        }
+    }
+    assert!(ticks >= 2, "{ticks}");
+    assert_eq!(events, [CONNECTED, CHUNK, HISTORY_DONE, COMPLETE].map(json));
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_id_refused_before_sending_is_the_first_step_never_a_reopening() {
+    let server = RawServer::start(vec![vec![Step::Write(stream(&[CONNECTED]))]]).await;
+    let client = client_at(server.url());
+    let started = Instant::now();
+    for id in [String::new(), "..".to_owned(), "x".repeat(1 << 20)] {
+        let mut follower = client.follow_job(&id);
+        let error = follower
+            .next()
+            .await
+            .expect("a step")
+            .expect_err("the input error");
+        assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
+        assert!(!error.is_transient());
+        assert!(follower.next().await.is_none());
+        let error = client
+            .wait_for_job(&id, Duration::from_secs(45), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
+        let error = client
+            .wait_for_task(&id, Duration::from_secs(45), None)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidInput(_)), "{error:?}");
+    }
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(server.connections(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_answers_at_its_deadline_behind_a_longer_retry_after() {
+    let server = RawServer::start(vec![vec![Step::Write(a_minute_later())]]).await;
+    let client = client_at(server.url());
+    let started = Instant::now();
+    let wait = client
+        .wait_for_job("job-1", Duration::from_secs(20), None)
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(20) && took < Duration::from_secs(21),
+        "{took:?}"
+    );
+    assert_eq!(wait.outcome, WaitOutcome::DeadlineReached);
+    assert_eq!(wait.events, 0);
+    let down = wait
+        .reconnecting
+        .expect("the stream was down at the deadline");
+    assert!(down.contains("429"), "{down}");
+    // The minute was not waited out, and the request not sent again.
+    assert_eq!(server.connections(), 1);
+
+    // A task's wait cannot read the task in time: it says so at once, with
+    // when to come back, rather than at 120 s.
+    let started = Instant::now();
+    let error = client
+        .wait_for_task("task-1", Duration::from_secs(20), None)
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(60)));
+    assert!(error.is_transient());
+    assert_eq!(server.connections(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_follower_gives_up_on_a_server_that_stays_away_after_about_a_minute() {
+    let client = client_at(closed_port_url().await);
+    let started = Instant::now();
+    let mut follower = client.follow_job("job-1");
+    let mut reopenings = 0;
+    let error = loop {
+        match follower.next().await.expect("it ends with an error") {
+            Ok(FollowStep::Reopening { cause, .. }) => {
+                assert!(cause.is_transient(), "{cause}");
+                reopenings += 1;
+            }
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => break error,
+        }
+    };
+    assert!(follower.next().await.is_none());
+    assert_eq!(reopenings, DEFAULT_QUIET_REOPENINGS);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(55) && took <= Duration::from_secs(65),
+        "{took:?}"
+    );
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(error.to_string().contains("connection refused"), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn errors_that_cannot_change_are_sorted_from_those_that_can() {
+    use twill_api::error::ErrorResponse;
+    use twill_api::{Method, StatusCode};
+    let answered = |method: Method, status: u16| {
+        let status = StatusCode::from_u16(status).unwrap();
+        Error::from_response(ErrorResponse::new(
+            method,
+            status,
+            Default::default(),
+            "".into(),
+        ))
+    };
+    for (status, transient) in [
+        (400, false),
+        (401, false),
+        (403, false),
+        (404, false),
+        (408, true),
+        (409, true),
+        (422, false),
+        (429, true),
+        (500, true),
+        (502, true),
+        (503, true),
+        (301, false),
+    ] {
+        let error = answered(Method::GET, status);
+        assert_eq!(error.is_transient(), transient, "{status}");
+    }
+    // A create answered 5xx may have acted: looked up, never resent; a
+    // 429 was refused before acting.
+    let create = <Client as Tasks>::CREATE_TASK;
+    assert!(!create.can_send_again(&answered(Method::POST, 502)));
+    assert!(create.can_send_again(&answered(Method::POST, 429)));
+    assert!(!create.can_send_again(&answered(Method::POST, 400)));
+    let read = <Client as Tasks>::GET_TASK;
+    assert!(read.can_send_again(&answered(Method::GET, 503)));
+    // A refused connection sent nothing.
+    let refused = client_at(closed_port_url().await)
+        .with_retry_policy(twill_api::RetryPolicy::none())
+        .create_task(&twill_api::models::CreateTaskRequest::new("x"))
+        .await
+        .unwrap_err();
+    assert!(refused.is_transient() && create.can_send_again(&refused));
 }

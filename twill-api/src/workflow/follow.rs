@@ -1,6 +1,4 @@
-//! Following a job to its end across dropped streams, and waiting for it
-//! with a deadline: the one implementation the CLI and the MCP server
-//! present.
+//! Following a job's log to its end across dropped streams.
 //!
 //! # What it assumes about the replay
 //!
@@ -21,26 +19,26 @@
 //!
 //! It keeps counts, not events: its memory does not grow with the log.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::api::{Jobs, Tasks};
+use tokio::time::Instant;
+
+use crate::BoxFuture;
+use crate::api::Jobs;
 use crate::client::Client;
 use crate::error::{Error, StreamError};
 use crate::stream::{EventKind, JobLogEvent, JobLogStream, JobOutcome};
 
 /// How many reopenings in a row that brought nothing new a follower makes
-/// before it gives up, unless told otherwise.
-pub const DEFAULT_QUIET_REOPENINGS: u32 = 8;
+/// before it gives up, unless told otherwise: with the backoff (0.5 s
+/// doubling to 8 s), about a minute against a server that does not answer.
+pub const DEFAULT_QUIET_REOPENINGS: u32 = 10;
 
 /// The longest a follower waits before reopening, whatever the backoff or
 /// a `Retry-After` says.
 pub const MAX_REOPEN_WAIT: Duration = Duration::from_secs(60);
-
-/// How many of the latest events a [`JobWait`] keeps.
-pub const LATEST_EVENTS: usize = 20;
 
 /// How a followed job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,8 +168,10 @@ impl FromStr for FollowPosition {
 pub enum FollowStep {
     /// An event not delivered before, with the JSON it arrived as.
     Event(JobLogEvent),
-    /// The stream dropped (or could not be opened) with `cause`; the
-    /// follower reopens it after `wait`.
+    /// The stream dropped (or could not be opened) with `cause`: the
+    /// follower waits `wait`, then reopens it, in its next
+    /// [`next`](JobFollower::next). Nothing for the caller to do but say
+    /// so ("reconnecting").
     Reopening {
         /// Why the stream ended.
         cause: Error,
@@ -185,20 +185,41 @@ pub enum FollowStep {
 /// the module's notes on the replay), and ends with the job's [`JobEnd`].
 /// Built by [`Client::follow_job`].
 ///
-/// It gives up, yielding the last error, after
-/// [`DEFAULT_QUIET_REOPENINGS`] reopenings in a row that brought nothing new
-/// (settable), and at once when opening the stream is refused with a 4xx
-/// other than 429 (no such job).
+/// It gives up, yielding the error, at once on a failure that cannot change
+/// by trying again ([`Error::is_transient`]: no such job, an id refused
+/// before sending, an event that is not JSON), and after
+/// [`DEFAULT_QUIET_REOPENINGS`] reopenings in a row that brought nothing
+/// new (settable).
+///
+/// [`next`](Self::next) is cancel-safe: a `select!` that drops its future
+/// (to redraw a status line, say) loses nothing, not even a stream still
+/// being opened or a reopening's wait under way; the next call goes on
+/// from there. A deadline is the caller's: wrap `next` in
+/// [`tokio::time::timeout_at`], and build the follower from a
+/// [`Client::with_deadline`] so that no request inside it waits past it.
 pub struct JobFollower {
     client: Client,
     job: String,
     position: FollowPosition,
-    stream: Option<JobLogStream>,
+    phase: Phase,
     connection: Connection,
     quiet_reopenings: u32,
     max_quiet_reopenings: u32,
     end: Option<JobEnd>,
     failed: bool,
+}
+
+/// Where the follower is between two events: what [`JobFollower::next`]
+/// goes on with, whether or not the last call ran to its end.
+enum Phase {
+    /// No stream: the next step opens one.
+    Closed,
+    /// A reopening's wait, until then.
+    Waiting(Instant),
+    /// The request opening the stream, in flight.
+    Opening(BoxFuture<'static, Result<JobLogStream, Error>>),
+    /// A stream to read events from.
+    Open(JobLogStream),
 }
 
 /// What one connection has sent so far.
@@ -235,7 +256,7 @@ impl Client {
             client: self.clone(),
             job: job_id.to_owned(),
             position: FollowPosition::default(),
-            stream: None,
+            phase: Phase::Closed,
             connection: Connection::default(),
             quiet_reopenings: 0,
             max_quiet_reopenings: DEFAULT_QUIET_REOPENINGS,
@@ -278,42 +299,48 @@ impl JobFollower {
     }
 
     /// The next step, or `None` once the job's end was delivered or the
-    /// follower gave up (after yielding the error).
+    /// follower gave up (after yielding the error). Cancel-safe (see
+    /// [`JobFollower`]).
     pub async fn next(&mut self) -> Option<Result<FollowStep, Error>> {
-        if self.end.is_some() || self.failed {
-            return None;
-        }
         loop {
-            let stream = match &mut self.stream {
-                Some(stream) => stream,
-                None => match self.client.stream_job_logs(&self.job).await {
+            if self.end.is_some() || self.failed {
+                return None;
+            }
+            // Each arm awaits a future kept in `self.phase`, or none: a
+            // call dropped at any await leaves the follower where it was.
+            match &mut self.phase {
+                Phase::Waiting(until) => {
+                    tokio::time::sleep_until(*until).await;
+                    self.phase = Phase::Closed;
+                }
+                Phase::Closed => {
+                    let (client, job) = (self.client.clone(), self.job.clone());
+                    self.phase =
+                        Phase::Opening(Box::pin(async move { client.stream_job_logs(&job).await }));
+                }
+                Phase::Opening(opening) => match opening.await {
                     Ok(stream) => {
                         self.connection = Connection::default();
-                        self.stream.insert(stream)
-                    }
-                    // No such job: waiting will not make one.
-                    Err(error)
-                        if error.status().is_some_and(|status| {
-                            status.is_client_error() && status.as_u16() != 429
-                        }) =>
-                    {
-                        self.failed = true;
-                        return Some(Err(error));
+                        self.phase = Phase::Open(stream);
                     }
                     Err(error) => return Some(self.dropped(error)),
                 },
-            };
-            let event = match stream.next_event().await {
-                Some(Ok(event)) => event,
-                Some(Err(error)) => return Some(self.dropped(error)),
-                None => return Some(self.dropped(Error::Stream(StreamError::EndedEarly))),
-            };
-            if let Some(event) = self.admit(event) {
-                if let Some(end) = JobEnd::of(&event) {
-                    self.end = Some(end);
-                    self.stream = None;
+                Phase::Open(stream) => {
+                    let event = match stream.next_event().await {
+                        Some(Ok(event)) => event,
+                        Some(Err(error)) => return Some(self.dropped(error)),
+                        None => {
+                            return Some(self.dropped(Error::Stream(StreamError::EndedEarly)));
+                        }
+                    };
+                    if let Some(event) = self.admit(event) {
+                        if let Some(end) = JobEnd::of(&event) {
+                            self.end = Some(end);
+                            self.phase = Phase::Closed;
+                        }
+                        return Some(Ok(FollowStep::Event(event)));
+                    }
                 }
-                return Some(Ok(FollowStep::Event(event)));
             }
         }
     }
@@ -323,7 +350,7 @@ impl JobFollower {
         loop {
             match self.next().await? {
                 Ok(FollowStep::Event(event)) => return Some(Ok(event)),
-                Ok(FollowStep::Reopening { wait, .. }) => tokio::time::sleep(wait).await,
+                Ok(FollowStep::Reopening { .. }) => {}
                 Err(error) => return Some(Err(error)),
             }
         }
@@ -367,20 +394,26 @@ impl JobFollower {
         Some(event)
     }
 
-    /// The stream ended with `cause`: a reopening, or the last error.
+    /// The stream ended (or was not opened) with `cause`: a reopening, or
+    /// the error when it cannot change or too many reopenings were quiet.
     fn dropped(&mut self, cause: Error) -> Result<FollowStep, Error> {
-        self.stream = None;
+        self.phase = Phase::Closed;
         if !self.connection.brought_news {
             self.quiet_reopenings += 1;
         }
         self.connection = Connection::default();
-        if self.quiet_reopenings > self.max_quiet_reopenings {
+        if !cause.is_transient() || self.quiet_reopenings > self.max_quiet_reopenings {
             self.failed = true;
             return Err(cause);
         }
         let backoff = Duration::from_millis(250) * (1 << self.quiet_reopenings.min(5));
-        let wait = cause.retry_after().unwrap_or(backoff).min(MAX_REOPEN_WAIT);
+        let asked = match &cause {
+            Error::Throttled(throttled) => Some(throttled.wait),
+            other => other.retry_after(),
+        };
+        let wait = asked.unwrap_or(backoff).min(MAX_REOPEN_WAIT);
         tracing::debug!(job = %self.job, %cause, ?wait, "the log stream dropped; reopening");
+        self.phase = Phase::Waiting(Instant::now() + wait);
         Ok(FollowStep::Reopening { cause, wait })
     }
 }
@@ -393,135 +426,6 @@ impl fmt::Debug for JobFollower {
             .field("quiet_reopenings", &self.quiet_reopenings)
             .field("end", &self.end)
             .finish_non_exhaustive()
-    }
-}
-
-/// How a wait ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WaitOutcome {
-    /// The job ended.
-    Ended(JobEnd),
-    /// The deadline came first; the job goes on.
-    DeadlineReached,
-}
-
-/// What a wait for a job saw.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct JobWait {
-    /// The job waited for.
-    pub job_id: String,
-    /// How the wait ended.
-    pub outcome: WaitOutcome,
-    /// How many events were delivered.
-    pub events: u64,
-    /// The latest events, at most [`LATEST_EVENTS`].
-    pub latest: VecDeque<JobLogEvent>,
-    /// Where the follower stopped: resume from it to wait again.
-    pub position: FollowPosition,
-}
-
-/// What a wait for a task's latest job saw, with the task's answer.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct TaskWait {
-    /// The wait for the job.
-    pub job: JobWait,
-    /// The job's final answer, when it ended and has one.
-    pub final_answer: Option<String>,
-    /// The task's URL, to show a person.
-    pub task_url: String,
-}
-
-impl Client {
-    /// Follows `job_id` until it ends or `timeout` passes (a deadline
-    /// reached is [`WaitOutcome::DeadlineReached`], not an error), from
-    /// `resume` if given.
-    pub async fn wait_for_job(
-        &self,
-        job_id: &str,
-        timeout: Duration,
-        resume: Option<FollowPosition>,
-    ) -> Result<JobWait, Error> {
-        self.wait_for_job_observed(job_id, timeout, resume, |_| {})
-            .await
-    }
-
-    /// [`wait_for_job`](Self::wait_for_job), showing each event to
-    /// `observe` as it arrives: for a caller that reports progress (an MCP
-    /// server's progress notifications) while the wait goes on.
-    pub async fn wait_for_job_observed(
-        &self,
-        job_id: &str,
-        timeout: Duration,
-        resume: Option<FollowPosition>,
-        mut observe: impl FnMut(&JobLogEvent),
-    ) -> Result<JobWait, Error> {
-        let mut follower = self.follow_job(job_id);
-        if let Some(position) = resume {
-            follower = follower.resume_from(position);
-        }
-        let mut latest = VecDeque::with_capacity(LATEST_EVENTS);
-        let mut events = 0;
-        let deadline = tokio::time::Instant::now() + timeout;
-        let outcome = loop {
-            let step = match tokio::time::timeout_at(deadline, follower.next_event()).await {
-                Err(_) => break WaitOutcome::DeadlineReached,
-                Ok(None) => match follower.end() {
-                    Some(end) => break WaitOutcome::Ended(end.clone()),
-                    None => return Err(Error::Stream(StreamError::EndedEarly)),
-                },
-                Ok(Some(step)) => step?,
-            };
-            events += 1;
-            observe(&step);
-            if latest.len() == LATEST_EVENTS {
-                latest.pop_front();
-            }
-            latest.push_back(step);
-            if let Some(end) = follower.end() {
-                break WaitOutcome::Ended(end.clone());
-            }
-        };
-        Ok(JobWait {
-            job_id: job_id.to_owned(),
-            outcome,
-            events,
-            latest,
-            position: follower.position().clone(),
-        })
-    }
-
-    /// Waits for the latest job of task `task_id_or_slug` (see
-    /// [`wait_for_job`](Self::wait_for_job)), then reads the task again for
-    /// the job's final answer.
-    pub async fn wait_for_task(
-        &self,
-        task_id_or_slug: &str,
-        timeout: Duration,
-        resume: Option<FollowPosition>,
-    ) -> Result<TaskWait, Error> {
-        let shown = self.get_task(task_id_or_slug).await?;
-        let Some(job) = shown.latest_job else {
-            return Err(Error::Stream(StreamError::EndedEarly));
-        };
-        let wait = self.wait_for_job(&job.id, timeout, resume).await?;
-        let mut final_answer = None;
-        let mut task_url = shown.task.url;
-        if matches!(wait.outcome, WaitOutcome::Ended(_)) {
-            let shown = self.get_task(task_id_or_slug).await?;
-            task_url = shown.task.url;
-            final_answer = shown
-                .latest_job
-                .filter(|latest| latest.id == job.id)
-                .and_then(|latest| latest.final_answer);
-        }
-        Ok(TaskWait {
-            job: wait,
-            final_answer,
-            task_url,
-        })
     }
 }
 

@@ -1,0 +1,25 @@
+//! Following a job to its end across dropped streams, and waiting for it
+//! within a time budget: the one implementation the CLI and the MCP server
+//! present.
+//!
+//! - [`JobFollower`] ([`Client::follow_job`](crate::Client::follow_job)):
+//!   every event of a job's log once, reopening a stream that drops, until
+//!   the job's [`JobEnd`]; it gives up on what cannot change
+//!   ([`Error::is_transient`](crate::Error::is_transient)) at once, and on
+//!   a server that stays away after [`DEFAULT_QUIET_REOPENINGS`] reopenings
+//!   that brought nothing (about a minute).
+//! - [`Client::wait_for_job`](crate::Client::wait_for_job) and
+//!   [`Client::wait_for_task`](crate::Client::wait_for_task): a follow
+//!   within a deadline, which every request inside it keeps (see
+//!   [`Client::with_deadline`](crate::Client::with_deadline)): a wait
+//!   answers by its deadline, or for a task's final answer at most
+//!   [`FINAL_READ_GRACE`] after it.
+
+mod follow;
+mod wait;
+
+pub use follow::{
+    DEFAULT_QUIET_REOPENINGS, FollowPosition, FollowStep, InvalidPosition, JobEnd, JobFollower,
+    MAX_REOPEN_WAIT,
+};
+pub use wait::{FINAL_READ_GRACE, JobWait, LATEST_EVENTS, TaskWait, WaitOutcome};

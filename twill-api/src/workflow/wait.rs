@@ -1,0 +1,191 @@
+//! Waiting for a job, or a task's latest job, within a time budget: a
+//! follow under a deadline that every request inside it keeps.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::follow::{FollowPosition, FollowStep, JobEnd};
+use crate::api::Tasks;
+use crate::client::Client;
+use crate::error::{Error, StreamError};
+use crate::stream::JobLogEvent;
+
+/// How many of the latest events a [`JobWait`] keeps.
+pub const LATEST_EVENTS: usize = 20;
+
+/// How long after its deadline a wait for a task may still read the task
+/// for the final answer of a job that ended before the deadline: no wait
+/// answers later than its deadline and this.
+pub const FINAL_READ_GRACE: Duration = Duration::from_secs(1);
+
+/// How a wait ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitOutcome {
+    /// The job ended.
+    Ended(JobEnd),
+    /// The deadline came first; the job goes on.
+    DeadlineReached,
+}
+
+/// What a wait for a job saw.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct JobWait {
+    /// The job waited for.
+    pub job_id: String,
+    /// How the wait ended.
+    pub outcome: WaitOutcome,
+    /// How many events were delivered.
+    pub events: u64,
+    /// The latest events, at most [`LATEST_EVENTS`].
+    pub latest: VecDeque<JobLogEvent>,
+    /// Where the follower stopped: resume from it to wait again.
+    pub position: FollowPosition,
+    /// When the deadline came while the log stream was down: why it had
+    /// dropped (or could not be opened), in words. The wait's last word
+    /// then, rather than its latest event.
+    pub reconnecting: Option<String>,
+}
+
+/// What a wait for a task's latest job saw, with the task's answer.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TaskWait {
+    /// The wait for the job.
+    pub job: JobWait,
+    /// The job's final answer, when it ended and has one.
+    pub final_answer: Option<String>,
+    /// The task's URL, to show a person.
+    pub task_url: String,
+    /// Why the task could not be read again for the final answer, after
+    /// the job ended (the outcome stands).
+    pub final_read_error: Option<String>,
+}
+
+/// `timeout` from now, or the client's own deadline if sooner.
+fn deadline_of(client: &Client, timeout: Duration) -> Instant {
+    let now = Instant::now();
+    // No wait outlives a century: `Duration::MAX` means "none".
+    let by = now
+        .checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600));
+    client.deadline().map_or(by, |set| set.min(by))
+}
+
+impl Client {
+    /// Follows `job_id` until it ends or `timeout` passes (a deadline
+    /// reached is [`WaitOutcome::DeadlineReached`], not an error), from
+    /// `resume` if given.
+    ///
+    /// The deadline is kept by everything inside the wait: a request whose
+    /// wait for the rate limit or a `Retry-After` would end past it is not
+    /// made to wait, and the follower's reopening stops at it. A deadline
+    /// the client has already ([`with_deadline`](Self::with_deadline)) is
+    /// kept when it comes sooner.
+    pub async fn wait_for_job(
+        &self,
+        job_id: &str,
+        timeout: Duration,
+        resume: Option<FollowPosition>,
+    ) -> Result<JobWait, Error> {
+        self.wait_for_job_observed(job_id, timeout, resume, |_| {})
+            .await
+    }
+
+    /// [`wait_for_job`](Self::wait_for_job), showing each event to
+    /// `observe` as it arrives: for a caller that reports progress (an MCP
+    /// server's progress notifications) while the wait goes on.
+    pub async fn wait_for_job_observed(
+        &self,
+        job_id: &str,
+        timeout: Duration,
+        resume: Option<FollowPosition>,
+        mut observe: impl FnMut(&JobLogEvent),
+    ) -> Result<JobWait, Error> {
+        let deadline = deadline_of(self, timeout);
+        let mut follower = self.with_deadline(deadline).follow_job(job_id);
+        if let Some(position) = resume {
+            follower = follower.resume_from(position);
+        }
+        let mut latest = VecDeque::with_capacity(LATEST_EVENTS);
+        let (mut events, mut reconnecting) = (0, None);
+        let outcome = loop {
+            // The follower is cancel-safe: the deadline may cut it anywhere.
+            let event = match tokio::time::timeout_at(deadline, follower.next()).await {
+                Err(_) => break WaitOutcome::DeadlineReached,
+                Ok(None) => match follower.end() {
+                    Some(end) => break WaitOutcome::Ended(end.clone()),
+                    None => return Err(Error::Stream(StreamError::EndedEarly)),
+                },
+                Ok(Some(Err(error))) => return Err(error),
+                Ok(Some(Ok(FollowStep::Reopening { cause, .. }))) => {
+                    reconnecting = Some(cause.to_string());
+                    continue;
+                }
+                Ok(Some(Ok(FollowStep::Event(event)))) => event,
+            };
+            reconnecting = None;
+            events += 1;
+            observe(&event);
+            if latest.len() == LATEST_EVENTS {
+                latest.pop_front();
+            }
+            latest.push_back(event);
+            if let Some(end) = follower.end() {
+                break WaitOutcome::Ended(end.clone());
+            }
+        };
+        Ok(JobWait {
+            job_id: job_id.to_owned(),
+            outcome,
+            events,
+            latest,
+            position: follower.position().clone(),
+            reconnecting,
+        })
+    }
+
+    /// Waits for the latest job of task `task_id_or_slug` (see
+    /// [`wait_for_job`](Self::wait_for_job)): the task is read, its job
+    /// followed, all by the deadline; then, if the job ended, the task is
+    /// read again for the job's final answer, by the deadline and
+    /// [`FINAL_READ_GRACE`] at most.
+    pub async fn wait_for_task(
+        &self,
+        task_id_or_slug: &str,
+        timeout: Duration,
+        resume: Option<FollowPosition>,
+    ) -> Result<TaskWait, Error> {
+        let deadline = deadline_of(self, timeout);
+        let within = self.with_deadline(deadline);
+        let shown = within.get_task(task_id_or_slug).await?;
+        let Some(job) = shown.latest_job else {
+            return Err(Error::Stream(StreamError::EndedEarly));
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        let wait = within.wait_for_job(&job.id, left, resume).await?;
+        let mut answer = TaskWait {
+            job: wait,
+            final_answer: None,
+            task_url: shown.task.url,
+            final_read_error: None,
+        };
+        if matches!(answer.job.outcome, WaitOutcome::Ended(_)) {
+            let reading = self.with_deadline(deadline + FINAL_READ_GRACE);
+            match reading.get_task(task_id_or_slug).await {
+                Ok(shown) => {
+                    answer.task_url = shown.task.url;
+                    answer.final_answer = shown
+                        .latest_job
+                        .filter(|latest| latest.id == job.id)
+                        .and_then(|latest| latest.final_answer);
+                }
+                Err(error) => answer.final_read_error = Some(error.to_string()),
+            }
+        }
+        Ok(answer)
+    }
+}
