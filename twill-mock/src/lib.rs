@@ -33,7 +33,10 @@
 //! - [`Faults`] switch on what a real deployment does on a bad day: jobs
 //!   that fail or are cancelled, `error` events, stalled bodies and streams,
 //!   slow streams, connections closed after every answer, cursors that need
-//!   percent-encoding.
+//!   percent-encoding;
+//! - [`MockServerBuilder::latency`] delays every answer, the log stream's
+//!   head included, as a real API over TLS does: a loopback server that
+//!   answers at once hides races a real network shows.
 
 #![deny(missing_docs)]
 
@@ -108,6 +111,7 @@ impl MockServer {
                 period: Duration::from_secs(60),
             }),
             faults: Faults::none(),
+            latency: Duration::ZERO,
         }
     }
 
@@ -176,6 +180,7 @@ pub struct MockServerBuilder {
     timing: Timing,
     rate_limit: Option<RateWindow>,
     faults: Faults,
+    latency: Duration,
 }
 
 /// A rate limit: `requests` per key in any window of `period`.
@@ -187,7 +192,7 @@ pub(crate) struct RateWindow {
 
 /// What a server has answered so far ([`MockServer::stats`], and
 /// `GET /__mock/stats` as JSON: `{"requests", "rateLimited",
-/// "tasksCreated"}`): what a batch cost.
+/// "tasksCreated", "connections"}`): what a batch cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -198,6 +203,10 @@ pub struct MockStats {
     pub rate_limited: u64,
     /// Tasks created.
     pub tasks_created: u64,
+    /// TCP connections accepted (a client that reuses its connection
+    /// opens one; a follower that reopens a stream, one each time).
+    #[serde(default)]
+    pub connections: u64,
 }
 
 impl MockServerBuilder {
@@ -246,6 +255,14 @@ impl MockServerBuilder {
         self
     }
 
+    /// Delays every answer by `latency` before it is made (the log
+    /// stream's response head included), as a remote API does: try what a
+    /// real network does to a client. None unless set.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
     /// Starts with these faults switched on; see [`Faults`].
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
@@ -266,8 +283,13 @@ impl MockServerBuilder {
             timing: self.timing,
             rate_limit: self.rate_limit,
             faults: self.faults.clone(),
+            latency: self.latency,
         }));
         let app = api::router(state.clone());
+        let counted = Arc::clone(&state);
+        let listener = axum::serve::ListenerExt::tap_io(listener, move |_| {
+            api::Stats::bump(&counted.stats.connections);
+        });
         let (shutdown, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
@@ -308,6 +330,7 @@ impl std::fmt::Debug for MockServerBuilder {
             .field("timing", &self.timing)
             .field("rate_limit", &self.rate_limit)
             .field("faults", &self.faults)
+            .field("latency", &self.latency)
             .finish()
     }
 }

@@ -37,6 +37,8 @@ pub(crate) struct State {
     pub(crate) streams_cut: std::sync::atomic::AtomicU32,
     /// What the server has answered, for `GET /__mock/stats`.
     pub(crate) stats: Stats,
+    /// How long every answer waits before it is made.
+    latency: Duration,
 }
 
 /// Counts of what the server answered.
@@ -45,6 +47,7 @@ pub(crate) struct Stats {
     pub(crate) requests: std::sync::atomic::AtomicU64,
     pub(crate) rate_limited: std::sync::atomic::AtomicU64,
     pub(crate) tasks_created: std::sync::atomic::AtomicU64,
+    pub(crate) connections: std::sync::atomic::AtomicU64,
 }
 
 impl Stats {
@@ -58,6 +61,7 @@ impl Stats {
             requests: self.requests.load(Relaxed),
             rate_limited: self.rate_limited.load(Relaxed),
             tasks_created: self.tasks_created.load(Relaxed),
+            connections: self.connections.load(Relaxed),
         }
     }
 }
@@ -68,6 +72,7 @@ pub(crate) struct Config {
     pub(crate) timing: Timing,
     pub(crate) rate_limit: Option<crate::RateWindow>,
     pub(crate) faults: Faults,
+    pub(crate) latency: Duration,
 }
 
 impl State {
@@ -81,6 +86,7 @@ impl State {
             faults: Mutex::new(config.faults),
             streams_cut: std::sync::atomic::AtomicU32::new(0),
             stats: Stats::default(),
+            latency: config.latency,
         }
     }
 
@@ -180,6 +186,8 @@ pub(crate) fn router(state: Arc<State>) -> Router {
         .fallback(|| async { ApiError::NotFound("Route") })
         .route_layer(middleware::from_fn_with_state(state.clone(), gate))
         .layer(middleware::from_fn_with_state(state.clone(), answer_faults))
+        // Outermost: a 401 or a 429 is as slow to arrive as an answer.
+        .layer(middleware::from_fn_with_state(state.clone(), delay))
         // axum's default (2 MiB) would refuse what the API takes: a
         // 10 MiB attachment sent inline is about 14 MiB of JSON.
         .layer(DefaultBodyLimit::max(crate::MAX_REQUEST_BYTES))
@@ -192,6 +200,14 @@ pub(crate) fn router(state: Arc<State>) -> Router {
             get(move || async move { axum::Json(stats.stats.read()) }),
         )
         .fallback(|| async { ApiError::NotFound("Route") })
+}
+
+/// Waits the server's latency, then answers.
+async fn delay(Shared(state): AppState, request: Request, next: Next) -> Response {
+    if !state.latency.is_zero() {
+        tokio::time::sleep(state.latency).await;
+    }
+    next.run(request).await
 }
 
 /// The key check (401), then the per-key rate limit (429).
