@@ -147,12 +147,16 @@ pub enum AuthCommand {
     Status,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Copy, Args)]
 pub struct Follow {
     /// Follow the job's log until it ends (with --jsonl, each event as a
     /// JSON line; --json, one document, cannot hold a stream).
     #[arg(long)]
     pub follow: bool,
+    /// With --follow: gives up after this long, such as 90s, 10m or 2h
+    /// (exit 6; the job goes on).
+    #[arg(long, value_name = "DURATION", value_parser = duration, requires = "follow")]
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl RemoteCommand {
@@ -308,6 +312,10 @@ pub enum JobCommand {
     Logs {
         /// The job's id.
         job: String,
+        /// Gives up after this long, such as 90s, 10m or 2h (exit 6; the
+        /// job goes on).
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        timeout: Option<std::time::Duration>,
     },
     /// Cancels a job.
     Cancel {
@@ -555,6 +563,10 @@ pub struct MockArgs {
     /// Pads list cursors to at least this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 0)]
     pub huge_cursors: usize,
+    /// Delays every answer by this long, such as 300ms, the log stream's
+    /// too, as a remote API over TLS does.
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub latency: Option<std::time::Duration>,
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use twill_api::Client;
+use twill_api::api::Jobs;
 use twill_api::stream::{EventKind, JobLogEvent};
 use twill_api::workflow::{FollowStep, JobEnd};
+use twill_api::{Arguments, Client};
 
 use crate::failure::Failure;
 use crate::render::{Form, Output, one};
@@ -35,15 +36,17 @@ impl From<&JobEnd> for Ended {
     }
 }
 
-/// Follows `job` until it ends; Ctrl-C stops following (never the job).
+/// Follows `job` until it ends, or until `timeout` (exit 6, the job goes
+/// on); Ctrl-C stops following (never the job).
 pub async fn follow(
     client: &Client,
     job: &str,
+    timeout: Option<Duration>,
     output: &Output,
     verbose: bool,
 ) -> Result<Ended, Failure> {
     tokio::select! {
-        ended = follow_until_done(client, job, output, verbose) => ended,
+        ended = follow_until_done(client, job, timeout, output, verbose) => ended,
         _ = tokio::signal::ctrl_c() => {
             status_line::clear();
             Err(Failure::Interrupted(format!(
@@ -56,59 +59,134 @@ pub async fn follow(
 async fn follow_until_done(
     client: &Client,
     job: &str,
+    timeout: Option<Duration>,
     output: &Output,
     verbose: bool,
 ) -> Result<Ended, Failure> {
-    let started = Instant::now();
+    // One budget: every request inside the follow keeps the deadline too
+    // (a Retry-After past it is not waited out).
+    let deadline = timeout.map(|timeout| tokio::time::Instant::now() + timeout);
+    let client = deadline.map_or_else(|| client.clone(), |at| client.with_deadline(at));
     // Reopening, the replay rule and the bounds are the library's
     // (`twill_api::workflow`); this shows what it delivers.
     let mut follower = client.follow_job(job);
-    let mut status = "waiting".to_owned();
+    let mut seen = Seen::new(job);
     loop {
         if let Some(end) = follower.end() {
             status_line::clear();
             return Ok(Ended::from(end));
         }
-        status_line::show(job, &status, started);
-        // The spinner and the clock move between events too; a tick drops
-        // `next`, which loses nothing (the follower keeps its state).
-        let next = loop {
-            tokio::select! {
-                next = follower.next() => break next,
-                _ = tokio::time::sleep(TICK), if status_line::shown() => {
-                    status_line::show(job, &status, started);
+        seen.show();
+        // One `next` lives across the ticks that move the spinner: it is
+        // never dropped while a stream opens (the follower would survive
+        // that too, being cancel-safe, but this asks nothing of it).
+        let next = {
+            let next = follower.next();
+            tokio::pin!(next);
+            loop {
+                tokio::select! {
+                    next = &mut next => break Some(next),
+                    () = tokio::time::sleep(TICK), if status_line::shown() => seen.show(),
+                    () = sleep_until(deadline), if deadline.is_some() => break None,
                 }
             }
         };
+        status_line::clear();
         match next {
-            Some(Ok(FollowStep::Event(event))) => {
-                if let Some(new_status) = event.reported_status() {
-                    new_status.clone_into(&mut status);
-                }
-                status_line::clear();
-                render(&event, output)?;
-            }
-            Some(Ok(FollowStep::Reopening { cause, wait })) => {
-                if verbose {
-                    status_line::clear();
-                    eprintln!("twill: the log stream dropped ({cause}); reopening in {wait:?}");
-                }
-                tokio::time::sleep(wait).await;
-            }
-            Some(Ok(_)) => {}
-            Some(Err(error)) => {
-                status_line::clear();
-                return Err(Failure::from(error));
-            }
+            None => return Err(deadline_reached(job, timeout, seen.down.as_deref())),
+            Some(Some(step)) => seen.take(step, output, verbose)?,
             // After the end, which the top of the loop returns; never
             // otherwise, since a follower that gives up yields its error.
-            None if follower.end().is_some() => {}
-            None => {
-                status_line::clear();
+            Some(None) if follower.end().is_some() => {}
+            Some(None) => {
                 return Err(Failure::Local(format!("the log stream of job {job} ended")));
             }
         }
     }
+}
+
+/// What the follow has seen: the job's last reported status, and why its
+/// stream is down while the follower reopens it.
+struct Seen<'a> {
+    job: &'a str,
+    started: Instant,
+    status: String,
+    down: Option<String>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(job: &'a str) -> Self {
+        Seen {
+            job,
+            started: Instant::now(),
+            status: "waiting".to_owned(),
+            down: None,
+        }
+    }
+
+    /// The status line, where there is one.
+    fn show(&self) {
+        let word = match &self.down {
+            Some(_) => "reconnecting",
+            None => &self.status,
+        };
+        status_line::show(self.job, word, self.started);
+    }
+
+    /// Shows a step of the follower: an event, printed; a reopening, said
+    /// under `--verbose`; its error, as the command's failure.
+    fn take(
+        &mut self,
+        step: Result<FollowStep, twill_api::Error>,
+        output: &Output,
+        verbose: bool,
+    ) -> Result<(), Failure> {
+        match step {
+            Ok(FollowStep::Event(event)) => {
+                self.down = None;
+                if let Some(status) = event.reported_status() {
+                    status.clone_into(&mut self.status);
+                }
+                render(&event, output)
+            }
+            Ok(FollowStep::Reopening { cause, wait }) => {
+                if verbose {
+                    eprintln!("twill: the log stream dropped ({cause}); reopening in {wait:?}");
+                }
+                // The follower waits itself, in its next step.
+                self.down = Some(cause.to_string());
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+            // Named: a 404 says which job it did not find.
+            Err(error) => Err(Failure::api_request(
+                <Client as Jobs>::STREAM_JOB_LOGS,
+                &Arguments::new().arg("jobId", self.job),
+                error,
+            )),
+        }
+    }
+}
+
+/// Sleeps until `deadline`; never wakes without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The deadline's word: the job goes on, and what was last seen of its
+/// stream when it was down.
+fn deadline_reached(job: &str, timeout: Option<Duration>, down: Option<&str>) -> Failure {
+    let after = timeout.map_or_else(String::new, |timeout| format!(" after {timeout:?}"));
+    let mut message = format!(
+        "stopped following{after}; job {job} goes on (twill jobs logs {job} to follow it again)"
+    );
+    if let Some(cause) = down {
+        message.push_str(&format!("; its log stream was down: {cause}"));
+    }
+    Failure::Deadline(message)
 }
 
 /// Prints an event: in words, the agent's text as text, the rest as

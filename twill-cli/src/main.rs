@@ -381,6 +381,7 @@ async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
         .rate_limit_per(args.rate_limit.requests(), args.rate_limit.period())
         .job_timing(running / 5, running - running / 5)
         .faults(faults(&args, end))
+        .latency(args.latency.unwrap_or_default())
         .start()
         .await
         .map_err(|error| Failure::Local(format!("cannot start the mock: {error}")))?;

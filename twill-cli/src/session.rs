@@ -2,11 +2,14 @@
 //! output settings, the masked key; and the steps they share (confirm,
 //! call, print, walk pages, follow a job).
 
+use std::time::Duration;
+
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use twill_api::untrusted::escape_line;
 use twill_api::{Arguments, Client, Endpoint};
 
+use crate::cli::Follow;
 use crate::failure::Failure;
 use crate::follow::{Ended, follow};
 use crate::render::{Form, Output};
@@ -210,19 +213,20 @@ impl Session {
     }
 
     /// Follows `job` when asked to.
-    pub async fn then_follow(&self, follow: bool, job: &str) -> Result<(), Failure> {
-        if follow {
-            self.follow(job).await
+    pub async fn then_follow(&self, follow: Follow, job: &str) -> Result<(), Failure> {
+        if follow.follow {
+            self.follow(job, follow.timeout).await
         } else {
             Ok(())
         }
     }
 
-    /// Follows `job`'s log to its end; its outcome is the exit code.
-    pub async fn follow(&self, job: &str) -> Result<(), Failure> {
+    /// Follows `job`'s log to its end, or until `timeout`; its outcome is
+    /// the exit code.
+    pub async fn follow(&self, job: &str, timeout: Option<Duration>) -> Result<(), Failure> {
         use twill_api::api::Jobs;
         self.say_endpoint(<Client as Jobs>::STREAM_JOB_LOGS);
-        match follow(&self.client, job, &self.output, self.verbose).await? {
+        match follow(&self.client, job, timeout, &self.output, self.verbose).await? {
             Ended::Completed => Ok(()),
             Ended::Cancelled => Err(Failure::JobCancelled(format!("job {job} was cancelled"))),
             Ended::Failed(None) => Err(Failure::JobFailed(format!("job {job} failed"))),

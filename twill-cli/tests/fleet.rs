@@ -89,28 +89,6 @@ fn failed_jobs_exit_4_cancelled_5_and_a_deadline_6() {
     assert!(err.contains("\"soon\" is not a duration"), "{err}");
 }
 
-/// `GET /__mock/stats` of `mock`.
-fn stats(mock: &Mock) -> serde_json::Value {
-    use std::io::{Read, Write};
-    let address = mock
-        .url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut stream = std::net::TcpStream::connect(&address).unwrap();
-    write!(
-        stream,
-        "GET /__mock/stats HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
-    serde_json::from_str(body).unwrap_or_else(|error| panic!("{error}: {answer}"))
-}
-
 fn prompts(n: usize) -> tempfile_path::Path {
     let path = tempfile_path::Path::new(&format!("prompts-{n}"));
     let lines: Vec<String> = (0..n).map(|i| format!("chore number {i}")).collect();
@@ -172,7 +150,7 @@ fn sixty_prompts_in_parallel_under_a_tight_limit_draw_no_429() {
         err.contains("60 created, 0 created before, 0 failed"),
         "{err}"
     );
-    let stats = stats(&mock);
+    let stats = mock.stats();
     assert_eq!(stats["tasksCreated"], 60, "{stats}");
     assert_eq!(stats["rateLimited"], 0, "{stats}");
     // Each task's title carries its line's marker.
@@ -201,7 +179,7 @@ fn a_batch_killed_with_a_create_in_flight_is_rerun_without_a_duplicate() {
     let mut child = batch.spawn().unwrap();
     // Until the stalled create has reached the server (bounded).
     let mut waited = 0;
-    while stats(&mock)["tasksCreated"] != 3 {
+    while mock.stats()["tasksCreated"] != 3 {
         assert!(waited < 400, "the third create never arrived");
         std::thread::sleep(std::time::Duration::from_millis(25));
         waited += 1;
@@ -231,7 +209,7 @@ fn a_batch_killed_with_a_create_in_flight_is_rerun_without_a_duplicate() {
     );
     assert!(out.contains("line 3: created before task-5"), "{out}");
     assert_eq!(
-        stats(&mock)["tasksCreated"],
+        mock.stats()["tasksCreated"],
         5,
         "one task per line, none twice"
     );
@@ -244,7 +222,7 @@ fn a_batch_killed_with_a_create_in_flight_is_rerun_without_a_duplicate() {
         .arg(journal.as_ref()));
     assert_eq!(code, 0);
     assert!(err.contains("0 created, 5 created before"), "{err}");
-    assert_eq!(stats(&mock)["tasksCreated"], 5);
+    assert_eq!(mock.stats()["tasksCreated"], 5);
 }
 
 #[test]
@@ -266,7 +244,7 @@ fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
         "{err}"
     );
     assert!(err.contains("line 3: not a JSON object"), "{err}");
-    assert_eq!(stats(&mock)["requests"], 0);
+    assert_eq!(mock.stats()["requests"], 0);
     // And a JSON line's own fields go as given, after the marker.
     std::fs::write(file.as_ref(), "{\"command\": \"x\", \"title\": \"Mine\"}\n").unwrap();
     let (code, out, err) = run(mock
@@ -308,7 +286,7 @@ fn what_a_line_sets_is_checked_here_and_a_journal_is_only_a_journal() {
     ] {
         assert!(err.contains(expected), "{expected}: {err}");
     }
-    assert_eq!(stats(&mock)["requests"], 0);
+    assert_eq!(mock.stats()["requests"], 0);
 
     // The input as the journal, or a file that is not one: refused, and
     // left as it was.
@@ -332,7 +310,7 @@ fn what_a_line_sets_is_checked_here_and_a_journal_is_only_a_journal() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is not a twill journal"), "{err}");
     assert_eq!(std::fs::read_to_string(other.as_ref()).unwrap(), "notes\n");
-    assert_eq!(stats(&mock)["requests"], 0);
+    assert_eq!(mock.stats()["requests"], 0);
 }
 
 #[test]
@@ -373,20 +351,20 @@ fn a_wait_keeps_its_verdict_when_the_reader_leaves_and_counts_what_it_did_not_wa
         "{err}"
     );
     // A batch flag with one prompt would do nothing: refused.
-    let before = stats(&failing)["requests"].clone();
+    let before = failing.stats()["requests"].clone();
     let (code, _, err) = run(failing
         .twill()
         .args(["tasks", "create", "x", "--journal", "j"]));
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--journal goes with --from FILE"), "{err}");
-    assert_eq!(stats(&failing)["requests"], before);
+    assert_eq!(failing.stats()["requests"], before);
 }
 
 #[test]
 fn a_wait_over_many_tasks_keeps_to_its_rate_limit() {
     let mock = Mock::start(&["--job-time", "0.2", "--rate-limit", "6/1s"]);
     let slugs = tasks(&mock, 3);
-    let before = stats(&mock)["rateLimited"].clone();
+    let before = mock.stats()["rateLimited"].clone();
     let (code, out, err) = run(mock
         .twill()
         // Half the mock's: the creates just before count in its window.
@@ -394,7 +372,7 @@ fn a_wait_over_many_tasks_keeps_to_its_rate_limit() {
         .args(&slugs));
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
-        stats(&mock)["rateLimited"],
+        mock.stats()["rateLimited"],
         before,
         "paced: no request refused"
     );

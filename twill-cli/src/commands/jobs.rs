@@ -9,7 +9,7 @@ use crate::session::Session;
 
 pub async fn run(session: &Session, command: JobCommand) -> Result<(), Failure> {
     match command {
-        JobCommand::Logs { job } => session.follow(&job).await,
+        JobCommand::Logs { job, timeout } => session.follow(&job, timeout).await,
         JobCommand::Cancel { job } => cancel(session, &job).await,
         JobCommand::Wait { jobs, wait } => {
             let targets = jobs.into_iter().map(super::wait::Target::Job).collect();

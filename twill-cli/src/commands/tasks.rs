@@ -12,7 +12,7 @@ use twill_api::models::{
 use twill_api::untrusted::escape_line;
 use twill_api::{Arguments, Client, Endpoint, FromResponse};
 
-use crate::cli::{BatchOptions, CreateArgs, MessageOptions, TaskCommand, WaitOptions};
+use crate::cli::{BatchOptions, CreateArgs, Follow, MessageOptions, TaskCommand, WaitOptions};
 use crate::failure::Failure;
 use crate::files::file_part;
 use crate::render::{Table, cell, one};
@@ -29,23 +29,15 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
             message,
             options,
             follow,
-        } => {
-            send(
-                session,
-                &task,
-                message_request(message, options)?,
-                follow.follow,
-            )
-            .await
-        }
+        } => send(session, &task, message_request(message, options)?, follow).await,
         TaskCommand::Jobs { task, all } => jobs(session, &task, all).await,
         TaskCommand::Approve { task, follow } => {
             let endpoint = <Client as Tasks>::APPROVE_PLAN;
-            approve(session, endpoint, "plan", &task, follow.follow).await
+            approve(session, endpoint, "plan", &task, follow).await
         }
         TaskCommand::ApproveCriteria { task, follow } => {
             let endpoint = <Client as Tasks>::APPROVE_CRITERIA;
-            approve(session, endpoint, "criteria", &task, follow.follow).await
+            approve(session, endpoint, "criteria", &task, follow).await
         }
         TaskCommand::Cancel { task } => cancel(session, &task).await,
         TaskCommand::Wait { tasks, wait } => {
@@ -79,7 +71,7 @@ async fn create_command(session: &Session, args: CreateArgs) -> Result<(), Failu
                 )));
             }
             let request = create_request(command, options, title, parent)?;
-            create(session, &request, follow.follow).await
+            create(session, &request, follow).await
         }
         None => many(session, options, parent, &batch).await,
     }
@@ -167,7 +159,7 @@ async fn list(session: &Session, limit: Option<u32>, all: bool) -> Result<(), Fa
 async fn create(
     session: &Session,
     request: &CreateTaskRequest,
-    follow: bool,
+    follow: Follow,
 ) -> Result<(), Failure> {
     let arguments = Arguments::new().body(to_json(request)?);
     let raw = session
@@ -236,7 +228,7 @@ async fn send(
     session: &Session,
     task: &str,
     request: SendMessageRequest,
-    follow: bool,
+    follow: Follow,
 ) -> Result<(), Failure> {
     let arguments = by_task(task).body(to_json(&request)?);
     let raw = session
@@ -288,7 +280,7 @@ async fn approve(
     endpoint: &'static Endpoint,
     what: &str,
     task: &str,
-    follow: bool,
+    follow: Follow,
 ) -> Result<(), Failure> {
     #[derive(serde::Deserialize)]
     struct Approved {

@@ -131,6 +131,22 @@ pub fn json_response(status: u16, body: &serde_json::Value) -> String {
 /// What a command prints on a pseudo-terminal of `cols` columns, with
 /// `env` set; `None` where `script` is missing.
 pub fn on_a_terminal(mock: &Mock, cols: u16, env: &[(&str, &str)], args: &str) -> Option<String> {
+    let (code, screen) = terminal_run(&mock.url, &mock.key, cols, env, args)?;
+    assert_eq!(code, 0, "{screen}");
+    Some(screen)
+}
+
+/// The exit code of `twill ARGS` run against `url` with `key` on a
+/// pseudo-terminal of `cols` columns, with `env` set, and what it printed
+/// there (standard output and error both); `None` where `script` is
+/// missing.
+pub fn terminal_run(
+    url: &str,
+    key: &str,
+    cols: u16,
+    env: &[(&str, &str)],
+    args: &str,
+) -> Option<(i32, String)> {
     if std::process::Command::new("script")
         .arg("--version")
         .output()
@@ -147,8 +163,8 @@ pub fn on_a_terminal(mock: &Mock, cols: u16, env: &[(&str, &str)], args: &str) -
             &format!("stty cols {cols} rows 40; {} {args}", twill.display()),
             "/dev/null",
         ])
-        .env("TWILL_BASE_URL", &mock.url)
-        .env("TWILL_API_KEY", &mock.key)
+        .env("TWILL_BASE_URL", url)
+        .env("TWILL_API_KEY", key)
         // Plain unless a test asks for colour (`("NO_COLOR", "")`).
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE");
@@ -156,6 +172,35 @@ pub fn on_a_terminal(mock: &Mock, cols: u16, env: &[(&str, &str)], args: &str) -
         command.env(name, value);
     }
     let output = command.output().unwrap();
-    assert!(output.status.success(), "{output:?}");
-    Some(String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n"))
+    let screen = String::from_utf8_lossy(&output.stdout).replace("\r\n", "\n");
+    Some((output.status.code().unwrap_or(-1), screen))
+}
+
+impl Mock {
+    /// What the mock has answered so far (`GET /__mock/stats`), read with
+    /// a connection of its own (counted in `connections`).
+    pub fn stats(&self) -> serde_json::Value {
+        use std::io::{Read, Write};
+        let origin = self.url.trim_end_matches("/api/v1");
+        let address = origin.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).expect("the mock answers");
+        write!(
+            stream,
+            "GET /__mock/stats HTTP/1.1\r\nhost: {address}\r\nconnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let body = answer.split_once("\r\n\r\n").expect("a body").1;
+        serde_json::from_str(body).expect("stats as JSON")
+    }
+}
+
+/// The API root of a loopback port nothing listens on: connecting is
+/// refused.
+pub fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{address}/api/v1")
 }
