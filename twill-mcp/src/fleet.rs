@@ -117,7 +117,7 @@ impl TwillTools {
     }
 
     async fn start_one(&self, index: usize, body: Value) -> Result<Started, NotStarted> {
-        let answer = self.send_create(body).await;
+        let answer = crate::workflow::send_create(&self.client, body).await;
         let refused = |error: twill_api::Error| NotStarted {
             index,
             error: error.to_string(),

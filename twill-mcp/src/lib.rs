@@ -256,10 +256,21 @@ impl ServerHandler for TwillMcp {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        // Unknown tools are the protocol's -32602; a disabled one says why.
+        // A disabled tool says why.
         if self.router.is_disabled(&request.name) {
             return Err(ErrorData::invalid_params(
                 format!("no tool `{}`: this server is read-only", request.name),
+                None,
+            ));
+        }
+        // Unknown tools are the protocol's -32602, named (rmcp's own says
+        // only "tool not found").
+        if !self.router.has_route(&request.name) {
+            return Err(ErrorData::invalid_params(
+                format!(
+                    "no tool {}; tools/list names this server's tools",
+                    result::quoted(&request.name)
+                ),
                 None,
             ));
         }

@@ -65,6 +65,24 @@ fn cut(text: &str) -> String {
     )
 }
 
+/// The most of a refused value a message quotes.
+pub const QUOTED_BYTES: usize = 64;
+
+/// `value` as a message quotes it: escaped, at most [`QUOTED_BYTES`] of
+/// it, with its length when it was cut (a megabyte id is not echoed).
+pub fn quoted(value: &str) -> String {
+    let mut at = value.len().min(QUOTED_BYTES);
+    while !value.is_char_boundary(at) {
+        at -= 1;
+    }
+    let shown = twill_api::untrusted::escape_line(&value[..at]);
+    if at == value.len() {
+        format!("\"{shown}\"")
+    } else {
+        format!("\"{shown}…\" ({} bytes)", value.len())
+    }
+}
+
 /// A refused input: the message names the field.
 pub fn refusal(message: impl Into<String>) -> CallToolResult {
     let message = message.into();
@@ -117,6 +135,17 @@ mod tests {
         assert!(text.len() < MAX_TEXT + 200, "{}", text.len());
         assert!(text.ends_with("the structured content holds the whole answer)"));
         assert_eq!(result.structured_content.unwrap()["answer"], json!(big));
+    }
+
+    #[test]
+    fn a_quoted_value_is_cut_to_64_bytes_and_escaped() {
+        assert_eq!(quoted(""), "\"\"");
+        assert_eq!(quoted("job-1"), "\"job-1\"");
+        let long = "é".repeat(1 << 19);
+        let shown = quoted(&long);
+        assert!(shown.len() < QUOTED_BYTES + 40, "{shown}");
+        assert!(shown.ends_with("…\" (1048576 bytes)"), "{shown}");
+        assert!(!quoted("a\u{1b}[2Jb").contains('\u{1b}'));
     }
 
     #[test]

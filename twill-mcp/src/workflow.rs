@@ -34,7 +34,7 @@ use twill_api::{Arguments, Client, Error};
 
 use crate::TwillTools;
 use crate::catalog::schema_of;
-use crate::result::{api_error, cancelled, refusal, success};
+use crate::result::{api_error, cancelled, quoted, refusal, success};
 
 /// The longest text of one summarised event.
 const SUMMARY_TEXT: usize = 300;
@@ -385,13 +385,16 @@ impl TwillTools {
             Some(Ok(position)) => Some(position),
             Some(Err(error)) => return refusal(format!("`resume`: {error}")),
         };
-        let timeout = self.bound(input.timeout_seconds, reporter);
+        let budget = self.budget(input.timeout_seconds, reporter);
         let task = input.task_id_or_slug.as_deref();
         match self
-            .wait(&input.job_id, task, timeout, resume, reporter)
+            .wait(&budget, &input.job_id, task, resume, reporter)
             .await
         {
             Ok(answer) => answered(&answer),
+            Err(error @ Error::InvalidInput(_)) => {
+                refusal(format!("`jobId` {}: {error}", quoted(&input.job_id)))
+            }
             Err(error) => api_error(&error),
         }
     }
@@ -401,8 +404,10 @@ impl TwillTools {
         input: StartTaskAndWait,
         reporter: &Reporter,
     ) -> CallToolResult {
-        let timeout = self.bound(input.timeout_seconds, reporter);
-        let created = match self.create_task(input.task).await {
+        // One budget for the create, the wait and the reads: a Retry-After
+        // past it is not waited out (nothing was created then).
+        let budget = self.budget(input.timeout_seconds, reporter);
+        let created = match self.create_task(&budget, input.task).await {
             Ok(created) => created,
             Err(refused) => return refused,
         };
@@ -413,10 +418,11 @@ impl TwillTools {
         };
         let job = &created.job.id;
         match self
-            .wait(job, Some(&created.task.id), timeout, None, reporter)
+            .wait(&budget, job, Some(&created.task.id), None, reporter)
             .await
         {
             Ok(mut answer) => {
+                answer.task_url.get_or_insert_with(|| task.url.clone());
                 answer.task = Some(task);
                 answered(&answer)
             }
@@ -446,9 +452,12 @@ impl TwillTools {
     /// Creates the task `request` describes, sent as given (the API's
     /// validation names any field at fault); the tool's result when that
     /// fails.
-    async fn create_task(&self, request: Value) -> Result<CreateTaskResponse, CallToolResult> {
-        let body = self
-            .send_create(request)
+    async fn create_task(
+        &self,
+        client: &Client,
+        request: Value,
+    ) -> Result<CreateTaskResponse, CallToolResult> {
+        let body = send_create(client, request)
             .await
             .map_err(|error| api_error(&error))?;
         serde_json::from_slice(&body).map_err(|error| {
@@ -459,26 +468,26 @@ impl TwillTools {
         })
     }
 
-    /// Sends a create-task body as given (the API's validation names any
-    /// field at fault): the answer's bytes. Shared by the tools that create.
-    pub(crate) async fn send_create(&self, body: Value) -> Result<Vec<u8>, Error> {
-        let arguments = Arguments::new().body(body);
-        let response = self
-            .client
-            .call(<Client as Tasks>::CREATE_TASK, &arguments)
-            .await?;
-        Ok(response.bytes().await?.to_vec())
+    /// The client a wait's requests go through: this server's, with the
+    /// wait's deadline (`timeoutSeconds`, never over the bound).
+    fn budget(&self, timeout_seconds: Option<u64>, reporter: &Reporter) -> Client {
+        let bound = self.bound(timeout_seconds, reporter);
+        self.client
+            .with_deadline(tokio::time::Instant::now() + bound)
     }
 
-    /// Waits with the library's wait up to `timeout`, reporting progress
-    /// when the request asked for it: the outcome, a `resume` position when
-    /// the job goes on, the final answer (when `task` is given) and the
-    /// latest events.
+    /// Waits with the library's wait until `budget`'s deadline, reporting
+    /// progress when the request asked for it: the outcome, a `resume`
+    /// position when the job goes on, the latest events, and when `task` is
+    /// given and the job ended, the task's final answer (read by the
+    /// deadline and the library's grace). At the deadline the task is not
+    /// read: the answer is what the wait saw, never a later status beside
+    /// "timeout".
     async fn wait(
         &self,
+        budget: &Client,
         job: &str,
         task: Option<&str>,
-        timeout: Duration,
         resume: Option<FollowPosition>,
         reporter: &Reporter,
     ) -> Result<WaitAnswer, Error> {
@@ -488,17 +497,16 @@ impl TwillTools {
             Reporter::Task(context) => Some(context.clone()),
             Reporter::Request(_) => None,
         };
-        let waiting = self
-            .client
-            .wait_for_job_observed(job, timeout, resume, |event| {
-                let Ok(mut seen) = seen.lock() else { return };
-                if seen.observe(event) {
-                    changed.notify_one();
-                    if let Some(context) = &as_task {
-                        context.set_status_message(seen.message(job));
-                    }
+        // The client's deadline bounds it; the timeout here adds none.
+        let waiting = budget.wait_for_job_observed(job, Duration::MAX, resume, |event| {
+            let Ok(mut seen) = seen.lock() else { return };
+            if seen.observe(event) {
+                changed.notify_one();
+                if let Some(context) = &as_task {
+                    context.set_status_message(seen.message(job));
                 }
-            });
+            }
+        });
         let wait = progress
             .report_while(waiting, self.options.progress_every)
             .await?;
@@ -520,10 +528,14 @@ impl TwillTools {
             task_error: None,
             task: None,
         };
-        let Some(task) = task else {
+        let (Some(task), true) = (task, ended) else {
             return Ok(answer);
         };
-        match self.client.get_task(task).await {
+        let grace = budget
+            .deadline()
+            .map(|deadline| deadline + twill_api::workflow::FINAL_READ_GRACE);
+        let reading = grace.map_or_else(|| self.client.clone(), |at| self.client.with_deadline(at));
+        match reading.get_task(task).await {
             Ok(shown) => {
                 answer.task_url = Some(shown.task.url);
                 if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
@@ -538,6 +550,17 @@ impl TwillTools {
         }
         Ok(answer)
     }
+}
+
+/// Sends a create-task body as given (the API's validation names any
+/// field at fault) through `client`: the answer's bytes. Shared by the
+/// tools that create.
+pub(crate) async fn send_create(client: &Client, body: Value) -> Result<Vec<u8>, Error> {
+    let arguments = Arguments::new().body(body);
+    let response = client
+        .call(<Client as Tasks>::CREATE_TASK, &arguments)
+        .await?;
+    Ok(response.bytes().await?.to_vec())
 }
 
 /// A wait's answer as the tool's result.

@@ -689,3 +689,91 @@ async fn start_tasks_fans_out_paced_and_names_what_failed() {
     assert_eq!(mock.stats().rate_limited, 0);
     assert_eq!(mock.stats().tasks_created, 11);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_keeps_its_bound_behind_a_long_retry_after_and_bad_ids_are_refused_at_once() {
+    // One request a minute, on a clock that stands still: the create
+    // takes it, and every later request is a 429 asking for a minute.
+    let mock = twill_mock::MockServer::builder()
+        .manual_clock()
+        .rate_limit(1)
+        .start()
+        .await
+        .unwrap();
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (client, _) = connect(tools).await;
+
+    let started = tokio::time::Instant::now();
+    let answer = call(
+        &client,
+        "start_task_and_wait",
+        json!({ "task": { "command": "x" }, "timeoutSeconds": 20 }),
+    )
+    .await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(20) && waited <= Duration::from_secs(21),
+        "{waited:?}"
+    );
+    let answer = structured(&answer).clone();
+    assert_eq!(answer["outcome"], "timeout", "{answer}");
+    // What the wait saw, and nothing read after the deadline beside it.
+    assert!(answer.get("status").is_none(), "{answer}");
+    assert_eq!(answer["task"]["slug"], "task-1");
+    assert_eq!(answer["taskUrl"], "https://twill.ai/tasks/task-1");
+    assert!(answer["resume"].is_string(), "{answer}");
+
+    // The create itself behind the minute: refused at once, nothing made.
+    let started = tokio::time::Instant::now();
+    let refused = call(
+        &client,
+        "start_task_and_wait",
+        json!({ "task": { "command": "y" }, "timeoutSeconds": 20 }),
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert_eq!(refused.is_error, Some(true));
+    assert_eq!(structured(&refused)["status"], 429, "{refused:?}");
+    assert!(structured(&refused)["retryAfterSeconds"].as_u64() >= Some(59));
+    assert_eq!(mock.stats().tasks_created, 1);
+
+    // An id the client refuses is an error at once, quoted short.
+    let requests = mock.stats().requests;
+    let started = tokio::time::Instant::now();
+    for id in [String::new(), "x".repeat(1 << 20)] {
+        let refused = call(
+            &client,
+            "wait_for_job",
+            json!({ "jobId": id, "timeoutSeconds": 5 }),
+        )
+        .await;
+        assert_eq!(refused.is_error, Some(true), "{refused:?}");
+        let text = serde_json::to_value(&refused.content).unwrap()[0]["text"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(text.starts_with("`jobId` \""), "{text}");
+        assert!(text.len() < 300, "{}", text.len());
+    }
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(mock.stats().requests, requests);
+}
+
+#[tokio::test]
+async fn an_unknown_tool_is_named_in_its_error() {
+    let tools = TwillTools::new(Client::offline(), Options::default());
+    let (client, _) = connect(tools).await;
+    let error = client
+        .call_tool(params("wait_for_jobs", json!({})))
+        .await
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("no tool \"wait_for_jobs\""), "{text}");
+    let huge = "\u{1b}[2J".repeat(10_000);
+    let error = client
+        .call_tool(params(&huge, json!({})))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.len() < 300 && !error.contains('\u{1b}'), "{error}");
+}
