@@ -123,3 +123,37 @@ pub struct Acknowledgement {
     #[serde(flatten)]
     pub fields: serde_json::Map<String, serde_json::Value>,
 }
+
+impl Acknowledgement {
+    /// Whether the server refused the action in its answer: `"success":
+    /// false`, whatever the HTTP status said. The one rule for every
+    /// action's answer (approve-plan, approve-criteria, cancel, ...): the
+    /// command line exits 1 on it, the MCP server answers `isError`.
+    ///
+    /// ```
+    /// use twill_api::models::Acknowledgement;
+    ///
+    /// let answer: Acknowledgement =
+    ///     serde_json::from_str(r#"{"success": false, "message": "no plan to approve"}"#).unwrap();
+    /// assert!(answer.is_refusal());
+    /// assert_eq!(answer.message(), Some("no plan to approve"));
+    /// let done: Acknowledgement = serde_json::from_str(r#"{"success": true}"#).unwrap();
+    /// assert!(!done.is_refusal());
+    /// ```
+    pub fn is_refusal(&self) -> bool {
+        self.success == Some(false)
+    }
+
+    /// What the server said besides: its `message`, or an `error` given
+    /// as text or as an object with a `message`.
+    pub fn message(&self) -> Option<&str> {
+        match self.fields.get("message") {
+            Some(serde_json::Value::String(message)) => Some(message),
+            _ => match self.fields.get("error") {
+                Some(serde_json::Value::String(error)) => Some(error),
+                Some(error) => error.get("message").and_then(serde_json::Value::as_str),
+                None => None,
+            },
+        }
+    }
+}

@@ -70,7 +70,7 @@ pub struct ScheduledTaskResponse {
     pub scheduled_task: ScheduledTask,
 }
 
-/// The body of `ScheduledTasks::create_scheduled_task`.
+/// The body that creates a scheduled task (create_scheduled_task).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
@@ -121,7 +121,7 @@ impl CreateScheduledTaskRequest {
     }
 }
 
-/// The body of `ScheduledTasks::update_scheduled_task`: only the fields
+/// The body that changes a scheduled task (update_scheduled_task): only the fields
 /// set are sent.
 ///
 /// ```

@@ -7,7 +7,7 @@ use super::{FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
 use crate::error::Error;
 use crate::response::{FromResponse, RawResponse};
 
-/// The body of `Tasks::create_task`.
+/// The body that creates a task (create_task).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
@@ -239,7 +239,7 @@ pub struct Job {
     pub completed_at: Option<String>,
 }
 
-/// The body of `Tasks::send_message`: a message, and optionally a new
+/// The body of a message to a task (send_message): a message, and optionally a new
 /// intent and attachments. `None` fields are left off the wire.
 ///
 /// ```

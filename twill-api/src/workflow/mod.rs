@@ -2,6 +2,9 @@
 //! within a time budget: the one implementation the CLI and the MCP server
 //! present.
 //!
+//! - [`Standing`]: where a job stands (pending, running, needs you,
+//!   completed, failed, cancelled), derived once from what the API says;
+//!   its word is the one every face prints.
 //! - [`JobFollower`] ([`Client::follow_job`](crate::Client::follow_job)):
 //!   every event of a job's log once, reopening a stream that drops, until
 //!   the job's [`JobEnd`]; it gives up on what cannot change
@@ -16,10 +19,12 @@
 //!   [`FINAL_READ_GRACE`] after it.
 
 mod follow;
+mod standing;
 mod wait;
 
 pub use follow::{
     DEFAULT_QUIET_REOPENINGS, FollowPosition, FollowStep, InvalidPosition, JobEnd, JobFollower,
     MAX_REOPEN_WAIT,
 };
-pub use wait::{FINAL_READ_GRACE, JobWait, LATEST_EVENTS, TaskWait, WaitOutcome};
+pub use standing::{Awaiting, Standing};
+pub use wait::{FINAL_READ_GRACE, JobReport, JobWait, LATEST_EVENTS, TaskWait, WaitOutcome};

@@ -7,9 +7,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::follow::{FollowPosition, FollowStep, JobEnd};
+use super::standing::Standing;
 use crate::api::Tasks;
 use crate::client::Client;
 use crate::error::{Error, StreamError};
+use crate::models::{Job, JobStatus};
 use crate::stream::JobLogEvent;
 
 /// How many of the latest events a [`JobWait`] keeps.
@@ -38,6 +40,11 @@ pub struct JobWait {
     pub job_id: String,
     /// How the wait ended.
     pub outcome: WaitOutcome,
+    /// Where the job stands as its log says: how it ended; at the deadline
+    /// the last status the log reported (`Running` when it reported none:
+    /// the job goes on). The log carries no plan outcome: a task's wait
+    /// ([`TaskWait::standing`]) can say "needs you".
+    pub standing: Standing,
     /// How many events were delivered.
     pub events: u64,
     /// The latest events, at most [`LATEST_EVENTS`].
@@ -56,13 +63,33 @@ pub struct JobWait {
 pub struct TaskWait {
     /// The wait for the job.
     pub job: JobWait,
+    /// Where the job stands: once it ended, as the task says (a plan ready
+    /// to approve is [`Standing::NeedsYou`]); otherwise as its log says.
+    pub standing: Standing,
     /// The job's final answer, when it ended and has one.
     pub final_answer: Option<String>,
+    /// The job's plan, when it has one.
+    pub plan: Option<String>,
     /// The task's URL, to show a person.
     pub task_url: String,
     /// Why the task could not be read again for the final answer, after
-    /// the job ended (the outcome stands).
+    /// the job ended (the log's standing stands).
     pub final_read_error: Option<String>,
+}
+
+/// What a task says of one of its jobs, read once the job's log ended
+/// ([`Client::report_job`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct JobReport {
+    /// Where the job stands: the task's word for it when it is still the
+    /// task's latest job, otherwise what its log said.
+    pub standing: Standing,
+    /// The job as the task shows it (final answer, plan, error), when it is
+    /// still the task's latest job.
+    pub job: Option<Job>,
+    /// The task's URL, to show a person.
+    pub task_url: String,
 }
 
 /// `timeout` from now, or the client's own deadline if sooner.
@@ -112,6 +139,7 @@ impl Client {
         }
         let mut latest = VecDeque::with_capacity(LATEST_EVENTS);
         let (mut events, mut reconnecting) = (0, None);
+        let mut seen = Standing::Running;
         let outcome = loop {
             // The follower is cancel-safe: the deadline may cut it anywhere.
             let event = match tokio::time::timeout_at(deadline, follower.next()).await {
@@ -129,6 +157,9 @@ impl Client {
             };
             reconnecting = None;
             events += 1;
+            if let Some(status) = event.reported_status() {
+                seen = Standing::of_status(&JobStatus::from(status));
+            }
             observe(&event);
             if latest.len() == LATEST_EVENTS {
                 latest.pop_front();
@@ -138,9 +169,17 @@ impl Client {
                 break WaitOutcome::Ended(end.clone());
             }
         };
+        let standing = match &outcome {
+            WaitOutcome::Ended(end) => Standing::of_end(end),
+            // A status the log reported as ended, with no end event yet:
+            // the job goes on as far as this wait saw.
+            _ if seen.is_settled() => Standing::Running,
+            _ => seen,
+        };
         Ok(JobWait {
             job_id: job_id.to_owned(),
             outcome,
+            standing,
             events,
             latest,
             position: follower.position().clone(),
@@ -168,24 +207,52 @@ impl Client {
         let left = deadline.saturating_duration_since(Instant::now());
         let wait = within.wait_for_job(&job.id, left, resume).await?;
         let mut answer = TaskWait {
+            standing: wait.standing.clone(),
             job: wait,
             final_answer: None,
+            plan: None,
             task_url: shown.task.url,
             final_read_error: None,
         };
         if matches!(answer.job.outcome, WaitOutcome::Ended(_)) {
             let reading = self.with_deadline(deadline + FINAL_READ_GRACE);
-            match reading.get_task(task_id_or_slug).await {
-                Ok(shown) => {
-                    answer.task_url = shown.task.url;
-                    answer.final_answer = shown
-                        .latest_job
-                        .filter(|latest| latest.id == job.id)
-                        .and_then(|latest| latest.final_answer);
+            let log = answer.job.standing.clone();
+            match reading.report_job(task_id_or_slug, &job.id, log).await {
+                Ok(report) => {
+                    answer.standing = report.standing;
+                    answer.task_url = report.task_url;
+                    if let Some(job) = report.job {
+                        (answer.final_answer, answer.plan) = (job.final_answer, job.plan);
+                    }
                 }
                 Err(error) => answer.final_read_error = Some(error.to_string()),
             }
         }
         Ok(answer)
+    }
+
+    /// Reads task `task_id_or_slug` for what its job `job_id` came to,
+    /// once the job's log ended with `log` (its [`JobWait::standing`]):
+    /// where it stands as the task says (a plan ready to approve is
+    /// [`Standing::NeedsYou`]), its final answer, plan and error. When a
+    /// message has since started another job, the task no longer shows
+    /// this one: `log` stands, and [`JobReport::job`] is `None`.
+    ///
+    /// The API has no field for a Ralph loop's criteria: a caller that
+    /// knows the job proposes them reads [`Standing::of_criteria_job`] of
+    /// [`JobReport::job`].
+    pub async fn report_job(
+        &self,
+        task_id_or_slug: &str,
+        job_id: &str,
+        log: Standing,
+    ) -> Result<JobReport, Error> {
+        let shown = self.get_task(task_id_or_slug).await?;
+        let job = shown.latest_job.filter(|latest| latest.id == job_id);
+        Ok(JobReport {
+            standing: job.as_ref().map_or(log, Standing::of_job),
+            job,
+            task_url: shown.task.url,
+        })
     }
 }
