@@ -17,6 +17,7 @@ mod metadata_matches_wire;
 mod mock;
 mod mock_faults;
 mod pagination;
+mod quickstart;
 mod rate_limit;
 mod reliability;
 mod scenario;
