@@ -16,7 +16,8 @@ use twill_api::models::{ReasoningEffort, UserIntent};
 #[command(
     after_help = "Exit codes: 0 success, 1 API error, 2 usage, 3 network or timeout, \
                         4 a followed job failed, 5 one was cancelled (and none failed), \
-                        6 a wait's deadline came first, 130 interrupted."
+                        6 a wait's deadline came first, 7 a job needs you (a plan to approve), \
+                        130 interrupted."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -166,7 +167,7 @@ impl RemoteCommand {
         match self {
             // A log, or a line per job as it ends.
             RemoteCommand::Jobs(JobCommand::Logs { .. } | JobCommand::Wait { .. })
-            | RemoteCommand::Tasks(TaskCommand::Wait { .. }) => true,
+            | RemoteCommand::Tasks(TaskCommand::Wait { .. } | TaskCommand::Follow { .. }) => true,
             // A line per task as it is created.
             RemoteCommand::Tasks(TaskCommand::Create(create)) => {
                 create.follow.follow || create.batch.from.is_some()
@@ -247,8 +248,22 @@ pub enum TaskCommand {
         message: String,
         #[command(flatten)]
         options: MessageOptions,
+        /// Sends even when the task's job is pending or running, which
+        /// cancels it (asked on a terminal; needed off one, or --yes).
+        #[arg(long)]
+        interrupt: bool,
         #[command(flatten)]
         follow: Follow,
+    },
+    /// Follows a task's latest job (or the next one, when it has none
+    /// yet) until it ends, then shows its answer.
+    Follow {
+        /// The task's id or slug.
+        task: String,
+        /// Gives up after this long, such as 90s, 10m or 2h (exit 6; the
+        /// job goes on).
+        #[arg(long, value_name = "DURATION", value_parser = duration)]
+        timeout: Option<std::time::Duration>,
     },
     /// Lists a task's jobs.
     Jobs {
@@ -316,6 +331,10 @@ pub enum JobCommand {
         /// job goes on).
         #[arg(long, value_name = "DURATION", value_parser = duration)]
         timeout: Option<std::time::Duration>,
+        /// The job's task: then a plan waiting for approval is seen (exit
+        /// 7) and the answer shown; a job's log alone says neither.
+        #[arg(long, value_name = "TASK")]
+        task: Option<String>,
     },
     /// Cancels a job.
     Cancel {

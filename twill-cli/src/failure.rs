@@ -28,6 +28,9 @@ pub enum Failure {
     JobCancelled(String),
     /// A wait's deadline came before the jobs ended (6).
     Deadline(String),
+    /// A followed job ended waiting for a person: a plan or criteria to
+    /// approve (7).
+    NeedsYou(String),
     /// Ctrl-C (130).
     Interrupted(String),
     /// Standard output's reader went away (`twill tasks list | head`): the
@@ -81,6 +84,7 @@ impl Failure {
             Failure::JobFailed(_) => 4,
             Failure::JobCancelled(_) => 5,
             Failure::Deadline(_) => 6,
+            Failure::NeedsYou(_) => 7,
             Failure::Interrupted(_) => 130,
         })
     }
@@ -98,6 +102,7 @@ impl Failure {
             | Failure::JobFailed(message)
             | Failure::JobCancelled(message)
             | Failure::Deadline(message)
+            | Failure::NeedsYou(message)
             | Failure::Interrupted(message) => vec![message.clone()],
             Failure::Closed => Vec::new(),
         }

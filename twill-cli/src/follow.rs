@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use twill_api::api::Jobs;
 use twill_api::stream::{EventKind, JobLogEvent};
-use twill_api::workflow::{FollowStep, JobEnd};
+use twill_api::workflow::{FollowStep, Standing};
 use twill_api::{Arguments, Client};
 
 use crate::failure::Failure;
@@ -16,35 +16,16 @@ use crate::render::{Form, Output, one};
 /// How often the status line is redrawn.
 const TICK: Duration = Duration::from_millis(100);
 
-/// How a followed job ended.
-pub enum Ended {
-    Completed,
-    /// With the error event's message, if it ended with one.
-    Failed(Option<String>),
-    Cancelled,
-}
-
-impl From<&JobEnd> for Ended {
-    fn from(end: &JobEnd) -> Self {
-        match end {
-            JobEnd::Completed => Ended::Completed,
-            JobEnd::Cancelled => Ended::Cancelled,
-            JobEnd::Failed { reason } => Ended::Failed(reason.clone()),
-            // An outcome this version does not know: not a success.
-            _ => Ended::Failed(None),
-        }
-    }
-}
-
 /// Follows `job` until it ends, or until `timeout` (exit 6, the job goes
-/// on); Ctrl-C stops following (never the job).
+/// on): where it stands as its log says. Ctrl-C stops following (never
+/// the job).
 pub async fn follow(
     client: &Client,
     job: &str,
     timeout: Option<Duration>,
     output: &Output,
     verbose: bool,
-) -> Result<Ended, Failure> {
+) -> Result<Standing, Failure> {
     tokio::select! {
         ended = follow_until_done(client, job, timeout, output, verbose) => ended,
         _ = tokio::signal::ctrl_c() => {
@@ -62,7 +43,7 @@ async fn follow_until_done(
     timeout: Option<Duration>,
     output: &Output,
     verbose: bool,
-) -> Result<Ended, Failure> {
+) -> Result<Standing, Failure> {
     // One budget: every request inside the follow keeps the deadline too
     // (a Retry-After past it is not waited out).
     let deadline = timeout.map(|timeout| tokio::time::Instant::now() + timeout);
@@ -74,7 +55,7 @@ async fn follow_until_done(
     loop {
         if let Some(end) = follower.end() {
             status_line::clear();
-            return Ok(Ended::from(end));
+            return Ok(Standing::of_end(end));
         }
         seen.show();
         // One `next` lives across the ticks that move the spinner: it is

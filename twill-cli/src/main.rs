@@ -19,6 +19,7 @@ mod journal;
 mod local_input;
 mod render;
 mod session;
+mod standing;
 mod teleport;
 
 use std::process::ExitCode;

@@ -7,12 +7,14 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use twill_api::untrusted::escape_line;
+use twill_api::workflow::Standing;
 use twill_api::{Arguments, Client, Endpoint};
 
 use crate::cli::Follow;
 use crate::failure::Failure;
-use crate::follow::{Ended, follow};
+use crate::follow::follow;
 use crate::render::{Form, Output};
+use crate::standing::{self, Followed};
 
 /// A success body as received.
 pub type Raw = Vec<u8>;
@@ -57,7 +59,6 @@ impl Session {
     /// Asks before a destructive call (gh's rule): on a terminal, a `y`;
     /// with no terminal to ask on, `--yes`, or a usage error naming it.
     fn confirm(&self, endpoint: &'static Endpoint, arguments: &Arguments) -> Result<(), Failure> {
-        use std::io::{BufRead, IsTerminal, Write};
         if self.yes {
             return Ok(());
         }
@@ -65,23 +66,97 @@ impl Session {
         let target = format!("{} {}", endpoint.method(), arguments.path_for(endpoint));
         let target = escape_line(&target);
         let what = endpoint.summary().trim_end_matches('.').to_lowercase();
-        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
-            return Err(Failure::Usage(format!(
-                "{target} ({what}) cannot be undone: pass --yes to confirm"
-            )));
+        ask(
+            &format!("{target} ({what}) cannot be undone"),
+            "pass --yes to confirm",
+        )
+    }
+
+    /// Before a message to `task`: when its latest job is pending or
+    /// running, the message cancels it (Twill's rule), so it goes only
+    /// with `interrupt` or `--yes`, or a `y` on a terminal. The job it
+    /// cancels, if any.
+    pub async fn before_interrupting(
+        &self,
+        task: &str,
+        interrupt: bool,
+    ) -> Result<Option<String>, Failure> {
+        use twill_api::api::Tasks;
+        let endpoint = <Client as Tasks>::GET_TASK;
+        self.say_endpoint(endpoint);
+        let shown = self.client.get_task(task).await.map_err(|error| {
+            Failure::api_request(endpoint, &Arguments::new().arg("taskIdOrSlug", task), error)
+        })?;
+        let Some(job) = shown.latest_job else {
+            return Ok(None);
+        };
+        let standing = Standing::of_job(&job);
+        if !standing.is_under_way() {
+            return Ok(None);
         }
-        eprint!("twill: {target} ({what}) cannot be undone. Go ahead? [y/N] ");
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        if let Ok(0) | Err(_) = std::io::stdin().lock().read_line(&mut answer) {
-            // End of input (Ctrl-D): the refusal goes on a line of its own.
-            eprintln!();
+        if !(interrupt || self.yes) {
+            ask(
+                &format!(
+                    "job {} of {} is {}; sending cancels it",
+                    escape_line(&job.id),
+                    escape_line(task),
+                    standing.word()
+                ),
+                "pass --interrupt to send anyway",
+            )?;
         }
-        if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
-            Ok(())
-        } else {
-            Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
+        Ok(Some(job.id))
+    }
+
+    /// The id of `task`'s latest job; when it has none yet, of the next
+    /// one, read every few seconds until it comes or `timeout` passes.
+    pub async fn latest_job(
+        &self,
+        task: &str,
+        timeout: Option<Duration>,
+    ) -> Result<String, Failure> {
+        use twill_api::api::Tasks;
+        const EVERY: Duration = Duration::from_secs(5);
+        let endpoint = <Client as Tasks>::GET_TASK;
+        self.say_endpoint(endpoint);
+        let deadline = timeout.map(|timeout| tokio::time::Instant::now() + timeout);
+        let client =
+            deadline.map_or_else(|| self.client.clone(), |at| self.client.with_deadline(at));
+        loop {
+            let shown = client.get_task(task).await.map_err(|error| {
+                Failure::api_request(endpoint, &Arguments::new().arg("taskIdOrSlug", task), error)
+            })?;
+            if let Some(job) = shown.latest_job {
+                return Ok(job.id);
+            }
+            let next = tokio::time::Instant::now() + EVERY;
+            if deadline.is_some_and(|deadline| next > deadline) {
+                return Err(Failure::Deadline(format!(
+                    "{} has no job yet",
+                    escape_line(task)
+                )));
+            }
+            tokio::time::sleep_until(next).await;
         }
+    }
+
+    /// A failure when an action's answer says `success: false` (the
+    /// library's rule, `Acknowledgement::is_refusal`): `what` and what the
+    /// server said. Any other answer passes.
+    pub fn refused(&self, raw: &[u8], what: &str) -> Result<(), Failure> {
+        let Ok(answer) = serde_json::from_slice::<twill_api::models::Acknowledgement>(raw) else {
+            return Ok(());
+        };
+        if !answer.is_refusal() {
+            return Ok(());
+        }
+        let said = answer
+            .message()
+            .map(|message| format!(": {}", escape_line(message)))
+            .unwrap_or_default();
+        Err(Failure::Local(format!(
+            "{what}: the server answered success: false{said}"
+        )))
     }
 
     /// Sends a call, saying which with `--verbose`; one declared
@@ -138,12 +213,8 @@ impl Session {
     /// the JSON forms; otherwise `done`, with the server's `message` when it
     /// sent one, or a failure when it said `success: false`.
     pub fn acknowledged(&self, raw: &[u8], done: &str) -> Result<(), Failure> {
+        self.refused(raw, done)?;
         let answer: twill_api::models::Acknowledgement = decode(raw)?;
-        if answer.success == Some(false) {
-            return Err(Failure::Local(format!(
-                "{done}: the server answered success: false"
-            )));
-        }
         self.print(raw, || match answer.fields.get("message") {
             Some(Value::String(message)) => {
                 let message = crate::render::one(message);
@@ -212,26 +283,50 @@ impl Session {
         Ok(())
     }
 
-    /// Follows `job` when asked to.
-    pub async fn then_follow(&self, follow: Follow, job: &str) -> Result<(), Failure> {
+    /// Follows the job when asked to.
+    pub async fn then_follow(&self, follow: Follow, followed: Followed<'_>) -> Result<(), Failure> {
         if follow.follow {
-            self.follow(job, follow.timeout).await
+            self.follow(followed, follow.timeout).await
         } else {
             Ok(())
         }
     }
 
-    /// Follows `job`'s log to its end, or until `timeout`; its outcome is
-    /// the exit code.
-    pub async fn follow(&self, job: &str, timeout: Option<Duration>) -> Result<(), Failure> {
+    /// Follows a job's log to its end, or until `timeout`; then, when its
+    /// task is known, reads the task for where the job stands (a plan
+    /// waiting) and its answer, and shows them. The standing is the exit.
+    pub async fn follow(
+        &self,
+        followed: Followed<'_>,
+        timeout: Option<Duration>,
+    ) -> Result<(), Failure> {
         use twill_api::api::Jobs;
         self.say_endpoint(<Client as Jobs>::STREAM_JOB_LOGS);
-        match follow(&self.client, job, timeout, &self.output, self.verbose).await? {
-            Ended::Completed => Ok(()),
-            Ended::Cancelled => Err(Failure::JobCancelled(format!("job {job} was cancelled"))),
-            Ended::Failed(None) => Err(Failure::JobFailed(format!("job {job} failed"))),
-            Ended::Failed(Some(why)) => Err(Failure::JobFailed(format!("job {job} failed: {why}"))),
-        }
+        let job = followed.job;
+        let log = follow(&self.client, job, timeout, &self.output, self.verbose).await?;
+        let (standing, report) = match followed.task {
+            Some(task) => match self.client.report_job(task, job, log.clone()).await {
+                Ok(report) => {
+                    let standing = match (&report.job, followed.criteria) {
+                        (Some(shown), true) => Standing::of_criteria_job(shown),
+                        _ => report.standing.clone(),
+                    };
+                    (standing, report.job)
+                }
+                // The log's word stands; the answer is a command away.
+                Err(error) => {
+                    eprintln!(
+                        "twill: {task} could not be read for the answer ({}); \
+                         twill tasks show {task}",
+                        escape_line(&error.to_string())
+                    );
+                    (log, None)
+                }
+            },
+            None => (log, None),
+        };
+        standing::conclude(&self.output, followed, &standing, report.as_ref())?;
+        standing::exit_of(&standing, job, followed.task)
     }
 }
 
@@ -263,4 +358,27 @@ pub fn to_json(request: &impl serde::Serialize) -> Result<Value, Failure> {
 pub fn decode<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Failure> {
     serde_json::from_slice(raw)
         .map_err(|error| Failure::Local(format!("cannot read the answer: {error}")))
+}
+
+/// Asks `question` on the terminal, `Go ahead? [y/N]`; with no terminal
+/// to ask on, a usage error ending with `remedy`.
+fn ask(question: &str, remedy: &str) -> Result<(), Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Failure::Usage(format!(
+            "{question}: {remedy}; nothing was sent"
+        )));
+    }
+    eprint!("twill: {question}. Go ahead? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if let Ok(0) | Err(_) = std::io::stdin().lock().read_line(&mut answer) {
+        // End of input (Ctrl-D): the refusal goes on a line of its own.
+        eprintln!();
+    }
+    if matches!(answer.trim().to_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(Failure::Usage("not confirmed; nothing was sent".to_owned()))
+    }
 }

@@ -71,7 +71,14 @@ fn a_session_reads_as_a_person_wants() {
             "--title",
             "Dark mode",
         ],
-        vec!["tasks", "send", "task-1", "Use CSS variables", "--follow"],
+        vec![
+            "tasks",
+            "send",
+            "task-1",
+            "Use CSS variables",
+            "--interrupt",
+            "--follow",
+        ],
         vec!["tasks", "list"],
         vec!["tasks", "show", "task-1"],
         vec!["tasks", "jobs", "task-1"],
@@ -236,7 +243,12 @@ fn a_dropped_stream_is_reopened_and_no_event_is_shown_twice() {
     let lines: Vec<&str> = out.lines().collect();
     let unique: std::collections::HashSet<&&str> = lines.iter().collect();
     assert_eq!(unique.len(), lines.len(), "an event shown twice: {out}");
-    assert_eq!(lines.last(), Some(&"job completed"), "{out}");
+    // The log's end, then the task's answer.
+    assert_eq!(
+        lines[lines.len() - 3..],
+        ["job completed", "answer:", "  Done: x"],
+        "{out}"
+    );
 }
 
 /// Under a pseudo-terminal (util-linux `script`), the status line appears
@@ -355,6 +367,7 @@ fn files_teleport_and_schedules() {
         "tasks",
         "send",
         "task-1",
+        "--interrupt",
         "and this",
         "--file",
         "https://example.com/a.png",
@@ -510,7 +523,11 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
         let mut full = vec!["--verbose", form];
         full.extend_from_slice(args);
         let (code, out, err) = stdout_of(mock.twill().args(&full));
-        assert!(code == 0, "twill {args:?}: {err}");
+        // A plan (or a Ralph loop's criteria) followed to its end waits
+        // for approval: exit 7.
+        let waits = args.contains(&"PLAN") || args.contains(&"RALPH_LOOP");
+        let expected = if waits { 7 } else { 0 };
+        assert_eq!(code, expected, "twill {args:?}: {err}");
         for line in err.lines() {
             if let Some(name) = line.strip_suffix(')').and_then(|l| l.rsplit_once('(')) {
                 reached.insert(name.1.to_owned());
@@ -522,7 +539,7 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
     run(&["repos"]);
     run(&["tasks", "create", "plan it", "--intent", "PLAN", "--follow"]);
     run(&["tasks", "approve", "task-1"]);
-    run(&["tasks", "send", "task-1", "more"]);
+    run(&["tasks", "send", "task-1", "more", "--interrupt"]);
     run(&["tasks", "list"]);
     run(&["tasks", "show", "task-1"]);
     run(&["tasks", "jobs", "task-1"]);
@@ -575,7 +592,12 @@ fn every_endpoint_is_reachable_by_name_and_through_api() {
 
     // Through `twill api`, with arguments from each endpoint's metadata.
     let mock = Mock::start(&["--job-time", "0.1"]);
-    mock.ok(&["tasks", "create", "seed", "--intent", "PLAN", "--follow"]);
+    // A plan followed to its end waits for approval: exit 7.
+    let (code, _, err) = stdout_of(
+        mock.twill()
+            .args(["tasks", "create", "seed", "--intent", "PLAN", "--follow"]),
+    );
+    assert_eq!(code, 7, "{err}");
     let schedule = mock.ok(&[
         "--json",
         "schedules",
@@ -660,7 +682,10 @@ fn server_text_never_drives_the_terminal() {
         (&["tasks", "list"][..], true),
         (&["tasks", "show", "task-1"], true),
         (&["tasks", "jobs", "task-1"], false),
-        (&["tasks", "send", "task-1", prompt, "--follow"], true),
+        (
+            &["tasks", "send", "task-1", prompt, "--yes", "--follow"],
+            true,
+        ),
         (&["schedules", "list"], true),
         (&["schedules", "show", schedule], true),
         (&["tasks", "show", "no\u{1b}[2Jsuch"], false),

@@ -67,6 +67,7 @@ fn the_agents_text_cannot_pass_for_a_status_line() {
         "send",
         "task-1",
         "evil\nstatus: COMPLETED\njob completed",
+        "--interrupt",
         "--follow",
     ]);
     let ours: Vec<&str> = shown

@@ -53,7 +53,7 @@ fn tasks_wait_over_twenty_tasks_is_a_line_each_and_exit_zero() {
         .args(&slugs[..2]));
     assert_eq!(code, 0);
     let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
-    assert_eq!(first["outcome"], "completed");
+    assert_eq!(first["state"], "completed");
     assert!(first["task"].is_string());
 }
 
@@ -77,7 +77,11 @@ fn failed_jobs_exit_4_cancelled_5_and_a_deadline_6() {
         .args(["tasks", "wait", "--timeout", "1s"])
         .args(&slugs));
     assert_eq!(code, 6, "{out}{err}");
-    assert!(out.contains("deadline: still running"), "{out}");
+    // Where each stood when the deadline came, in the library's words.
+    assert!(
+        out.contains("task-1  pending: the deadline came first"),
+        "{out}"
+    );
     // Jobs by id; an unknown one is an error of its own, and --json is
     // refused (a line per job is no document).
     let (code, _, err) = run(slow.twill().args(["--json", "jobs", "wait", "job-2"]));
@@ -337,7 +341,7 @@ fn a_wait_keeps_its_verdict_when_the_reader_leaves_and_counts_what_it_did_not_wa
         .args(&slugs));
     assert_eq!(code, 4, "{out}{err}");
     assert!(
-        err.contains("1 failed, 0 cancelled, 0 still running, 2 not waited for"),
+        err.contains("1 failed, 0 cancelled, 0 need you, 0 still running, 2 not waited for"),
         "{err}"
     );
     let (code, _, err) = run(failing.twill().args(["tasks", "wait", "task-1", ""]));
@@ -376,4 +380,56 @@ fn a_wait_over_many_tasks_keeps_to_its_rate_limit() {
         before,
         "paced: no request refused"
     );
+}
+
+#[test]
+fn a_wait_over_tasks_with_a_plan_waiting_exits_7_and_names_the_command() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    let done = tasks(&mock, 2);
+    let plan = mock.ok(&[
+        "--jq",
+        ".task.slug",
+        "tasks",
+        "create",
+        "plan",
+        "--intent",
+        "PLAN",
+    ]);
+    let plan = plan.trim();
+    let (code, out, err) = run(mock.twill().args(["tasks", "wait", plan]).args(&done));
+    assert_eq!(code, 7, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "{plan}  needs-you: plan waits (twill tasks approve {plan})"
+        )),
+        "{out}"
+    );
+    assert!(
+        err.contains("2 completed, 0 failed, 0 cancelled, 1 need you"),
+        "{err}"
+    );
+    // --fail-fast stops at it, as at any job that did not complete.
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "wait", "--fail-fast", "--concurrency", "1", plan])
+        .args(&done));
+    assert_eq!(code, 7, "{err}");
+    assert!(err.contains("2 not waited for"), "{err}");
+    // A failure outranks it.
+    let failing = Mock::start(&["--job-time", "0.3", "--jobs-end", "failed"]);
+    let failed = tasks(&failing, 1);
+    let plan = failing.ok(&[
+        "--jq",
+        ".task.slug",
+        "tasks",
+        "create",
+        "p",
+        "--intent",
+        "PLAN",
+    ]);
+    let (code, _, err) = run(failing
+        .twill()
+        .args(["tasks", "wait", plan.trim()])
+        .args(&failed));
+    assert_eq!(code, 4, "{err}");
 }

@@ -105,6 +105,7 @@ fn a_timed_follow_of_a_job_that_outlasts_it_exits_6_and_a_follow_that_ends_soone
         "send",
         "task-1",
         "more",
+        "--interrupt",
         "--follow",
         "--timeout",
         "1s",
@@ -134,4 +135,109 @@ fn an_empty_job_id_is_a_usage_error_before_any_request() {
         assert!(err.contains("attempts 0"), "nothing was sent: {err}");
     });
     assert_eq!(connections, 0);
+}
+
+#[test]
+fn a_plan_followed_to_its_end_needs_you_exit_7_naming_the_command() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "plan it", "--intent", "PLAN", "--follow"]));
+    assert_eq!(code, 7, "{out}{err}");
+    assert!(
+        out.contains("plan waiting for approval (twill tasks approve task-1):"),
+        "{out}"
+    );
+    assert!(err.contains("needs you"), "{err}");
+    assert!(err.contains("twill tasks approve task-1"), "{err}");
+    // The same in words a script reads: the last JSON line says the state.
+    let (code, out, _) = run(mock.twill().args(["--jsonl", "tasks", "follow", "task-1"]));
+    assert_eq!(code, 7);
+    let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(last["state"], "needs-you", "{last}");
+    assert_eq!(last["approveWith"], "approve_plan", "{last}");
+    // A job's log alone cannot tell: completed, and says so; --task can.
+    let shown: serde_json::Value =
+        serde_json::from_str(&mock.ok(&["--json", "tasks", "show", "task-1"])).unwrap();
+    let job = shown["latestJob"]["id"].as_str().unwrap().to_owned();
+    let (code, _, err) = run(mock.twill().args(["jobs", "logs", &job]));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--task TASK checks it"), "{err}");
+    let (code, _, _) = run(mock
+        .twill()
+        .args(["jobs", "logs", &job, "--task", "task-1"]));
+    assert_eq!(code, 7);
+}
+
+#[test]
+fn an_ask_followed_to_its_end_prints_its_answer_and_tasks_follow_finds_the_job() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    let out = mock.ok(&[
+        "tasks",
+        "create",
+        "why is the sky blue?",
+        "--intent",
+        "ASK",
+        "--follow",
+    ]);
+    let answer = out
+        .find("answer:\n  Done: why is the sky blue?")
+        .expect(&out);
+    assert!(out[..answer].contains("job completed"), "{out}");
+    // By the task alone, ended or not: its latest job, and the answer.
+    let out = mock.ok(&["tasks", "follow", "task-1"]);
+    assert!(
+        out.ends_with("answer:\n  Done: why is the sky blue?\n"),
+        "{out}"
+    );
+    let (code, _, err) = run(mock.twill().args(["tasks", "follow", "nosuch"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("(GET /tasks/nosuch)"), "{err}");
+}
+
+#[test]
+fn a_send_that_would_cancel_a_running_job_asks_first() {
+    let mock = Mock::start(&["--job-time", "30"]);
+    mock.ok(&["tasks", "create", "x"]);
+    let jobs = |mock: &Mock| mock.ok(&["--json", "tasks", "jobs", "task-1"]);
+    let before = jobs(&mock);
+    // Off a terminal, without --interrupt: nothing is sent.
+    let (code, out, err) = run(mock.twill().args(["tasks", "send", "task-1", "more"]));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("job job-2 of task-1 is pending; sending cancels it"),
+        "{err}"
+    );
+    assert!(err.contains("--interrupt"), "{err}");
+    assert_eq!(jobs(&mock), before, "the server's jobs are unchanged");
+    // The same through `twill api`.
+    let (code, _, err) = run(mock.twill().args([
+        "api",
+        "send_message",
+        "taskIdOrSlug=task-1",
+        "--body",
+        r#"{"message":"more"}"#,
+    ]));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(jobs(&mock), before);
+    // With it: sent, saying which job it cancelled.
+    let out = mock.ok(&["tasks", "send", "task-1", "more", "--interrupt"]);
+    assert!(
+        out.starts_with("cancelled job job-2 (it was under way)\n"),
+        "{out}"
+    );
+    let out = mock.ok(&[
+        "--yes",
+        "api",
+        "send_message",
+        "taskIdOrSlug=task-1",
+        "--body",
+        r#"{"message":"again"}"#,
+    ]);
+    assert!(out.contains("\"job\""), "{out}");
+    // A task whose job ended takes a message without a word.
+    let ended = Mock::start(&["--job-time", "0.1"]);
+    ended.ok(&["tasks", "create", "x", "--follow"]);
+    let out = ended.ok(&["tasks", "send", "task-1", "more"]);
+    assert!(out.starts_with("job job-3 PENDING on task-1"), "{out}");
 }

@@ -39,7 +39,14 @@ fn json_fields_pick_from_each_item_or_the_main_object() {
     let keys: Vec<&String> = task.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["title", "slug"]);
     // A list's field lists each item's; a job's answer, the job's.
-    let job = parsed(&mock.ok(&["--json=status", "tasks", "send", "task-1", "again"]));
+    let job = parsed(&mock.ok(&[
+        "--json=status",
+        "tasks",
+        "send",
+        "task-1",
+        "again",
+        "--interrupt",
+    ]));
     assert_eq!(job.as_object().unwrap().len(), 1, "{job}");
     // No equals sign, no value: `slug` is not taken as the field list.
     let (code, _, err) = run(mock.twill().args(["--json", "slug", "tasks", "list"]));
@@ -150,7 +157,7 @@ fn actions_report_what_the_server_said() {
     assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert_eq!(
         err,
-        "twill: t: the server answered success: false; nothing was cancelled\n"
+        "twill: t: nothing was cancelled: the server answered success: false\n"
     );
     let url = refusing(json!({"success": true, "message": "the job had finished"}));
     let (code, out, err) = run(twill()
@@ -159,4 +166,35 @@ fn actions_report_what_the_server_said() {
         .args(["jobs", "cancel", "j", "--yes"]));
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "job j: cancel accepted: the job had finished\n");
+
+    // An approval the server refused in its answer is a failure, in the
+    // commands and through `twill api` (which prints the answer first).
+    let url = refusing(json!({
+        "success": false,
+        "message": "no plan to approve",
+        "job": {"id": "j", "status": "COMPLETED"}
+    }));
+    let against = |args: &[&str]| {
+        run(twill()
+            .env("TWILL_BASE_URL", &url)
+            .env("TWILL_API_KEY", "key")
+            .args(args))
+    };
+    for (args, what) in [
+        (&["tasks", "approve", "t"][..], "t: plan not approved"),
+        (
+            &["tasks", "approve-criteria", "t"],
+            "t: criteria not approved",
+        ),
+        (&["api", "approve_plan", "taskIdOrSlug=t"], "approve_plan"),
+    ] {
+        let (code, out, err) = against(args);
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert_eq!(
+            err,
+            format!("twill: {what}: the server answered success: false: no plan to approve\n"),
+            "{args:?}"
+        );
+        assert!(!out.contains("approved;"), "{out}");
+    }
 }

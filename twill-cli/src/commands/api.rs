@@ -13,7 +13,7 @@ use twill_api::{Arguments, Endpoint, Error, FromResponse};
 
 use crate::cli::ApiArgs;
 use crate::failure::Failure;
-use crate::render::Output;
+use crate::render::{Output, one};
 use crate::session::Session;
 
 /// `twill api --list`: every endpoint of `endpoints` and its parameters,
@@ -63,6 +63,17 @@ pub async fn run(
     }
     let endpoint = find(endpoints, args.endpoint.as_deref().unwrap_or_default())?;
     let arguments = arguments(endpoint, &args)?;
+    // A send to a task whose job is under way cancels it: asked first,
+    // as `tasks send` does.
+    if endpoint.is_interrupting()
+        && let Some(task) = arguments.values("taskIdOrSlug").next()
+        && let Some(job) = session.before_interrupting(task, false).await?
+    {
+        eprintln!(
+            "twill: job {} was under way and is cancelled by this call",
+            one(&job)
+        );
+    }
     let response = session
         .send(endpoint, &arguments)
         .await
@@ -169,7 +180,9 @@ async fn print(
         return Ok(());
     }
     if is_json {
-        return session.output.json(&body);
+        session.output.json(&body)?;
+        // An action the server refused in its answer fails, after showing it.
+        return session.refused(&body, endpoint.name());
     }
     // Bytes, such as a teleport archive: never onto a terminal.
     crate::render::write_binary(&format!("{} bytes of binary", body.len()), &body)

@@ -6,10 +6,18 @@ use twill_api::{Arguments, Client};
 use crate::cli::JobCommand;
 use crate::failure::Failure;
 use crate::session::Session;
+use crate::standing::Followed;
 
 pub async fn run(session: &Session, command: JobCommand) -> Result<(), Failure> {
     match command {
-        JobCommand::Logs { job, timeout } => session.follow(&job, timeout).await,
+        JobCommand::Logs { job, timeout, task } => {
+            let followed = Followed {
+                job: &job,
+                task: task.as_deref(),
+                criteria: false,
+            };
+            session.follow(followed, timeout).await
+        }
         JobCommand::Cancel { job } => cancel(session, &job).await,
         JobCommand::Wait { jobs, wait } => {
             let targets = jobs.into_iter().map(super::wait::Target::Job).collect();

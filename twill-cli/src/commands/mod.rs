@@ -59,7 +59,9 @@ pub fn json_shape(command: &RemoteCommand) -> Shape {
             | TaskCommand::Approve { .. }
             | TaskCommand::ApproveCriteria { .. } => Shape::object::<JobSummary>(Some("job"), JOB),
             TaskCommand::Archive { .. } => Shape::Undeclared,
-            TaskCommand::Teleport { .. } | TaskCommand::Wait { .. } => Shape::NotJson,
+            TaskCommand::Teleport { .. }
+            | TaskCommand::Wait { .. }
+            | TaskCommand::Follow { .. } => Shape::NotJson,
         },
         RemoteCommand::Jobs(JobCommand::Logs { .. } | JobCommand::Wait { .. }) => Shape::NotJson,
         RemoteCommand::Jobs(JobCommand::Cancel { .. }) => Shape::Undeclared,

@@ -10,6 +10,7 @@ use twill_api::models::{
     TeleportArchive, UserIntent,
 };
 use twill_api::untrusted::escape_line;
+use twill_api::workflow::Standing;
 use twill_api::{Arguments, Client, Endpoint, FromResponse};
 
 use crate::cli::{BatchOptions, CreateArgs, Follow, MessageOptions, TaskCommand, WaitOptions};
@@ -17,6 +18,7 @@ use crate::failure::Failure;
 use crate::files::file_part;
 use crate::render::{Table, cell, one};
 use crate::session::{Session, Walk, decode, to_json};
+use crate::standing::Followed;
 use crate::teleport;
 
 pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure> {
@@ -28,8 +30,13 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
             task,
             message,
             options,
+            interrupt,
             follow,
-        } => send(session, &task, message_request(message, options)?, follow).await,
+        } => {
+            let request = message_request(message, options)?;
+            send(session, &task, request, interrupt, follow).await
+        }
+        TaskCommand::Follow { task, timeout } => follow_task(session, &task, timeout).await,
         TaskCommand::Jobs { task, all } => jobs(session, &task, all).await,
         TaskCommand::Approve { task, follow } => {
             let endpoint = <Client as Tasks>::APPROVE_PLAN;
@@ -176,7 +183,12 @@ async fn create(
         let job = &created.job;
         out.line(&format!("job {} {}", one(&job.id), one(&job.status)))
     })?;
-    session.then_follow(follow, &created.job.id).await
+    let followed = Followed {
+        job: &created.job.id,
+        task: Some(&created.task.slug),
+        criteria: request.user_intent == Some(UserIntent::RalphLoop),
+    };
+    session.then_follow(follow, followed).await
 }
 
 async fn show(session: &Session, task: &str) -> Result<(), Failure> {
@@ -198,9 +210,18 @@ fn summary(session: &Session, shown: GetTaskResponse) -> Result<(), Failure> {
         out.line(&format!("pr       {} {}", cell(pr.pr_url), cell(pr.state)))?;
     }
     let Some(job) = shown.latest_job else {
-        return out.line("job      none");
+        return out.line(&format!("state    {}", Standing::NoJob.word()));
     };
     out.line(&format!("job      {} {}", one(&job.id), one(&job.status)))?;
+    let standing = Standing::of_job(&job);
+    let approve = match &standing {
+        Standing::NeedsYou(awaiting) => format!(
+            " ({})",
+            crate::standing::approve_command(*awaiting, &task.slug)
+        ),
+        _ => String::new(),
+    };
+    out.line(&format!("state    {}{approve}", one(&standing)))?;
     for (heading, text) in [("plan:", job.plan), ("answer:", job.final_answer)] {
         if let Some(text) = text {
             out.line(heading)?;
@@ -228,21 +249,52 @@ async fn send(
     session: &Session,
     task: &str,
     request: SendMessageRequest,
+    interrupt: bool,
     follow: Follow,
 ) -> Result<(), Failure> {
+    let interrupted = session.before_interrupting(task, interrupt).await?;
+    let criteria = request.user_intent == Some(UserIntent::RalphLoop);
     let arguments = by_task(task).body(to_json(&request)?);
     let raw = session
         .call(<Client as Tasks>::SEND_MESSAGE, arguments)
         .await?;
     let sent: SendMessageResponse = decode(&raw)?;
     session.print(&raw, || {
+        if let Some(job) = &interrupted {
+            session
+                .output
+                .line(&format!("cancelled job {} (it was under way)", one(job)))?;
+        }
         session.output.line(&format!(
             "job {} {} on {task}",
             one(&sent.job.id),
             one(&sent.job.status)
         ))
     })?;
-    session.then_follow(follow, &sent.job.id).await
+    let followed = Followed {
+        job: &sent.job.id,
+        task: Some(task),
+        criteria,
+    };
+    session.then_follow(follow, followed).await
+}
+
+/// `tasks follow`: the task's latest job, or the next one when it has
+/// none yet, followed to its end with its answer.
+async fn follow_task(
+    session: &Session,
+    task: &str,
+    timeout: Option<std::time::Duration>,
+) -> Result<(), Failure> {
+    let started = tokio::time::Instant::now();
+    let job = session.latest_job(task, timeout).await?;
+    let left = timeout.map(|timeout| timeout.saturating_sub(started.elapsed()));
+    let followed = Followed {
+        job: &job,
+        task: Some(task),
+        criteria: false,
+    };
+    session.follow(followed, left).await
 }
 
 async fn jobs(session: &Session, task: &str, all: bool) -> Result<(), Failure> {
@@ -287,6 +339,7 @@ async fn approve(
         job: JobSummary,
     }
     let raw = session.call(endpoint, by_task(task)).await?;
+    session.refused(&raw, &format!("{task}: {what} not approved"))?;
     let approved: Approved = decode(&raw)?;
     session.print(&raw, || {
         session.output.line(&format!(
@@ -295,7 +348,12 @@ async fn approve(
             one(&approved.job.status)
         ))
     })?;
-    session.then_follow(follow, &approved.job.id).await
+    let followed = Followed {
+        job: &approved.job.id,
+        task: Some(task),
+        criteria: false,
+    };
+    session.then_follow(follow, followed).await
 }
 
 /// Reports what the server says it cancelled: the task it names, or that
@@ -304,12 +362,8 @@ async fn cancel(session: &Session, task: &str) -> Result<(), Failure> {
     let raw = session
         .call(<Client as Tasks>::CANCEL_TASK, by_task(task))
         .await?;
+    session.refused(&raw, &format!("{task}: nothing was cancelled"))?;
     let answer: CancelTaskResponse = decode(&raw)?;
-    if !answer.success {
-        return Err(Failure::Local(format!(
-            "{task}: the server answered success: false; nothing was cancelled"
-        )));
-    }
     session.print(&raw, || {
         session.output.line(&format!(
             "{task}: cancelled (task {})",

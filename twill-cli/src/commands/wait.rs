@@ -1,8 +1,10 @@
 //! `twill tasks wait TASK...` and `twill jobs wait JOB...`: many jobs
 //! followed at once (bounded, each by the library's wait, paced by the
-//! client's rate limit), a line per job as it ends, and one verdict: 0
-//! when all completed, 4 when any failed, 5 when any was cancelled and
-//! none failed, 6 when the deadline came first.
+//! client's rate limit), a line per job as it ends, in the library's
+//! words (`Standing`), and one verdict: 4 when any failed, else 5 when any
+//! was cancelled, else 7 when any needs you (a task's plan waiting; a job
+//! known by its id alone cannot say), else 6 when the deadline came first,
+//! else 0.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::task::JoinSet;
 use twill_api::Client;
-use twill_api::workflow::{JobEnd, WaitOutcome};
+use twill_api::workflow::Standing;
 
 use crate::cli::WaitOptions;
 use crate::failure::Failure;
@@ -50,17 +52,9 @@ impl Target {
     }
 }
 
-/// How one wait ended.
-#[derive(Debug)]
-enum Ended {
-    Completed,
-    Failed(Option<String>),
-    Cancelled,
-    /// The deadline came first; the job goes on.
-    Running,
-    /// The wait itself failed (an unknown task, the network).
-    Error(twill_api::Error),
-}
+/// How one wait ended: where its job stands, or the wait's own failure
+/// (an unknown task, the network).
+type Ended = Result<Standing, twill_api::Error>;
 
 /// Waits for every target, printing each as it ends.
 pub async fn run(
@@ -108,27 +102,13 @@ pub async fn run(
     tally.verdict()
 }
 
-/// Waits for `target` until `deadline`.
+/// Waits for `target` until `deadline`: a task's wait reads the task at
+/// the end (a plan waiting is "needs you"); a job's says what its log says.
 async fn wait(client: &Client, target: &Target, deadline: tokio::time::Instant) -> Ended {
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    let outcome = match target {
-        Target::Job(job) => client
-            .wait_for_job(job, left, None)
-            .await
-            .map(|wait| wait.outcome),
-        Target::Task(task) => client
-            .wait_for_task(task, left, None)
-            .await
-            .map(|wait| wait.job.outcome),
-    };
-    match outcome {
-        Ok(WaitOutcome::Ended(JobEnd::Completed)) => Ended::Completed,
-        Ok(WaitOutcome::Ended(JobEnd::Cancelled)) => Ended::Cancelled,
-        Ok(WaitOutcome::Ended(JobEnd::Failed { reason })) => Ended::Failed(reason),
-        // An end this version does not know: not a success.
-        Ok(WaitOutcome::Ended(_)) => Ended::Failed(None),
-        Ok(_) => Ended::Running,
-        Err(error) => Ended::Error(error),
+    match target {
+        Target::Job(job) => Ok(client.wait_for_job(job, left, None).await?.standing),
+        Target::Task(task) => Ok(client.wait_for_task(task, left, None).await?.standing),
     }
 }
 
@@ -150,8 +130,13 @@ async fn collect(
             Err(failure) => return Err(failure),
         }
         // A deadline is no job's failure: --fail-fast stops at a job that
-        // failed or was cancelled, or one that could not be waited for.
-        let stop = fail_fast && !matches!(ended, Ended::Completed | Ended::Running);
+        // did not complete (needs you included), or one that could not be
+        // waited for.
+        let stop = fail_fast
+            && !matches!(
+                ended,
+                Ok(Standing::Completed | Standing::Running | Standing::Pending)
+            );
         tally.count(target, ended);
         if stop {
             break;
@@ -161,28 +146,39 @@ async fn collect(
 }
 
 fn print(session: &Session, target: &Target, ended: &Ended) -> Result<(), Failure> {
-    let (outcome, reason) = match ended {
-        Ended::Completed => ("completed", None),
-        Ended::Failed(reason) => ("failed", reason.clone()),
-        Ended::Cancelled => ("cancelled", None),
-        Ended::Running => ("deadline", Some("still running".to_owned())),
-        Ended::Error(error) => ("error", Some(error.to_string())),
+    let (state, detail) = match ended {
+        Ok(Standing::NeedsYou(awaiting)) => (
+            "needs-you",
+            match target {
+                Target::Task(task) => Some(format!(
+                    "{} waits ({})",
+                    awaiting.word(),
+                    crate::standing::approve_command(*awaiting, task)
+                )),
+                Target::Job(_) => Some(format!("{} waits", awaiting.word())),
+            },
+        ),
+        Ok(standing) if standing.is_settled() => {
+            (standing.word(), standing.reason().map(str::to_owned))
+        }
+        Ok(standing) => (standing.word(), Some("the deadline came first".to_owned())),
+        Err(error) => ("error", Some(error.to_string())),
     };
     if session.output.form == Form::Human {
-        let reason = reason
-            .map(|reason| format!(": {}", one(reason)))
+        let detail = detail
+            .map(|detail| format!(": {}", one(detail)))
             .unwrap_or_default();
         return session
             .output
-            .line(&format!("{}  {outcome}{reason}", one(target.name())));
+            .line(&format!("{}  {state}{detail}", one(target.name())));
     }
     let mut line = match target {
         Target::Job(job) => json!({ "job": job }),
         Target::Task(task) => json!({ "task": task }),
     };
-    line["outcome"] = json!(outcome);
-    if let Some(reason) = reason {
-        line["reason"] = json!(reason);
+    line["state"] = json!(state);
+    if let Some(detail) = detail {
+        line["reason"] = json!(detail);
     }
     session.output.json_line(&line)
 }
@@ -196,6 +192,9 @@ struct Tally {
     completed: usize,
     failed: usize,
     cancelled: usize,
+    needs_you: usize,
+    /// Still under way at the deadline (or a status this version does
+    /// not know).
     running: usize,
     /// The waits that failed themselves, with what they waited for.
     errors: Vec<(Target, twill_api::Error)>,
@@ -204,22 +203,25 @@ struct Tally {
 impl Tally {
     fn count(&mut self, target: Target, ended: Ended) {
         match ended {
-            Ended::Completed => self.completed += 1,
-            Ended::Failed(_) => self.failed += 1,
-            Ended::Cancelled => self.cancelled += 1,
-            Ended::Running => self.running += 1,
-            Ended::Error(error) => self.errors.push((target, error)),
+            Ok(Standing::Completed) => self.completed += 1,
+            Ok(Standing::Failed { .. }) => self.failed += 1,
+            Ok(Standing::Cancelled) => self.cancelled += 1,
+            Ok(Standing::NeedsYou(_)) => self.needs_you += 1,
+            Ok(_) => self.running += 1,
+            Err(error) => self.errors.push((target, error)),
         }
     }
 
     /// The exit: failed (4) over cancelled (5) over an error of the wait
-    /// itself over the deadline (6); 0 when every job completed.
+    /// itself over needs you (7) over the deadline (6); 0 when every job
+    /// completed.
     fn verdict(mut self) -> Result<(), Failure> {
-        let counted = self.completed + self.failed + self.cancelled + self.running;
+        let counted = self.completed + self.failed + self.cancelled + self.needs_you + self.running;
         let unknown = self.total.saturating_sub(counted);
         let summary = format!(
-            "{} completed, {} failed, {} cancelled, {} still running, {unknown} not waited for",
-            self.completed, self.failed, self.cancelled, self.running
+            "{} completed, {} failed, {} cancelled, {} need you, {} still running, \
+             {unknown} not waited for",
+            self.completed, self.failed, self.cancelled, self.needs_you, self.running
         );
         if self.failed > 0 {
             return Err(Failure::JobFailed(summary));
@@ -230,6 +232,9 @@ impl Tally {
         if !self.errors.is_empty() {
             let (target, error) = self.errors.remove(0);
             return Err(target.failure(error));
+        }
+        if self.needs_you > 0 {
+            return Err(Failure::NeedsYou(summary));
         }
         if self.running > 0 {
             return Err(Failure::Deadline(summary));
