@@ -26,7 +26,7 @@ use crate::result::{api_error, cancelled, refusal, success};
 pub const EXCLUDED: &[(&Endpoint, &str)] = &[
     (
         <Client as Jobs>::STREAM_JOB_LOGS,
-        "a stream that lasts as long as the job; `wait_for_job` follows it and returns the outcome",
+        "a stream that lasts as long as the job; `wait_for_job` follows it and returns where the job stands",
     ),
     (
         <Client as Tasks>::TELEPORT_CLAUDE,
@@ -76,11 +76,37 @@ async fn call(
     match response.bytes().await {
         Ok(body) if body.is_empty() => success(json!({})),
         Ok(body) => match serde_json::from_slice::<Value>(&body) {
-            Ok(value) => success(value),
+            Ok(value) => acted_on(endpoint, value),
             Err(error) => refusal(format!("the answer is not JSON: {error}")),
         },
         Err(error) => api_error(&error),
     }
+}
+
+/// An answer as the tool's result: an error when it says `success:
+/// false` (the library's rule: the server refused the action), whatever
+/// the HTTP status said.
+fn acted_on(endpoint: &'static Endpoint, value: Value) -> CallToolResult {
+    let refused = serde_json::from_value::<Acknowledgement>(value.clone())
+        .ok()
+        .filter(Acknowledgement::is_refusal);
+    let Some(answer) = refused else {
+        return success(value);
+    };
+    let said = answer
+        .message()
+        .map(|message| format!(": {}", twill_api::untrusted::escape_line(message)))
+        .unwrap_or_default();
+    let mut result = refusal(format!(
+        "{} was not done: the server answered success: false{said}",
+        endpoint.name()
+    ));
+    if let Some(rmcp::model::MetaObject(meta)) = result.meta.as_mut()
+        && let Some(Value::Object(detail)) = meta.get_mut(crate::result::ERROR_META)
+    {
+        detail.insert("answer".to_owned(), value);
+    }
+    result
 }
 
 /// The tool for one endpoint.

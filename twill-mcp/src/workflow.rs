@@ -4,9 +4,12 @@
 //!
 //! The wait contract, for every client: a call answers within the server's
 //! bound (45 s unless set, under the 60 s after which TypeScript-based
-//! hosts give up) or the smaller `timeoutSeconds`; a job still running then
-//! comes back with `"outcome": "timeout"` and a `resume` value, which the
-//! next `wait_for_job` takes to go on without those events again. With a
+//! hosts give up) or the smaller `timeoutSeconds`; a job still under way
+//! then comes back with its `state` (`running` or `pending`) and a `resume`
+//! value, which the next `wait_for_job` takes to go on without those events
+//! again. `state` is the library's word for where the job stands
+//! (`twill_api::workflow::Standing`): with the task known, a plan waiting
+//! for approval is `needs-you`. With a
 //! `progressToken`, a `notifications/progress` goes out on each status
 //! change and at least every 10 s. A `notifications/cancelled` stops the
 //! wait at once and closes the log stream.
@@ -29,7 +32,7 @@ use serde_json::{Value, json};
 use twill_api::api::Tasks;
 use twill_api::models::{CreateTaskRequest, CreateTaskResponse};
 use twill_api::stream::{EventKind, JobLogEvent};
-use twill_api::workflow::{FollowPosition, WaitOutcome};
+use twill_api::workflow::{FollowPosition, Standing, WaitOutcome};
 use twill_api::{Arguments, Client, Error};
 
 use crate::TwillTools;
@@ -108,9 +111,17 @@ fn create_task_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
 pub struct WaitAnswer {
     /// The job waited for.
     pub job_id: String,
-    /// completed, failed or cancelled; or timeout, when the bound came
-    /// first and the job goes on.
-    pub outcome: String,
+    /// Where the job stands: completed, failed, cancelled, needs-you (its
+    /// plan, or a Ralph loop's criteria, waits for approval: known only
+    /// with the task), or pending or running when the bound came first
+    /// (then `resume` is set), or unknown.
+    pub state: String,
+    /// Why it failed, when it failed with a reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// With state needs-you: the tool that approves it (approve_plan).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approve_with: Option<String>,
     /// How many events this wait saw.
     pub events: u64,
     /// The latest events: each as it arrived, or its text cut short.
@@ -121,9 +132,6 @@ pub struct WaitAnswer {
     /// The task's page, to show the user (when the task is known).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_url: Option<String>,
-    /// The job's status as the task reports it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status: Option<String>,
     /// The job's final answer, once it has one (cut to 32 KiB: see
     /// `truncated`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -162,9 +170,11 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
         "wait_for_job",
         format!(
             "Waits until a job ends, or until the timeout (at most {bound} seconds) passes, by \
-             following its log. Returns the outcome (completed, failed, cancelled or timeout), \
-             the latest events, and with taskIdOrSlug the task's final answer. On timeout the \
-             job goes on: call wait_for_job again with the returned resume value."
+             following its log. Returns its state (completed, failed, cancelled; needs-you when \
+             its plan waits for approval, which only taskIdOrSlug lets it see; running or \
+             pending when the timeout came first), the latest events, and with taskIdOrSlug \
+             the task's final answer and plan. While the job goes on, call wait_for_job again \
+             with the returned resume value."
         ),
         input_schema::<WaitForJob>(),
     )
@@ -176,7 +186,8 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
         format!(
             "Creates a task and waits until its first job ends, or until the timeout (at most \
              {bound} seconds) passes. Returns the task (with its url to show the user), the \
-             outcome and the final answer; on timeout, the jobId and resume value to pass to \
+             state and the final answer (needs-you with the plan to approve); when the timeout \
+             came first, the jobId and resume value to pass to \
              wait_for_job. Never call it twice for one task: each call creates a new task."
         ),
         input_schema::<StartTaskAndWait>(),
@@ -513,40 +524,47 @@ impl TwillTools {
         let ended = matches!(wait.outcome, WaitOutcome::Ended(_));
         let mut answer = WaitAnswer {
             job_id: job.to_owned(),
-            outcome: match &wait.outcome {
-                WaitOutcome::Ended(end) => end.to_string(),
-                _ => "timeout".to_owned(),
-            },
+            state: String::new(),
+            reason: None,
+            approve_with: None,
             events: wait.events,
             latest_events: wait.latest.iter().map(summary).collect(),
             resume: (!ended).then(|| wait.position.to_string()),
             task_url: None,
-            status: None,
             final_answer: None,
             plan: None,
             truncated: false,
             task_error: None,
             task: None,
         };
-        let (Some(task), true) = (task, ended) else {
-            return Ok(answer);
-        };
-        let grace = budget
-            .deadline()
-            .map(|deadline| deadline + twill_api::workflow::FINAL_READ_GRACE);
-        let reading = grace.map_or_else(|| self.client.clone(), |at| self.client.with_deadline(at));
-        match reading.get_task(task).await {
-            Ok(shown) => {
-                answer.task_url = Some(shown.task.url);
-                if let Some(latest) = shown.latest_job.filter(|latest| latest.id == job) {
-                    answer.status = Some(latest.status.to_string());
-                    let (final_answer, cut_answer) = within(latest.final_answer, LONG_TEXT);
-                    let (plan, cut_plan) = within(latest.plan, LONG_TEXT);
-                    (answer.final_answer, answer.plan) = (final_answer, plan);
-                    answer.truncated = cut_answer || cut_plan;
+        let mut standing = wait.standing;
+        // Once the job ended, the task says more than its log: a plan
+        // waiting, the answer. At the deadline it is not read: the answer
+        // is what the wait saw, never a later word beside it.
+        if let (Some(task), true) = (task, ended) {
+            let grace = budget
+                .deadline()
+                .map(|deadline| deadline + twill_api::workflow::FINAL_READ_GRACE);
+            let reading =
+                grace.map_or_else(|| self.client.clone(), |at| self.client.with_deadline(at));
+            match reading.report_job(task, job, standing.clone()).await {
+                Ok(report) => {
+                    standing = report.standing;
+                    answer.task_url = Some(report.task_url);
+                    if let Some(shown) = report.job {
+                        let (final_answer, cut_answer) = within(shown.final_answer, LONG_TEXT);
+                        let (plan, cut_plan) = within(shown.plan, LONG_TEXT);
+                        (answer.final_answer, answer.plan) = (final_answer, plan);
+                        answer.truncated = cut_answer || cut_plan;
+                    }
                 }
+                Err(error) => answer.task_error = Some(error.to_string()),
             }
-            Err(error) => answer.task_error = Some(error.to_string()),
+        }
+        answer.state = standing.word().to_owned();
+        answer.reason = standing.reason().map(str::to_owned);
+        if let Standing::NeedsYou(awaiting) = &standing {
+            answer.approve_with = Some(awaiting.endpoint().name().to_owned());
         }
         Ok(answer)
     }

@@ -71,6 +71,44 @@ fn structured(result: &CallToolResult) -> &Value {
     }
 }
 
+/// A mock on a manual clock with `faults`, and a client of a server of
+/// Twill's tools that calls it.
+async fn on_a_manual_mock(faults: twill_mock::Faults) -> (twill_mock::MockServer, Connected) {
+    let mock = twill_mock::MockServer::builder()
+        .manual_clock()
+        .faults(faults)
+        .start()
+        .await
+        .unwrap();
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (client, _) = connect(tools).await;
+    (mock, client)
+}
+
+/// A task created with `body` through the `create_task` tool, its job run
+/// to its end on `mock`'s manual clock: the job's id.
+async fn ended_job(client: &Connected, mock: &twill_mock::MockServer, body: Value) -> String {
+    let created = call(client, "create_task", json!({ "body": body })).await;
+    let job = structured(&created)["job"]["id"]
+        .as_str()
+        .expect("a job")
+        .to_owned();
+    mock.advance(Duration::from_secs(3600));
+    job
+}
+
+/// `wait_for_job` for `job` of task-1: its structured answer.
+async fn waited_on_task_1(client: &Connected, job: &str) -> Value {
+    let waited = call(
+        client,
+        "wait_for_job",
+        json!({ "jobId": job, "taskIdOrSlug": "task-1" }),
+    )
+    .await;
+    assert_eq!(waited.is_error, Some(false), "{waited:?}");
+    structured(&waited).clone()
+}
+
 fn client_of(url: &str, key: &str) -> Client {
     Client::builder()
         .api_key(key)
@@ -297,7 +335,11 @@ async fn a_long_job_is_waited_for_within_the_bound_then_resumed_with_progress_on
         "{waited:?}"
     );
     let first = structured(&first).clone();
-    assert_eq!(first["outcome"], "timeout", "{first}");
+    assert!(first["resume"].is_string(), "the bound came first: {first}");
+    assert!(
+        ["pending", "running"].contains(&first["state"].as_str().unwrap()),
+        "{first}"
+    );
     assert_eq!(first["task"]["slug"], "task-1");
     let resume = first["resume"].as_str().expect("a resume value").to_owned();
     let job = first["jobId"].as_str().unwrap().to_owned();
@@ -326,7 +368,7 @@ async fn a_long_job_is_waited_for_within_the_bound_then_resumed_with_progress_on
     )
     .await;
     let second = structured(&second).clone();
-    assert_eq!(second["outcome"], "completed", "{second}");
+    assert_eq!(second["state"], "completed", "{second}");
     assert!(second.get("resume").is_none(), "{second}");
     assert_eq!(second["taskUrl"], "https://twill.ai/tasks/task-1");
     // The end was reported as a status change.
@@ -390,13 +432,7 @@ fn assert_matches_schema(tool: &rmcp::model::Tool, result: &CallToolResult) {
 
 #[tokio::test(start_paused = true)]
 async fn every_answer_matches_its_output_schema() {
-    let mock = twill_mock::MockServer::builder()
-        .manual_clock()
-        .start()
-        .await
-        .unwrap();
-    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
-    let (client, _) = connect(tools).await;
+    let (_mock, client) = on_a_manual_mock(twill_mock::Faults::none()).await;
     let listed = client.list_all_tools().await.unwrap();
     let tool = |name: &str| {
         listed
@@ -538,7 +574,7 @@ async fn a_client_with_the_tasks_extension_gets_a_task_to_poll_and_cancel() {
         panic!("completed: {done:?}");
     };
     assert_eq!(
-        result["structuredContent"]["outcome"], "completed",
+        result["structuredContent"]["state"], "completed",
         "{result:?}"
     );
     assert_eq!(result["structuredContent"]["task"]["slug"], "task-1");
@@ -581,7 +617,7 @@ async fn a_client_with_the_tasks_extension_gets_a_task_to_poll_and_cancel() {
         json!({ "jobId": "job-2", "timeoutSeconds": 1 }),
     )
     .await;
-    assert_eq!(structured(&answer)["outcome"], "completed");
+    assert_eq!(structured(&answer)["state"], "completed");
 }
 
 #[tokio::test(start_paused = true)]
@@ -594,25 +630,9 @@ async fn a_long_answer_is_cut_saying_so_and_a_huge_argument_never_sent() {
     let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
     let (client, _) = connect(tools).await;
     let long = "é".repeat(20_000);
-    let created = call(
-        &client,
-        "create_task",
-        json!({ "body": { "command": long } }),
-    )
-    .await;
-    let job = structured(&created)["job"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    mock.advance(Duration::from_secs(3600));
-    let waited = call(
-        &client,
-        "wait_for_job",
-        json!({ "jobId": job, "taskIdOrSlug": "task-1" }),
-    )
-    .await;
-    let waited = structured(&waited).clone();
-    assert_eq!(waited["outcome"], "completed", "{waited}");
+    let job = ended_job(&client, &mock, json!({ "command": long })).await;
+    let waited = waited_on_task_1(&client, &job).await;
+    assert_eq!(waited["state"], "completed", "{waited}");
     assert_eq!(waited["truncated"], true);
     let answer = waited["finalAnswer"].as_str().unwrap();
     assert!(
@@ -716,9 +736,11 @@ async fn a_wait_keeps_its_bound_behind_a_long_retry_after_and_bad_ids_are_refuse
         "{waited:?}"
     );
     let answer = structured(&answer).clone();
-    assert_eq!(answer["outcome"], "timeout", "{answer}");
-    // What the wait saw, and nothing read after the deadline beside it.
-    assert!(answer.get("status").is_none(), "{answer}");
+    // What the wait saw (nothing: the stream was refused), and nothing
+    // read after the deadline beside it.
+    assert_eq!(answer["state"], "running", "{answer}");
+    assert_eq!(answer["events"], 0, "{answer}");
+    assert!(answer["resume"].is_string(), "{answer}");
     assert_eq!(answer["task"]["slug"], "task-1");
     assert_eq!(answer["taskUrl"], "https://twill.ai/tasks/task-1");
     assert!(answer["resume"].is_string(), "{answer}");
@@ -776,4 +798,58 @@ async fn an_unknown_tool_is_named_in_its_error() {
         .unwrap_err()
         .to_string();
     assert!(error.len() < 300 && !error.contains('\u{1b}'), "{error}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_says_where_the_job_stands_in_one_word() {
+    // A plan: needs-you, with the plan and the tool that approves it,
+    // once the task is known; its log alone says completed.
+    let (mock, client) = on_a_manual_mock(twill_mock::Faults::none()).await;
+    let plan = json!({ "command": "plan it", "userIntent": "PLAN" });
+    let job = ended_job(&client, &mock, plan).await;
+    let with_task = waited_on_task_1(&client, &job).await;
+    assert_eq!(with_task["state"], "needs-you", "{with_task}");
+    assert_eq!(with_task["approveWith"], "approve_plan", "{with_task}");
+    assert!(with_task["plan"].is_string(), "{with_task}");
+    let log_only = call(&client, "wait_for_job", json!({ "jobId": job })).await;
+    assert_eq!(structured(&log_only)["state"], "completed");
+
+    // A failure: failed, its reason apart.
+    let failed_jobs = twill_mock::Faults::none().jobs_end(twill_mock::JobEnd::Failed);
+    let (failing, client) = on_a_manual_mock(failed_jobs).await;
+    let job = ended_job(&client, &failing, json!({ "command": "x" })).await;
+    let failed = waited_on_task_1(&client, &job).await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(
+        failed.get("outcome").is_none(),
+        "one word, never two: {failed}"
+    );
+}
+
+#[tokio::test]
+async fn an_action_the_server_refused_in_its_answer_is_an_error() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/api/v1", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            read_head(&mut stream).await;
+            let body = r#"{"success":false,"message":"no plan to approve","job":{"id":"j","status":"COMPLETED"}}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+                 connection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    });
+    let tools = TwillTools::new(client_of(&url, "k"), Options::default());
+    let (client, _) = connect(tools).await;
+    let refused = call(&client, "approve_plan", json!({ "taskIdOrSlug": "t" })).await;
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    let detail = structured(&refused);
+    assert_eq!(
+        detail["message"],
+        "approve_plan was not done: the server answered success: false: no plan to approve"
+    );
+    assert_eq!(detail["answer"]["success"], false);
 }
