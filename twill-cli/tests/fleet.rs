@@ -415,6 +415,13 @@ fn a_wait_over_tasks_with_a_plan_waiting_exits_7_and_names_the_command() {
         .args(&done));
     assert_eq!(code, 7, "{err}");
     assert!(err.contains("2 not waited for"), "{err}");
+    // By job id the log cannot tell: completed, saying the plan was not
+    // checked.
+    let job = mock.ok(&["--jq", ".latestJob.id", "tasks", "show", plan]);
+    let (code, out, err) = run(mock.twill().args(["jobs", "wait", job.trim()]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.ends_with("  completed\n"), "{out}");
+    assert!(err.contains("twill tasks wait TASK sees it"), "{err}");
     // A failure outranks it.
     let failing = Mock::start(&["--job-time", "0.3", "--jobs-end", "failed"]);
     let failed = tasks(&failing, 1);

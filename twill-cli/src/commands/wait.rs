@@ -68,6 +68,7 @@ pub async fn run(
         ));
     }
     let total = targets.len();
+    let by_job = matches!(targets.first(), Some(Target::Job(_)));
     let paced = options.rate_limit.map(|limit| session.paced(limit));
     let session = paced.as_ref().unwrap_or(session);
     // No deadline is ten years, which no job outlives.
@@ -99,6 +100,13 @@ pub async fn run(
     };
     waits.abort_all();
     outcome?;
+    // A job's log has no plan outcome: "completed" may be a plan waiting.
+    if by_job && tally.completed > 0 && session.output.form == Form::Human {
+        eprintln!(
+            "twill: a plan waiting for approval is not in a job's log: \
+             twill tasks wait TASK sees it"
+        );
+    }
     tally.verdict()
 }
 
