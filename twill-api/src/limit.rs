@@ -194,6 +194,15 @@ impl Limiter {
         }
     }
 
+    /// Whether what holds requests back now is a 429's pause (the server
+    /// asked), not the limits' own windows: for the error's words.
+    pub(crate) fn paused_by_server(&self) -> bool {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state
+            .paused_until
+            .is_some_and(|until| until > Instant::now())
+    }
+
     /// Nothing goes for `wait` (a 429's `Retry-After`), whichever clone
     /// asks.
     pub(crate) fn pause(&self, wait: Duration) {

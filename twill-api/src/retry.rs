@@ -94,6 +94,13 @@ impl RetryPolicy {
         self
     }
 
+    /// The longest `Retry-After` waited out (see
+    /// [`max_retry_after`](Self::max_retry_after)): loops that try again
+    /// (a follow's reopening) keep to it too.
+    pub fn retry_after_cap(&self) -> Duration {
+        self.max_retry_after
+    }
+
     /// The wait before attempt `attempt + 1`, or `None` to stop. `elapsed`
     /// is the time since the first attempt started.
     pub(crate) fn delay(

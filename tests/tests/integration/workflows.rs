@@ -388,3 +388,42 @@ async fn errors_that_cannot_change_are_sorted_from_those_that_can() {
         .unwrap_err();
     assert!(refused.is_transient() && create.can_send_again(&refused));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_retry_after_longer_than_the_policy_waits_ends_the_follow_at_once() {
+    // `twill --no-wait`: a client that waits out no Retry-After.
+    let server = RawServer::start(vec![vec![Step::Write(a_minute_later())]]).await;
+    let client = client_at(server.url())
+        .with_retry_policy(twill_api::RetryPolicy::default().max_retry_after(Duration::ZERO));
+    let started = Instant::now();
+    let error = client
+        .follow_job("job-1")
+        .next()
+        .await
+        .expect("a step")
+        .expect_err("the 429, not a reopening");
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(60)));
+    assert_eq!(server.connections(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_accepts_and_never_answers_is_given_up_on_too() {
+    let server = RawServer::start(vec![vec![Step::Stall]]).await;
+    let client = client_at(server.url());
+    let started = Instant::now();
+    let mut follower = client.follow_job("job-1");
+    let error = loop {
+        match follower.next().await.expect("it ends with an error") {
+            Ok(FollowStep::Reopening { .. }) => {}
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => break error,
+        }
+    };
+    // Each try takes the call timeout (60 s): the second one that opens
+    // nothing is past the 90 s bound.
+    let took = started.elapsed();
+    assert!(took <= Duration::from_secs(125), "{took:?}");
+    assert!(error.is_timeout(), "{error}");
+    assert_eq!(server.connections(), 2);
+}

@@ -151,7 +151,9 @@ async fn send_with_retries(
     span: &Span,
 ) -> Result<Outcome, Error> {
     let policy = client.retry_policy();
-    let started = Instant::now();
+    // tokio's clock, so that the policy's time budget is what a paused
+    // test clock says, as every other wait here.
+    let started = tokio::time::Instant::now();
     let mut attempt = 1;
     // Whether an attempt retried so far may have been acted on, for a hook
     // that stops the next.
@@ -183,6 +185,7 @@ async fn send_with_retries(
                     limits: limiter.limits(),
                     attempts_sent: attempt - 1,
                     acted,
+                    server_asked: limiter.paused_by_server(),
                 }));
             }
         }
@@ -572,7 +575,7 @@ async fn read_failure(
 /// The call's span, to complete when the call ends.
 struct Record<'a> {
     span: &'a Span,
-    started: Instant,
+    started: tokio::time::Instant,
 }
 
 impl Record<'_> {

@@ -96,11 +96,14 @@ impl Error {
         }
     }
 
-    /// How long the server asked to wait before trying again (`Retry-After`).
+    /// How long to wait before trying again: what the server asked
+    /// (`Retry-After`), or for [`Error::Throttled`] when the client's own
+    /// limit (or a 429's pause of it) has room.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Error::Api(error) => error.retry_after,
             Error::UnexpectedResponse(error) => error.retry_after,
+            Error::Throttled(error) => Some(error.wait),
             _ => None,
         }
     }

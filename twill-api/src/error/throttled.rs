@@ -12,8 +12,8 @@ use crate::limit::RateLimit;
 /// [`ClientBuilder::rate_limit`]: crate::ClientBuilder::rate_limit
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "not sent: the client's rate limit ({}) has room only in {} s, past the call's timeout or deadline",
-    limits.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+    "not sent: {} has room only in {} s, past the call's timeout or deadline",
+    holder(self),
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 )]
 #[non_exhaustive]
@@ -26,4 +26,16 @@ pub struct Throttled {
     pub attempts_sent: u32,
     /// Whether one of those may have been acted on.
     pub acted: bool,
+    /// Whether the wait is the server's: a 429's `Retry-After` paused the
+    /// client's requests, rather than its own limits being full.
+    pub server_asked: bool,
+}
+
+/// What holds the call back, in words.
+fn holder(throttled: &Throttled) -> String {
+    if throttled.server_asked {
+        return "the server asked to wait (429), and the client".to_owned();
+    }
+    let limits: Vec<String> = throttled.limits.iter().map(ToString::to_string).collect();
+    format!("the client's rate limit ({})", limits.join(", "))
 }

@@ -40,6 +40,11 @@ pub const DEFAULT_QUIET_REOPENINGS: u32 = 10;
 /// a `Retry-After` says.
 pub const MAX_REOPEN_WAIT: Duration = Duration::from_secs(60);
 
+/// How long a follower goes on trying to open a stream that no attempt
+/// could open (a server that accepts and never answers takes the call
+/// timeout, 60 s, each time) before it gives up.
+pub const MAX_UNANSWERED: Duration = Duration::from_secs(90);
+
 /// How a followed job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -207,6 +212,10 @@ pub struct JobFollower {
     max_quiet_reopenings: u32,
     end: Option<JobEnd>,
     failed: bool,
+    /// Since when no stream could be opened, while none could.
+    unanswered_since: Option<Instant>,
+    /// When the current (or last) opening began.
+    opening_since: Instant,
 }
 
 /// Where the follower is between two events: what [`JobFollower::next`]
@@ -262,6 +271,8 @@ impl Client {
             max_quiet_reopenings: DEFAULT_QUIET_REOPENINGS,
             end: None,
             failed: false,
+            unanswered_since: None,
+            opening_since: Instant::now(),
         }
     }
 }
@@ -314,6 +325,7 @@ impl JobFollower {
                     self.phase = Phase::Closed;
                 }
                 Phase::Closed => {
+                    self.opening_since = Instant::now();
                     let (client, job) = (self.client.clone(), self.job.clone());
                     self.phase =
                         Phase::Opening(Box::pin(async move { client.stream_job_logs(&job).await }));
@@ -323,14 +335,15 @@ impl JobFollower {
                         self.connection = Connection::default();
                         self.phase = Phase::Open(stream);
                     }
-                    Err(error) => return Some(self.dropped(error)),
+                    Err(error) => return Some(self.dropped(error, true)),
                 },
                 Phase::Open(stream) => {
                     let event = match stream.next_event().await {
                         Some(Ok(event)) => event,
-                        Some(Err(error)) => return Some(self.dropped(error)),
+                        Some(Err(error)) => return Some(self.dropped(error, false)),
                         None => {
-                            return Some(self.dropped(Error::Stream(StreamError::EndedEarly)));
+                            let ended = Error::Stream(StreamError::EndedEarly);
+                            return Some(self.dropped(ended, false));
                         }
                     };
                     if let Some(event) = self.admit(event) {
@@ -395,22 +408,33 @@ impl JobFollower {
     }
 
     /// The stream ended (or was not opened) with `cause`: a reopening, or
-    /// the error when it cannot change or too many reopenings were quiet.
-    fn dropped(&mut self, cause: Error) -> Result<FollowStep, Error> {
+    /// the error when it cannot change, when the server asks for a wait
+    /// longer than the client's retry policy waits out (`--no-wait` is
+    /// zero), or when the server stayed away too long: too many quiet
+    /// reopenings, or [`MAX_UNANSWERED`] without a stream opening.
+    fn dropped(&mut self, cause: Error, opening: bool) -> Result<FollowStep, Error> {
         self.phase = Phase::Closed;
         if !self.connection.brought_news {
             self.quiet_reopenings += 1;
         }
         self.connection = Connection::default();
-        if !cause.is_transient() || self.quiet_reopenings > self.max_quiet_reopenings {
+        if !opening {
+            self.unanswered_since = None;
+        }
+        let unanswered = *self.unanswered_since.get_or_insert(self.opening_since);
+        let asked = cause.retry_after();
+        let too_long =
+            asked.is_some_and(|wait| wait > self.client.retry_policy().retry_after_cap());
+        let away = opening && unanswered.elapsed() > MAX_UNANSWERED;
+        if !cause.is_transient()
+            || too_long
+            || away
+            || self.quiet_reopenings > self.max_quiet_reopenings
+        {
             self.failed = true;
             return Err(cause);
         }
         let backoff = Duration::from_millis(250) * (1 << self.quiet_reopenings.min(5));
-        let asked = match &cause {
-            Error::Throttled(throttled) => Some(throttled.wait),
-            other => other.retry_after(),
-        };
         let wait = asked.unwrap_or(backoff).min(MAX_REOPEN_WAIT);
         tracing::debug!(job = %self.job, %cause, ?wait, "the log stream dropped; reopening");
         self.phase = Phase::Waiting(Instant::now() + wait);
