@@ -192,8 +192,8 @@ pub(crate) struct RateWindow {
 
 /// What a server has answered so far ([`MockServer::stats`], and
 /// `GET /__mock/stats` as JSON: `{"requests", "rateLimited",
-/// "tasksCreated", "connections"}`): what a batch cost.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// "tasksCreated", "connections", "byEndpoint"}`): what a batch cost.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct MockStats {
@@ -207,6 +207,10 @@ pub struct MockStats {
     /// opens one; a follower that reopens a stream, one each time).
     #[serde(default)]
     pub connections: u64,
+    /// Requests per endpoint, by its method name (`list_tasks`,
+    /// `get_task`, ...), 429s included: to tell list requests from reads.
+    #[serde(default)]
+    pub by_endpoint: std::collections::BTreeMap<String, u64>,
 }
 
 impl MockServerBuilder {

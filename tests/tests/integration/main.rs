@@ -16,6 +16,7 @@ mod legal_forms;
 mod metadata_matches_wire;
 mod mock;
 mod mock_faults;
+mod observe;
 mod pagination;
 mod quickstart;
 mod rate_limit;

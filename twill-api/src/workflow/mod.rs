@@ -5,6 +5,9 @@
 //! - [`Standing`]: where a job stands (pending, running, needs you,
 //!   completed, failed, cancelled), derived once from what the API says;
 //!   its word is the one every face prints.
+//! - [`Observer`] ([`Client::observe`](crate::Client::observe)): many
+//!   tasks' standings from list pages, a hundred tasks a request, at the
+//!   request floor; no log stream.
 //! - [`JobFollower`] ([`Client::follow_job`](crate::Client::follow_job)):
 //!   every event of a job's log once, reopening a stream that drops, until
 //!   the job's [`JobEnd`]; it gives up on what cannot change
@@ -19,12 +22,14 @@
 //!   [`FINAL_READ_GRACE`] after it.
 
 mod follow;
+mod observe;
 mod standing;
 mod wait;
 
 pub use follow::{
     DEFAULT_QUIET_REOPENINGS, FollowPosition, FollowStep, InvalidPosition, JobEnd, JobFollower,
-    MAX_REOPEN_WAIT,
+    MAX_REOPEN_WAIT, MAX_UNANSWERED,
 };
+pub use observe::{Change, DEFAULT_POLL, DEFAULT_SHARE, MISSING_EVERY, Observer};
 pub use standing::{Awaiting, Standing};
 pub use wait::{FINAL_READ_GRACE, JobReport, JobWait, LATEST_EVENTS, TaskWait, WaitOutcome};

@@ -48,6 +48,8 @@ pub(crate) struct Stats {
     pub(crate) rate_limited: std::sync::atomic::AtomicU64,
     pub(crate) tasks_created: std::sync::atomic::AtomicU64,
     pub(crate) connections: std::sync::atomic::AtomicU64,
+    /// Requests per endpoint, by the API's method names.
+    pub(crate) by_endpoint: Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 impl Stats {
@@ -62,6 +64,13 @@ impl Stats {
             rate_limited: self.rate_limited.load(Relaxed),
             tasks_created: self.tasks_created.load(Relaxed),
             connections: self.connections.load(Relaxed),
+            by_endpoint: self
+                .by_endpoint
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .iter()
+                .map(|(name, count)| ((*name).to_owned(), *count))
+                .collect(),
         }
     }
 }
@@ -210,9 +219,49 @@ async fn delay(Shared(state): AppState, request: Request, next: Next) -> Respons
     next.run(request).await
 }
 
+/// The API's name for a request: the client's method name, as Twill's
+/// reference and `twill_api::Endpoint::name` say it.
+fn endpoint_name(method: &axum::http::Method, path: &str) -> Option<&'static str> {
+    use axum::http::Method;
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    Some(match (method.clone(), segments.as_slice()) {
+        (Method::GET, ["auth", "me"]) => "me",
+        (Method::GET, ["repositories"]) => "list_repositories",
+        (Method::POST, ["tasks"]) => "create_task",
+        (Method::GET, ["tasks"]) => "list_tasks",
+        (Method::GET, ["tasks", _]) => "get_task",
+        (Method::POST, ["tasks", _, "messages"]) => "send_message",
+        (Method::GET, ["tasks", _, "jobs"]) => "list_jobs",
+        (Method::POST, ["tasks", _, "approve-plan"]) => "approve_plan",
+        (Method::POST, ["tasks", _, "approve-criteria"]) => "approve_criteria",
+        (Method::POST, ["tasks", _, "cancel"]) => "cancel_task",
+        (Method::POST, ["tasks", _, "archive"]) => "archive_task",
+        (Method::GET, ["tasks", _, "teleport", "claude"]) => "teleport_claude",
+        (Method::GET, ["jobs", _, "logs", "stream"]) => "stream_job_logs",
+        (Method::POST, ["jobs", _, "cancel"]) => "cancel_job",
+        (Method::GET, ["scheduled-tasks"]) => "list_scheduled_tasks",
+        (Method::POST, ["scheduled-tasks"]) => "create_scheduled_task",
+        (Method::GET, ["scheduled-tasks", _]) => "get_scheduled_task",
+        (Method::PATCH, ["scheduled-tasks", _]) => "update_scheduled_task",
+        (Method::DELETE, ["scheduled-tasks", _]) => "delete_scheduled_task",
+        (Method::POST, ["scheduled-tasks", _, "pause"]) => "pause_scheduled_task",
+        (Method::POST, ["scheduled-tasks", _, "resume"]) => "resume_scheduled_task",
+        _ => return None,
+    })
+}
+
 /// The key check (401), then the per-key rate limit (429).
 async fn gate(Shared(state): AppState, request: Request, next: Next) -> Response {
     Stats::bump(&state.stats.requests);
+    if let Some(name) = endpoint_name(request.method(), request.uri().path()) {
+        let mut counts = state
+            .stats
+            .by_endpoint
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *counts.entry(name).or_default() += 1;
+    }
     let Some(key) = request
         .headers()
         .get(header::AUTHORIZATION)
