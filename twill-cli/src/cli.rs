@@ -343,7 +343,8 @@ pub enum JobCommand {
     },
     /// Waits for jobs to end, a line each as it does.
     Wait {
-        /// The jobs' ids.
+        /// The jobs' ids; TASK:JOB observes the job through its task
+        /// instead (a plan waiting is seen, no log is opened).
         #[arg(required = true, value_name = "JOB")]
         jobs: Vec<String>,
         #[command(flatten)]

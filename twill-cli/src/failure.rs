@@ -55,11 +55,11 @@ impl Failure {
     ) -> Self {
         Failure::Api {
             endpoint: Some(endpoint),
-            request: Some(format!(
+            request: Some(shortened(&format!(
                 "{} {}",
                 endpoint.method(),
                 arguments.path_for(endpoint)
-            )),
+            ))),
             error,
         }
     }
@@ -130,6 +130,21 @@ impl fmt::Display for Failure {
     }
 }
 
+/// The most of a request a message names: a 60 KB id is not echoed.
+const REQUEST_SHOWN: usize = 120;
+
+/// `request` cut to [`REQUEST_SHOWN`] bytes on a character boundary.
+fn shortened(request: &str) -> String {
+    if request.len() <= REQUEST_SHOWN {
+        return request.to_owned();
+    }
+    let mut at = REQUEST_SHOWN;
+    while !request.is_char_boundary(at) {
+        at -= 1;
+    }
+    format!("{}… ({} bytes)", &request[..at], request.len())
+}
+
 fn is_network(error: &Error) -> bool {
     matches!(error, Error::Transport(_))
 }
@@ -187,6 +202,22 @@ mod tests {
     use twill_api::error::ErrorResponse;
     use twill_api::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
     use twill_api::{Method, StatusCode};
+
+    #[test]
+    fn a_request_is_named_short() {
+        let endpoint = <twill_api::Client as twill_api::api::Tasks>::GET_TASK;
+        let long = "é".repeat(30_000);
+        let arguments = twill_api::Arguments::new().arg("taskIdOrSlug", long.as_str());
+        let error = Error::from_response(ErrorResponse::new(
+            Method::GET,
+            StatusCode::NOT_FOUND,
+            HeaderMap::new(),
+            r#"{"error":{"code":"not_found","message":"Task not found"}}"#.into(),
+        ));
+        let lines = Failure::api_request(endpoint, &arguments, error).lines(false);
+        assert!(lines[0].len() < 200, "{}", lines[0].len());
+        assert!(lines[0].ends_with(" bytes))"), "{}", lines[0]);
+    }
 
     #[test]
     fn a_429_says_when_to_retry_and_verbose_says_where() {

@@ -421,7 +421,17 @@ fn a_wait_over_tasks_with_a_plan_waiting_exits_7_and_names_the_command() {
     let (code, out, err) = run(mock.twill().args(["jobs", "wait", job.trim()]));
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.ends_with("  completed\n"), "{out}");
-    assert!(err.contains("twill tasks wait TASK sees it"), "{err}");
+    assert!(
+        err.contains("twill tasks wait TASK (or jobs wait TASK:JOB) sees it"),
+        "{err}"
+    );
+    // TASK:JOB is observed through its task, which can tell.
+    let (code, out, err) =
+        run(mock
+            .twill()
+            .args(["jobs", "wait", &format!("{plan}:{}", job.trim())]));
+    assert_eq!(code, 7, "{out}{err}");
+    assert!(out.contains("needs-you"), "{out}");
     // A failure outranks it.
     let failing = Mock::start(&["--job-time", "0.3", "--jobs-end", "failed"]);
     let failed = tasks(&failing, 1);
@@ -439,4 +449,47 @@ fn a_wait_over_tasks_with_a_plan_waiting_exits_7_and_names_the_command() {
         .args(["tasks", "wait", plan.trim()])
         .args(&failed));
     assert_eq!(code, 4, "{err}");
+}
+
+#[test]
+fn a_wait_over_150_tasks_costs_two_list_pages_a_round_and_a_read_per_ended_task() {
+    let mock = Mock::start(&["--job-time", "4", "--rate-limit", "1000/min"]);
+    let file = prompts(150);
+    let (code, _, err) = run(mock.twill().args([
+        "tasks",
+        "create",
+        "--from",
+        file.as_ref().to_str().unwrap(),
+        "--rate-limit",
+        "1000/min",
+        "--parallel",
+        "16",
+    ]));
+    assert_eq!(code, 0, "{err}");
+    let slugs: Vec<String> = (0..150).map(|i| format!("task-{}", 2 * i + 1)).collect();
+    let before = mock.stats();
+    let started = std::time::Instant::now();
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["tasks", "wait", "--rate-limit", "1000/min"])
+        .args(&slugs));
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(out.lines().count(), 150, "{out}");
+    let after = mock.stats();
+    let spent = |endpoint: &str| {
+        after["byEndpoint"][endpoint].as_u64().unwrap_or(0)
+            - before["byEndpoint"][endpoint].as_u64().unwrap_or(0)
+    };
+    // One read per task, at its end; list pages at most two a round, and
+    // the rounds at most the wait's seconds over half a second.
+    assert_eq!(spent("get_task"), 150, "{after}");
+    assert_eq!(spent("stream_job_logs"), 0, "{after}");
+    let lists = spent("list_tasks");
+    assert!(
+        lists <= 2 * (took.as_secs() * 2 + 2),
+        "{lists} pages in {took:?}"
+    );
+    assert!(spent("get_task") + lists < 200, "{after}");
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
 }

@@ -18,6 +18,7 @@ use std::path::Path;
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 use twill_api::api::Tasks;
+use twill_api::models::UserIntent;
 use twill_api::models::{CreateTaskResponse, TaskPage};
 use twill_api::{Arguments, Client, Error};
 
@@ -64,9 +65,28 @@ enum Outcome {
     },
 }
 
+/// The intent a create-task body asks for: SWE, the API's default, when
+/// it names none (SWE proposes nothing to approve).
+fn intent_of(body: &Value) -> Option<UserIntent> {
+    Some(
+        body["userIntent"]
+            .as_str()
+            .map_or(UserIntent::Swe, UserIntent::from),
+    )
+}
+
+/// A task a line created (or had created before).
+pub struct CreatedTask {
+    pub slug: String,
+    pub job: String,
+    /// The intent it was created with, when the line said (or defaulted).
+    pub intent: Option<UserIntent>,
+}
+
 /// What a batch created: every line's task, and whether every line was.
 pub struct Created {
-    pub slugs: Vec<String>,
+    /// Every line's task: its slug, first job and intent, for `--wait`.
+    pub tasks: Vec<CreatedTask>,
     /// The failure to report once the batch (and any wait) is done.
     pub failure: Option<Failure>,
 }
@@ -111,7 +131,7 @@ pub async fn run(
                 },
                 None => create(session, journal, &line).await,
             };
-            (line.key, outcome)
+            (line.key, intent_of(&line.body), outcome)
         }
     }))
     .buffer_unordered(usize::from(batch.parallel));
@@ -121,8 +141,8 @@ pub async fn run(
     };
     let interrupted = tokio::select! {
         () = async {
-            while let Some((key, outcome)) = results.next().await {
-                report.add(session, key, outcome);
+            while let Some((key, intent, outcome)) = results.next().await {
+                report.add(session, key, intent, outcome);
             }
         } => false,
         _ = tokio::signal::ctrl_c() => true,
@@ -392,8 +412,8 @@ struct Report {
     failed: usize,
     /// Whether a journal keeps what was created, for the rerun hint.
     journalled: bool,
-    /// The slugs of every line's task, for `--wait`.
-    slugs: Vec<String>,
+    /// Every line's task, for `--wait`.
+    tasks: Vec<CreatedTask>,
     /// Standard output went away: the batch goes on, quietly.
     closed: bool,
     /// A write to standard output that failed otherwise (a full disk).
@@ -401,7 +421,13 @@ struct Report {
 }
 
 impl Report {
-    fn add(&mut self, session: &Session, key: LineKey, outcome: Outcome) {
+    fn add(
+        &mut self,
+        session: &Session,
+        key: LineKey,
+        intent: Option<UserIntent>,
+        outcome: Outcome,
+    ) {
         let human = session.output.form == Form::Human;
         let printed = match &outcome {
             Outcome::Created { task, job, before } => {
@@ -410,7 +436,13 @@ impl Report {
                 } else {
                     self.created += 1;
                 }
-                self.slugs.extend(task["slug"].as_str().map(str::to_owned));
+                if let (Some(slug), Some(job)) = (task["slug"].as_str(), job["id"].as_str()) {
+                    self.tasks.push(CreatedTask {
+                        slug: slug.to_owned(),
+                        job: job.to_owned(),
+                        intent,
+                    });
+                }
                 let how = if *before { "created before" } else { "created" };
                 let slug = one(task["slug"].as_str().unwrap_or("?"));
                 let url = one(task["url"].as_str().unwrap_or_default());
@@ -471,7 +503,7 @@ impl Report {
             self.unwritten
         };
         Ok(Created {
-            slugs: self.slugs,
+            tasks: self.tasks,
             failure,
         })
     }

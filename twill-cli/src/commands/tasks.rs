@@ -48,7 +48,7 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
         }
         TaskCommand::Cancel { task } => cancel(session, &task).await,
         TaskCommand::Wait { tasks, wait } => {
-            let targets = tasks.into_iter().map(super::wait::Target::Task).collect();
+            let targets = tasks.into_iter().map(super::wait::Target::task).collect();
             super::wait::run(session, targets, &wait).await
         }
         TaskCommand::Archive { task } => archive(session, &task).await,
@@ -114,10 +114,15 @@ async fn many(
         concurrency: batch.parallel,
         rate_limit: None,
     };
+    // What this batch created, with each line's intent: one that cannot
+    // wait for approval is not read when it completes.
     let targets = created
-        .slugs
+        .tasks
         .into_iter()
-        .map(super::wait::Target::Task)
+        .map(|task| super::wait::Target::Task {
+            task: task.slug,
+            created: Some((task.job, task.intent)),
+        })
         .collect();
     let waited = super::wait::run(session, targets, &options).await;
     match created.failure {

@@ -1,10 +1,11 @@
-//! `twill tasks wait TASK...` and `twill jobs wait JOB...`: many jobs
-//! followed at once (bounded, each by the library's wait, paced by the
-//! client's rate limit), a line per job as it ends, in the library's
-//! words (`Standing`), and one verdict: 4 when any failed, else 5 when any
-//! was cancelled, else 7 when any needs you (a task's plan waiting; a job
-//! known by its id alone cannot say), else 6 when the deadline came first,
-//! else 0.
+//! `twill tasks wait TASK...` and `twill jobs wait JOB...`: many tasks
+//! observed at once from list pages (the library's `Observer`: a hundred
+//! tasks a request, a read only when a job ends, no log stream), jobs known
+//! by id alone followed each by its log (bounded), a line per task or job
+//! as it ends, in the library's words (`Standing`), and one verdict: 4 when
+//! any failed, else 5 when any was cancelled, else 7 when any needs you (a
+//! task's plan waiting; a job known by its id alone cannot say), else 6
+//! when the deadline came first, else 0.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,27 +13,54 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::task::JoinSet;
 use twill_api::Client;
-use twill_api::workflow::Standing;
+use twill_api::models::UserIntent;
+use twill_api::workflow::{Change, Standing};
 
 use crate::cli::WaitOptions;
 use crate::failure::Failure;
 use crate::render::{Form, one};
 use crate::session::Session;
 
-/// What is waited for: a job, or a task's latest job.
+/// What is waited for: a job by its log, or a task by the observer (its
+/// latest job; with `job`, the one it started with, to say when a newer
+/// one replaces it).
 #[derive(Debug, Clone)]
 pub enum Target {
     Job(String),
-    Task(String),
+    Task {
+        task: String,
+        /// The job it was created with (this process created it, or
+        /// `jobs wait TASK:JOB` named it), and its intent when known.
+        created: Option<(String, Option<UserIntent>)>,
+    },
 }
 
 impl Target {
+    /// A task named on the command line.
+    pub fn task(task: String) -> Target {
+        Target::Task {
+            task,
+            created: None,
+        }
+    }
+
+    /// `jobs wait` takes `JOB`, or `TASK:JOB` to observe the task instead.
+    pub fn job(argument: String) -> Target {
+        match argument.split_once(':') {
+            Some((task, job)) if !task.is_empty() && !job.is_empty() => Target::Task {
+                task: task.to_owned(),
+                created: Some((job.to_owned(), None)),
+            },
+            _ => Target::Job(argument),
+        }
+    }
+
     /// A failed wait as a failure that names its first request (a 404
     /// says what it did not find).
     fn failure(&self, error: twill_api::Error) -> Failure {
         use twill_api::api::{Jobs, Tasks};
         match self {
-            Target::Task(task) => Failure::api_request(
+            Target::Task { task, .. } => Failure::api_request(
                 <Client as Tasks>::GET_TASK,
                 &twill_api::Arguments::new().arg("taskIdOrSlug", task),
                 error,
@@ -47,7 +75,7 @@ impl Target {
 
     fn name(&self) -> &str {
         match self {
-            Target::Job(id) | Target::Task(id) => id,
+            Target::Job(id) | Target::Task { task: id, .. } => id,
         }
     }
 }
@@ -68,7 +96,9 @@ pub async fn run(
         ));
     }
     let total = targets.len();
-    let by_job = matches!(targets.first(), Some(Target::Job(_)));
+    let by_job = targets
+        .iter()
+        .any(|target| matches!(target, Target::Job(_)));
     let paced = options.rate_limit.map(|limit| session.paced(limit));
     let session = paced.as_ref().unwrap_or(session);
     // No deadline is ten years, which no job outlives.
@@ -76,62 +106,197 @@ pub async fn run(
         .timeout
         .unwrap_or(Duration::from_secs(10 * 365 * 24 * 3600));
     let deadline = tokio::time::Instant::now() + bound;
-    let permits = Arc::new(tokio::sync::Semaphore::new(usize::from(
-        options.concurrency,
-    )));
-    let mut waits = JoinSet::new();
-    for target in targets {
-        let (client, permits) = (session.client.clone(), Arc::clone(&permits));
-        waits.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let ended = wait(&client, &target, deadline).await;
-            (target, ended)
-        });
-    }
+    let (mut waits, received) = start(session, targets, deadline, options.concurrency);
     let mut tally = Tally {
         total,
         ..Tally::default()
     };
     let outcome = tokio::select! {
-        outcome = collect(session, &mut waits, &mut tally, options.fail_fast) => outcome,
+        outcome = collect(session, received, &mut tally, options.fail_fast) => outcome,
         _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted(
             "stopped waiting; the jobs go on".to_owned(),
         )),
     };
+    progress::clear();
     waits.abort_all();
     outcome?;
     // A job's log has no plan outcome: "completed" may be a plan waiting.
     if by_job && tally.completed > 0 && session.output.form == Form::Human {
         eprintln!(
             "twill: a plan waiting for approval is not in a job's log: \
-             twill tasks wait TASK sees it"
+             twill tasks wait TASK (or jobs wait TASK:JOB) sees it"
         );
     }
     tally.verdict()
 }
 
-/// Waits for `target` until `deadline`: a task's wait reads the task at
-/// the end (a plan waiting is "needs you"); a job's says what its log says.
-async fn wait(client: &Client, target: &Target, deadline: tokio::time::Instant) -> Ended {
+/// Starts the waits: one observer for every task, a follower per job (at
+/// most `concurrency` at once); what they report, as it comes.
+fn start(
+    session: &Session,
+    targets: Vec<Target>,
+    deadline: tokio::time::Instant,
+    concurrency: u16,
+) -> (JoinSet<()>, tokio::sync::mpsc::UnboundedReceiver<Report>) {
+    let (reports, received) = tokio::sync::mpsc::unbounded_channel();
+    let (tasks, jobs): (Vec<Target>, Vec<Target>) = targets
+        .into_iter()
+        .partition(|target| matches!(target, Target::Task { .. }));
+    let mut waits = JoinSet::new();
+    if !tasks.is_empty() {
+        let (client, reports) = (session.client.clone(), reports.clone());
+        waits.spawn(observe(client, tasks, deadline, reports));
+    }
+    let permits = Arc::new(tokio::sync::Semaphore::new(usize::from(concurrency)));
+    for target in jobs {
+        let (client, permits) = (session.client.clone(), Arc::clone(&permits));
+        let reports = reports.clone();
+        waits.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let ended = follow(&client, &target, deadline).await;
+            let _ = reports.send(Report::Ended(target, ended));
+        });
+    }
+    (waits, received)
+}
+
+/// What a wait tells the collector.
+enum Report {
+    /// A task or job ended (or the deadline came, or the wait failed).
+    Ended(Target, Ended),
+    /// A newer job replaced the one a task was watched for.
+    Replaced {
+        task: String,
+        old: String,
+        new: String,
+    },
+}
+
+/// Follows job `target`'s log until `deadline`: what its log says.
+async fn follow(client: &Client, target: &Target, deadline: tokio::time::Instant) -> Ended {
     let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-    match target {
-        Target::Job(job) => Ok(client.wait_for_job(job, left, None).await?.standing),
-        Target::Task(task) => Ok(client.wait_for_task(task, left, None).await?.standing),
+    Ok(client
+        .wait_for_job(target.name(), left, None)
+        .await?
+        .standing)
+}
+
+/// Observes the tasks `targets` until each settled or `deadline`, reporting
+/// each as it does; at the deadline, the rest as last seen.
+async fn observe(
+    client: Client,
+    targets: Vec<Target>,
+    deadline: tokio::time::Instant,
+    reports: tokio::sync::mpsc::UnboundedSender<Report>,
+) {
+    let (mut observer, mut by_name) = watching(&client.with_deadline(deadline), targets);
+    loop {
+        match tokio::time::timeout_at(deadline, observer.round()).await {
+            Err(_) => break,
+            Ok(Ok(changes)) => {
+                for change in changes {
+                    match change {
+                        Change::Standing { task, to, .. } if to.is_settled() => {
+                            if let Some(target) = by_name.remove(&task) {
+                                let _ = reports.send(Report::Ended(target, Ok(to)));
+                            }
+                        }
+                        Change::JobReplaced { task, old, new } => {
+                            let _ = reports.send(Report::Replaced { task, old, new });
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            // Tried again next round, within the deadline.
+            Ok(Err(error)) if error.is_transient() => {}
+            Ok(Err(error)) => {
+                // The first task left takes the error; the rest are counted
+                // as not waited for.
+                if let Some(target) = by_name.drain().next().map(|(_, target)| target) {
+                    let _ = reports.send(Report::Ended(target, Err(error)));
+                }
+                return;
+            }
+        }
+        if by_name.is_empty() {
+            return;
+        }
+        let next = tokio::time::Instant::now() + observer.next_pause();
+        if next >= deadline {
+            tokio::time::sleep_until(deadline).await;
+            break;
+        }
+        tokio::time::sleep_until(next).await;
+    }
+    report_left(&observer, by_name, &reports);
+}
+
+/// An observer of `targets`, and each target by its task's name.
+fn watching(
+    client: &Client,
+    targets: Vec<Target>,
+) -> (
+    twill_api::workflow::Observer,
+    std::collections::HashMap<String, Target>,
+) {
+    let mut observer = client.observe(Vec::<String>::new());
+    let mut by_name = std::collections::HashMap::new();
+    for target in targets {
+        let Target::Task { task, created } = &target else {
+            continue;
+        };
+        match created {
+            Some((job, intent)) => observer.watch_created(task, job, intent.as_ref()),
+            None => observer.watch(task),
+        }
+        by_name.insert(task.clone(), target);
+    }
+    (observer, by_name)
+}
+
+/// At the deadline: each task left, as it was last seen.
+fn report_left(
+    observer: &twill_api::workflow::Observer,
+    left: std::collections::HashMap<String, Target>,
+    reports: &tokio::sync::mpsc::UnboundedSender<Report>,
+) {
+    let last: std::collections::HashMap<&str, &Standing> = observer
+        .standings()
+        .filter_map(|(task, standing)| Some((task, standing?)))
+        .collect();
+    for (task, target) in left {
+        let standing = last
+            .get(task.as_str())
+            .map_or(Standing::Pending, |standing| (*standing).clone());
+        let _ = reports.send(Report::Ended(target, Ok(standing)));
     }
 }
 
-/// Prints each wait as it ends; with `fail_fast`, stops at the first that
-/// did not complete.
+/// Prints each wait as it ends (and on a terminal a status line of how
+/// many have); with `fail_fast`, stops at the first that did not complete.
 async fn collect(
     session: &Session,
-    waits: &mut JoinSet<(Target, Ended)>,
+    mut reports: tokio::sync::mpsc::UnboundedReceiver<Report>,
     tally: &mut Tally,
     fail_fast: bool,
 ) -> Result<(), Failure> {
-    while let Some(joined) = waits.join_next().await {
-        let Ok((target, ended)) = joined else {
-            continue;
+    progress::show(tally);
+    while let Some(report) = reports.recv().await {
+        let (target, ended) = match report {
+            Report::Ended(target, ended) => (target, ended),
+            Report::Replaced { task, old, new } => {
+                if session.output.form != Form::Human {
+                    let line = json!({ "task": task, "replaced": old, "by": new });
+                    match session.output.json_line(&line) {
+                        Ok(()) | Err(Failure::Closed) => {}
+                        Err(failure) => return Err(failure),
+                    }
+                }
+                continue;
+            }
         };
+        progress::clear();
         // A reader that went away stops the lines, not the verdict.
         match print(session, &target, &ended) {
             Ok(()) | Err(Failure::Closed) => {}
@@ -149,8 +314,41 @@ async fn collect(
         if stop {
             break;
         }
+        progress::show(tally);
     }
     Ok(())
+}
+
+/// The status line of a wait over many, on a terminal: how many ended,
+/// how many need you.
+mod progress {
+    use std::io::Write;
+
+    use super::Tally;
+    use crate::render::terminal;
+
+    pub fn show(tally: &Tally) {
+        if !terminal::status_line_allowed() {
+            return;
+        }
+        let ended = tally.completed + tally.failed + tally.cancelled + tally.needs_you;
+        let line = format!(
+            "{ended}/{} ended · {} need you",
+            tally.total, tally.needs_you
+        );
+        let width = terminal::stderr_width().unwrap_or(80).saturating_sub(1);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K{}", terminal::fit(&line, width));
+        let _ = err.flush();
+    }
+
+    pub fn clear() {
+        if terminal::status_line_allowed() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
 }
 
 fn print(session: &Session, target: &Target, ended: &Ended) -> Result<(), Failure> {
@@ -158,7 +356,7 @@ fn print(session: &Session, target: &Target, ended: &Ended) -> Result<(), Failur
         Ok(Standing::NeedsYou(awaiting)) => (
             "needs-you",
             match target {
-                Target::Task(task) => Some(format!(
+                Target::Task { task, .. } => Some(format!(
                     "{} waits ({})",
                     awaiting.word(),
                     crate::standing::approve_command(*awaiting, task)
@@ -182,7 +380,7 @@ fn print(session: &Session, target: &Target, ended: &Ended) -> Result<(), Failur
     }
     let mut line = match target {
         Target::Job(job) => json!({ "job": job }),
-        Target::Task(task) => json!({ "task": task }),
+        Target::Task { task, .. } => json!({ "task": task }),
     };
     line["state"] = json!(state);
     if let Some(detail) = detail {
