@@ -194,6 +194,25 @@ impl Limiter {
         }
     }
 
+    /// Counts requests sent `ago` before now by another client of the key
+    /// (a process that died mid-batch), so that the limits keep counting
+    /// them.
+    pub(crate) fn count_sent(&self, ago: impl IntoIterator<Item = Duration>) {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        for ago in ago {
+            let at = now.checked_sub(ago).unwrap_or(now);
+            for window in &mut state.windows {
+                let place = window.sent.partition_point(|sent| *sent <= at);
+                window.sent.insert(place, at);
+                // Only the newest `requests` decide the next wait.
+                while window.sent.len() > window.limit.requests as usize {
+                    window.sent.pop_front();
+                }
+            }
+        }
+    }
+
     /// Whether what holds requests back now is a 429's pause (the server
     /// asked), not the limits' own windows: for the error's words.
     pub(crate) fn paused_by_server(&self) -> bool {

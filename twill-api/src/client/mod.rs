@@ -287,6 +287,28 @@ impl Client {
         self.inner.limiter.as_deref()
     }
 
+    /// Counts, in this client's rate limits, requests sent with the key
+    /// before it existed, `ago` each: a batch resumed after a crash seeds
+    /// its limits with what the dead process sent, and so draws no 429. A
+    /// client without limits ignores them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let client = twill_api::Client::builder()
+    ///     .api_key("twill_sk_example")
+    ///     .rate_limit("2/min".parse().unwrap())
+    ///     .build()?;
+    /// // Two sent 10 s ago by the process that died: the next waits 50 s.
+    /// client.count_sent_before([Duration::from_secs(10), Duration::from_secs(10)]);
+    /// # Ok::<(), twill_api::client::BuildError>(())
+    /// ```
+    pub fn count_sent_before(&self, ago: impl IntoIterator<Item = Duration>) {
+        if let Some(limiter) = self.limiter() {
+            limiter.count_sent(ago);
+        }
+    }
+
     /// The rate limits this client and its clones keep to (none unless
     /// [`ClientBuilder::rate_limit`] set some).
     pub fn rate_limits(&self) -> Vec<crate::limit::RateLimit> {

@@ -7,10 +7,11 @@ use super::{FilePart, JobStatus, JobSummary, ReasoningEffort, UserIntent};
 use crate::error::Error;
 use crate::response::{FromResponse, RawResponse};
 
-/// The body that creates a task (create_task).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The body that creates a task (create_task). It reads from JSON too
+/// (a batch's line), refusing a field it does not know by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct CreateTaskRequest {
     /// What the agent should do.
@@ -93,7 +94,7 @@ impl CreateTaskRequest {
 }
 
 /// What [`Tasks::create_task`](crate::api::Tasks::create_task) returns.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -105,7 +106,7 @@ pub struct CreateTaskResponse {
 }
 
 /// A task's identity and where to see it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]

@@ -8,6 +8,9 @@
 //! - [`Observer`] ([`Client::observe`](crate::Client::observe)): many
 //!   tasks' standings from list pages, a hundred tasks a request, at the
 //!   request floor; no log stream.
+//! - [`Client::create_tasks`](crate::Client::create_tasks): many creates,
+//!   a bounded number in flight, sent again only where the server certainly
+//!   did not act.
 //! - [`JobFollower`] ([`Client::follow_job`](crate::Client::follow_job)):
 //!   every event of a job's log once, reopening a stream that drops, until
 //!   the job's [`JobEnd`]; it gives up on what cannot change
@@ -21,6 +24,7 @@
 //!   answers by its deadline, or for a task's final answer at most
 //!   [`FINAL_READ_GRACE`] after it.
 
+mod create_many;
 mod follow;
 mod observe;
 mod standing;
