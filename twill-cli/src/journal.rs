@@ -6,13 +6,19 @@
 //! every task's marker carries, so that a rerun never takes another
 //! batch's task for its own; a run holds it locked, so that two runs
 //! cannot share it. For each line of the input (its number and a hash of
-//! its text, so that an edited line counts as new), the last record says:
-//! - `sending`: the create was about to go, or went, and its answer never
-//!   came back here (the process died): it may exist, and is looked for
-//!   before it is sent again;
-//! - `created`: done, with the task and job;
+//! its text, so that an edited line counts as new), the last [`Record`]
+//! says:
+//! - `sending`: the create was about to go, or went, at `sentAt` (UTC
+//!   milliseconds), and its answer never came back here (the process
+//!   died): it may exist, and is looked for before it is sent again;
+//! - `created`: done, with the task and job (`found`: a rerun found it on
+//!   the server, and wrote it here at once, so that no later rerun depends
+//!   on the task still being among the recent ones);
 //! - `failed`: the server refused, or the answer was lost; `mayHaveActed`
 //!   says whether it may exist all the same (then it is looked for too).
+//!
+//! Every `sentAt` is what the requests of a batch that died had spent of
+//! the key's limits: a rerun counts them in its own, and draws no 429.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -20,6 +26,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::failure::Failure;
@@ -43,11 +50,11 @@ impl LineKey {
         LineKey { line, hash }
     }
 
-    /// The marker a task of batch `batch` starts its title with, by which a
-    /// rerun finds it among recent tasks: `[batch 5e0c1a-1a2b3c4d#7] `.
+    /// The marker a task of batch `batch` ends its title with, by which a
+    /// rerun finds it among recent tasks: `[batch 5e0c1a-1a2b3c4d#7]`.
     pub fn marker(&self, batch: &str) -> String {
         format!(
-            "[batch {batch}-{:08x}#{}] ",
+            "[batch {batch}-{:08x}#{}]",
             self.hash & 0xffff_ffff,
             self.line
         )
@@ -75,6 +82,101 @@ pub enum Known {
     Failed,
 }
 
+/// One record of the journal, a JSON line: the line of the input it is
+/// of, and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum Record {
+    /// The create is about to go, at `sent_at`.
+    Sending {
+        #[serde(flatten)]
+        line: LineRef,
+        /// When, in UTC milliseconds (absent in journals of older runs).
+        #[serde(rename = "sentAt", default, skip_serializing_if = "Option::is_none")]
+        sent_at: Option<u64>,
+    },
+    /// Created, as the server answered (or as a rerun found it).
+    Created {
+        #[serde(flatten)]
+        line: LineRef,
+        task: Value,
+        job: Value,
+        /// A rerun found it on the server, rather than being answered.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        found: bool,
+    },
+    /// Not created: why, and whether it may exist all the same.
+    Failed {
+        #[serde(flatten)]
+        line: LineRef,
+        error: String,
+        #[serde(rename = "mayHaveActed")]
+        may_have_acted: bool,
+    },
+}
+
+/// The line of the input a record is of.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LineRef {
+    line: usize,
+    #[serde(with = "hex")]
+    hash: u64,
+}
+
+impl From<LineKey> for LineRef {
+    fn from(key: LineKey) -> Self {
+        LineRef {
+            line: key.line,
+            hash: key.hash,
+        }
+    }
+}
+
+/// A hash as sixteen hex digits, as the journal has always written it.
+mod hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(hash: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&format!("{hash:016x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        u64::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Record {
+    /// A `sending` record of `key`, now.
+    pub fn sending(key: LineKey) -> Record {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| {
+                u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+            });
+        Record::Sending {
+            line: key.into(),
+            sent_at: Some(now),
+        }
+    }
+
+    fn line(&self) -> LineRef {
+        match self {
+            Record::Sending { line, .. }
+            | Record::Created { line, .. }
+            | Record::Failed { line, .. } => *line,
+        }
+    }
+}
+
+/// What a journal says: each line's last word, and when its creates were
+/// sent (`None` for a record of an older run, which kept no time).
+#[derive(Debug, Default)]
+pub struct Contents {
+    pub known: HashMap<LineKey, Known>,
+    pub sent: Vec<Option<u64>>,
+}
+
 /// An open journal, locked for this run.
 pub struct Journal {
     file: Mutex<File>,
@@ -86,7 +188,7 @@ impl Journal {
     /// Opens (or creates) the journal at `path`, locks it, and reads what
     /// it says of each line; a torn last record (a crash mid-write) is
     /// skipped. A file that is not a journal is refused, untouched.
-    pub fn open(path: &Path) -> Result<(Journal, HashMap<LineKey, Known>), Failure> {
+    pub fn open(path: &Path) -> Result<(Journal, Contents), Failure> {
         let shown = path.display();
         let cannot = |error: std::io::Error| {
             Failure::Usage(format!("cannot use the journal {shown}: {error}"))
@@ -125,45 +227,50 @@ impl Journal {
         if !text.is_empty() && !text.ends_with('\n') {
             (&file).write_all(b"\n").map_err(cannot)?;
         }
-        let known = text.lines().skip(1).filter_map(read_record).collect();
+        let contents = contents_of(&text);
         let journal = Journal {
             file: Mutex::new(file),
             batch,
         };
-        Ok((journal, known))
+        Ok((journal, contents))
     }
 
-    /// Appends a record of `key` and makes it durable before returning.
-    pub fn record(&self, key: LineKey, state: &str, detail: Value) -> Result<(), Failure> {
-        let mut record =
-            json!({ "line": key.line, "hash": format!("{:016x}", key.hash), "state": state });
-        if let (Value::Object(record), Value::Object(detail)) = (&mut record, detail) {
-            record.extend(detail);
-        }
+    /// Appends `record` and makes it durable before returning.
+    pub fn record(&self, record: &Record) -> Result<(), Failure> {
+        let text = serde_json::to_string(record)
+            .map_err(|error| Failure::Local(format!("cannot write the journal: {error}")))?;
         let mut file = self
             .file
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        writeln!(file, "{record}")
+        writeln!(file, "{text}")
             .and_then(|()| file.sync_data())
             .map_err(|error| Failure::Local(format!("cannot write the journal: {error}")))
     }
 }
 
-/// One record: the line it is of and what it says; `None` for a torn one.
-fn read_record(record: &str) -> Option<(LineKey, Known)> {
-    let record: Value = serde_json::from_str(record).ok()?;
-    let line = usize::try_from(record["line"].as_u64()?).ok()?;
-    let hash = u64::from_str_radix(record["hash"].as_str()?, 16).ok()?;
-    let state = match record["state"].as_str() {
-        Some("created") => Known::Created {
-            task: record["task"].clone(),
-            job: record["job"].clone(),
-        },
-        Some("failed") if record["mayHaveActed"] != json!(true) => Known::Failed,
-        _ => Known::Unsure,
-    };
-    Some((LineKey { line, hash }, state))
+/// What the records (after the header) of a journal's `text` say.
+fn contents_of(text: &str) -> Contents {
+    let mut contents = Contents::default();
+    for record in text.lines().skip(1).filter_map(read_record) {
+        let LineRef { line, hash } = record.line();
+        let known = match record {
+            Record::Sending { sent_at, .. } => {
+                contents.sent.push(sent_at);
+                Known::Unsure
+            }
+            Record::Created { task, job, .. } => Known::Created { task, job },
+            Record::Failed { may_have_acted, .. } if !may_have_acted => Known::Failed,
+            Record::Failed { .. } => Known::Unsure,
+        };
+        contents.known.insert(LineKey { line, hash }, known);
+    }
+    contents
+}
+
+/// One record; `None` for a torn one (a crash mid-write).
+fn read_record(record: &str) -> Option<Record> {
+    serde_json::from_str(record).ok()
 }
 
 /// Holds `file` for this process alone: a second run on the same journal
@@ -190,10 +297,39 @@ mod tests {
         assert_ne!(LineKey::of(3, "fix it"), LineKey::of(4, "fix it"));
         let marker = LineKey::of(7, "x").marker("5e0c1a");
         assert!(
-            marker.starts_with("[batch 5e0c1a-") && marker.ends_with("#7] "),
+            marker.starts_with("[batch 5e0c1a-") && marker.ends_with("#7]"),
             "{marker}"
         );
         assert_eq!(fresh_batch_id().len(), 6);
+    }
+
+    /// A journal at `path` in which `one` was created, `two` is being sent
+    /// and `three` was refused; its batch id.
+    fn write_three(path: &Path, one: LineKey, two: LineKey, three: LineKey) -> String {
+        let created = |key: LineKey| Record::Created {
+            line: key.into(),
+            task: json!({ "slug": "task-1" }),
+            job: json!({}),
+            found: false,
+        };
+        let refused = Record::Failed {
+            line: three.into(),
+            error: "400".into(),
+            may_have_acted: false,
+        };
+        let (journal, contents) = Journal::open(path).unwrap();
+        assert!(contents.known.is_empty());
+        // Held: a second run cannot open it.
+        assert!(Journal::open(path).is_err());
+        for record in [
+            Record::sending(one),
+            created(one),
+            Record::sending(two),
+            refused,
+        ] {
+            journal.record(&record).unwrap();
+        }
+        journal.batch.clone()
     }
 
     #[test]
@@ -205,43 +341,39 @@ mod tests {
             LineKey::of(2, "b"),
             LineKey::of(3, "c"),
         );
-        let batch = {
-            let (journal, known) = Journal::open(&path).unwrap();
-            assert!(known.is_empty());
-            // Held: a second run cannot open it.
-            assert!(Journal::open(&path).is_err());
-            journal.record(one, "sending", json!({})).unwrap();
-            journal
-                .record(
-                    one,
-                    "created",
-                    json!({ "task": { "slug": "task-1" }, "job": {} }),
-                )
-                .unwrap();
-            journal.record(two, "sending", json!({})).unwrap();
-            journal
-                .record(
-                    three,
-                    "failed",
-                    json!({ "error": "400", "mayHaveActed": false }),
-                )
-                .unwrap();
-            journal.batch.clone()
-        };
-        std::fs::OpenOptions::new()
+        let batch = write_three(&path, one, two, three);
+        let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
-            .unwrap()
-            .write_all(b"{\"line\":4,\"ha")
             .unwrap();
-        let (journal, known) = Journal::open(&path).unwrap();
+        // A record of an older run, with no time; then a torn one.
+        file.write_all(b"{\"line\":5,\"hash\":\"00000000000000ff\",\"state\":\"sending\"}\n")
+            .unwrap();
+        file.write_all(b"{\"line\":4,\"ha").unwrap();
+        let (journal, contents) = Journal::open(&path).unwrap();
+        let known = contents.known;
         assert_eq!(journal.batch, batch, "a batch keeps its id");
         assert!(matches!(&known[&one], Known::Created { task, .. } if task["slug"] == "task-1"));
         assert_eq!(known[&two], Known::Unsure);
         assert_eq!(known[&three], Known::Failed);
-        assert_eq!(known.len(), 3);
+        assert_eq!(known.len(), 4);
+        assert_eq!(contents.sent.len(), 3);
+        assert!(contents.sent[..2].iter().all(Option::is_some));
+        assert_eq!(contents.sent[2], None);
+        // Records read as they were written: the same JSON.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let third = text.lines().nth(3).unwrap();
+        assert!(
+            third.starts_with(r#"{"state":"sending","line":2,"hash":""#),
+            "{text}"
+        );
         drop(journal);
-        // A file that is not a journal is refused, and left as it was.
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_journal_is_refused_untouched() {
+        let path = std::env::temp_dir().join(format!("twill-not-journal-{}", std::process::id()));
         std::fs::write(&path, "fix the login page\n").unwrap();
         assert!(Journal::open(&path).is_err());
         assert_eq!(

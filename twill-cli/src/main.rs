@@ -262,7 +262,7 @@ fn client(global: &cli::Global) -> Result<(Client, String), Failure> {
     }
     // Twill's documented limits, kept on this side: a command (a batch, a
     // wait over many jobs) paces itself rather than drawing 429s.
-    builder = builder.hook(AnnounceWaits).twill_rate_limits();
+    builder = builder.hook(AnnounceWaits::default()).twill_rate_limits();
     if global.no_wait {
         builder = builder.retry(RetryPolicy::default().max_retry_after(Duration::ZERO));
     }
@@ -324,12 +324,28 @@ fn build_refused(error: twill_api::client::BuildError) -> Failure {
 
 /// Says on standard error why a command is silent: a retry that waits a
 /// second or more (a 429's `Retry-After` can be a minute).
-struct AnnounceWaits;
+#[derive(Default)]
+struct AnnounceWaits {
+    /// Until when a wait was said: the requests in flight that hit the
+    /// same 429 say nothing more.
+    said_until: std::sync::Mutex<Option<std::time::Instant>>,
+}
 
 impl Hook for AnnounceWaits {
     fn before_retry(&self, retry: &RetryWait) {
         if retry.wait < Duration::from_secs(1) {
             return;
+        }
+        let now = std::time::Instant::now();
+        {
+            let mut said = self
+                .said_until
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if said.is_some_and(|until| now < until) {
+                return;
+            }
+            *said = Some(now + retry.wait);
         }
         let seconds = retry.wait.as_secs() + u64::from(retry.wait.subsec_nanos() > 0);
         let why = match retry.status.map(|status| status.as_u16()) {

@@ -151,16 +151,16 @@ fn sixty_prompts_in_parallel_under_a_tight_limit_draw_no_429() {
         "{out}"
     );
     assert!(
-        err.contains("60 created, 0 created before, 0 failed"),
+        err.contains("60 created, 0 created before (0 found on the server), 0 failed"),
         "{err}"
     );
     let stats = mock.stats();
     assert_eq!(stats["tasksCreated"], 60, "{stats}");
     assert_eq!(stats["rateLimited"], 0, "{stats}");
-    // Each task's title carries its line's marker.
+    // Without a journal, no marker: the titles are Twill's own.
     let titles = mock.ok(&["--jq", ".tasks[].title", "tasks", "list", "--limit", "100"]);
     assert!(
-        titles.lines().all(|title| title.starts_with("[batch ")),
+        titles.lines().all(|title| !title.contains("[batch ")),
         "{titles}"
     );
 }
@@ -208,10 +208,29 @@ fn a_batch_killed_with_a_create_in_flight_is_rerun_without_a_duplicate() {
         .arg(journal.as_ref()));
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        err.contains("2 created, 3 created before, 0 failed"),
+        err.contains("2 created, 3 created before (1 found on the server), 0 failed"),
         "{err}"
     );
     assert!(out.contains("line 3: created before task-5"), "{out}");
+    // What the rerun found is journaled at once: no later rerun needs to
+    // find it again.
+    let recorded = std::fs::read_to_string(journal.as_ref()).unwrap();
+    assert!(
+        recorded
+            .lines()
+            .any(|record| record.contains("\"state\":\"created\"")
+                && record.contains("\"found\":true")
+                && record.contains("\"line\":3")),
+        "{recorded}"
+    );
+    // With a journal, each title is the prompt's, the marker at its end.
+    let titles = mock.ok(&["--jq", ".tasks[].title", "tasks", "list"]);
+    assert!(
+        titles
+            .lines()
+            .all(|title| title.starts_with("chore number ") && title.ends_with(']')),
+        "{titles}"
+    );
     assert_eq!(
         mock.stats()["tasksCreated"],
         5,
@@ -244,12 +263,12 @@ fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
         .arg(file.as_ref()));
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("line 2: a JSON line needs a \"command\" that is a non-empty string"),
+        err.contains("line 2: not a create-task body: missing field `command`"),
         "{err}"
     );
     assert!(err.contains("line 3: not a JSON object"), "{err}");
     assert_eq!(mock.stats()["requests"], 0);
-    // And a JSON line's own fields go as given, after the marker.
+    // And a JSON line's own fields go as given (no marker: no journal).
     std::fs::write(file.as_ref(), "{\"command\": \"x\", \"title\": \"Mine\"}\n").unwrap();
     let (code, out, err) = run(mock
         .twill()
@@ -258,10 +277,7 @@ fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
     assert_eq!(code, 0, "{err}");
     let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(line["line"], 1);
-    assert!(
-        line["task"]["title"].as_str().unwrap().ends_with("] Mine"),
-        "{line}"
-    );
+    assert_eq!(line["task"]["title"], "Mine", "{line}");
 }
 
 #[test]
@@ -277,15 +293,19 @@ fn what_a_line_sets_is_checked_here_and_a_journal_is_only_a_journal() {
         ),
     )
     .unwrap();
+    // With a journal, so that the title must leave room for the marker.
+    let journal = tempfile_path::Path::new("fields-journal");
     let (code, _, err) = run(mock
         .twill()
         .args(["tasks", "create", "--from"])
-        .arg(file.as_ref()));
+        .arg(file.as_ref())
+        .arg("--journal")
+        .arg(journal.as_ref()));
     assert_eq!(code, 2, "{err}");
     for expected in [
-        "line 1: a JSON line needs a \"command\"",
-        "line 2: no field \"bogus\"",
-        "line 3: \"title\" must be a string",
+        "line 1: its \"command\" is empty",
+        "line 2: not a create-task body: unknown field `bogus`",
+        "line 3: not a create-task body: invalid type: integer `7`, expected a string",
         "line 4: its title is over",
     ] {
         assert!(err.contains(expected), "{expected}: {err}");
@@ -492,4 +512,129 @@ fn a_wait_over_150_tasks_costs_two_list_pages_a_round_and_a_read_per_ended_task(
     );
     assert!(spent("get_task") + lists < 200, "{after}");
     assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+}
+
+#[test]
+fn a_line_found_by_a_rerun_stays_found_after_a_thousand_newer_tasks() {
+    // Both sides far above the key's limits: 1,100 tasks in a few seconds.
+    let mock = Mock::start(&["--stall-create", "2", "--rate-limit", "100000/min"]);
+    let (file, journal) = (prompts(3), tempfile_path::Path::new("journal-found"));
+    let batch = |parallel: &str| {
+        let mut command = mock.twill();
+        command
+            .args([
+                "tasks",
+                "create",
+                "--rate-limit",
+                "100000/min",
+                "--parallel",
+                parallel,
+            ])
+            .arg("--from")
+            .arg(file.as_ref())
+            .arg("--journal")
+            .arg(journal.as_ref());
+        command
+    };
+    // Killed while line 2's create is held unanswered.
+    let one_at_a_time = ["tasks", "create", "--parallel", "1", "--from"];
+    let mut child = spawned(&mock, &one_at_a_time, file.as_ref(), journal.as_ref());
+    let mut waited = 0;
+    while mock.stats()["tasksCreated"] != 2 {
+        assert!(waited < 400, "the second create never arrived");
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        waited += 1;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The rerun finds line 2 and journals it.
+    let (code, _, err) = run(&mut batch("1"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("(1 found on the server)"), "{err}");
+    // 1,100 newer tasks push it out of the ten pages a rerun looks at.
+    let others = prompts(1100);
+    let (code, _, err) = run(mock
+        .twill()
+        .args([
+            "tasks",
+            "create",
+            "--rate-limit",
+            "100000/min",
+            "--parallel",
+            "32",
+            "--from",
+        ])
+        .arg(others.as_ref()));
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&mut batch("1"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("0 created, 3 created before"), "{err}");
+    assert_eq!(
+        mock.stats()["tasksCreated"],
+        1103,
+        "one task per line, none twice"
+    );
+}
+
+#[test]
+fn a_batch_resumed_after_a_kill_counts_what_the_dead_run_sent_and_draws_no_429() {
+    let mock = Mock::start(&["--rate-limit", "20/5s"]);
+    let (file, journal) = (prompts(60), tempfile_path::Path::new("journal-paced"));
+    let mut child = spawned(&mock, &PACED, file.as_ref(), journal.as_ref());
+    let created = || {
+        std::fs::read_to_string(journal.as_ref())
+            .unwrap_or_default()
+            .matches("\"state\":\"created\"")
+            .count()
+    };
+    let mut waited = 0;
+    while created() < 20 {
+        assert!(waited < 800, "20 creates never came");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        waited += 1;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (code, _, err) = run(mock
+        .twill()
+        .args(PACED)
+        .arg(file.as_ref())
+        .arg("--journal")
+        .arg(journal.as_ref()));
+    assert_eq!(code, 0, "{err}");
+    let stats = mock.stats();
+    assert_eq!(stats["rateLimited"], 0, "{stats}");
+    assert_eq!(stats["tasksCreated"], 60, "{stats}");
+}
+
+/// A batch's arguments, paced as the mock of the 429 test is.
+const PACED: [&str; 7] = [
+    "tasks",
+    "create",
+    "--parallel",
+    "8",
+    "--rate-limit",
+    "20/5s",
+    "--from",
+];
+
+/// `twill ARGS FILE --journal JOURNAL` against `mock` in a child process,
+/// its output dropped: to kill mid-batch.
+fn spawned(
+    mock: &Mock,
+    args: &[&str],
+    file: &std::path::Path,
+    journal: &std::path::Path,
+) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin!("twill"))
+        .env("TWILL_BASE_URL", &mock.url)
+        .env("TWILL_API_KEY", &mock.key)
+        .args(args)
+        .arg(file)
+        .arg("--journal")
+        .arg(journal)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
 }

@@ -3,14 +3,18 @@
 //! flight at once, paced by the client's rate limit, and with `--journal`
 //! resumable after a crash without creating a line twice.
 //!
-//! The rule: every line's task gets a title that starts with a marker of
-//! the batch and the line (`[batch 5e0c1a-1a2b3c4d#7] `, before any title
-//! the line sets). The journal records the intent before each create and
-//! the answer after it, fsynced. A rerun skips the lines created, sends
-//! again the lines the server refused, and looks for the marker of every
-//! line whose answer was lost (the process died, or the connection did)
-//! among the recent tasks before sending it again: Twill has no
-//! idempotency key.
+//! The creates are the library's (`Client::create_tasks`: a create is sent
+//! again only where the server certainly did not act). With `--journal`,
+//! every line's task gets a title that ends with a marker of the batch and
+//! the line (`Fix the login page [batch 5e0c1a-1a2b3c4d#7]`: the line's
+//! title, or its prompt's first line cut to fit); without, no marker and no
+//! title the line does not give. The journal records the intent (with its
+//! time) before each create and the answer after it, fsynced. A rerun
+//! counts the dead run's sends in its rate limit, skips the lines created,
+//! sends again the lines the server refused, and looks for the marker of
+//! every line whose answer was lost (the process died, or the connection
+//! did) among the recent tasks before sending it again (Twill has no
+//! idempotency key), journaling at once what it found.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -18,16 +22,15 @@ use std::path::Path;
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 use twill_api::api::Tasks;
-use twill_api::models::UserIntent;
-use twill_api::models::{CreateTaskResponse, TaskPage};
+use twill_api::models::{CreateTaskRequest, CreateTaskResponse, TaskPage, UserIntent};
 use twill_api::{Arguments, Client, Error};
 
 use crate::cli::BatchOptions;
 use crate::failure::Failure;
-use crate::journal::{Journal, Known, LineKey, fresh_batch_id};
+use crate::journal::{Contents, Journal, Known, LineKey, Record, fresh_batch_id};
 use crate::local_input;
 use crate::render::{Form, one};
-use crate::session::{Session, decode};
+use crate::session::Session;
 
 /// The longest input read.
 const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
@@ -35,21 +38,10 @@ const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 const LOOKUP_PAGES: usize = 10;
 /// A title's most characters, the API's limit (the marker included).
 const MAX_TITLE: usize = 200;
-/// The fields a JSON line may set: create-task's.
-const FIELDS: &[&str] = &[
-    "command",
-    "title",
-    "userIntent",
-    "agent",
-    "reasoningEffort",
-    "files",
-    "parentId",
-];
-
 /// One line of the input, ready to send.
 struct Line {
     key: LineKey,
-    body: Value,
+    request: CreateTaskRequest,
 }
 
 /// What became of a line.
@@ -65,14 +57,10 @@ enum Outcome {
     },
 }
 
-/// The intent a create-task body asks for: SWE, the API's default, when
-/// it names none (SWE proposes nothing to approve).
-fn intent_of(body: &Value) -> Option<UserIntent> {
-    Some(
-        body["userIntent"]
-            .as_str()
-            .map_or(UserIntent::Swe, UserIntent::from),
-    )
+/// The intent a create asks for: SWE, the API's default, when it names
+/// none (SWE proposes nothing to approve).
+fn intent_of(request: &CreateTaskRequest) -> Option<UserIntent> {
+    Some(request.user_intent.clone().unwrap_or(UserIntent::Swe))
 }
 
 /// A task a line created (or had created before).
@@ -100,54 +88,68 @@ pub async fn run(
     batch: &BatchOptions,
     defaults: Map<String, Value>,
 ) -> Result<Created, Failure> {
-    let (journal, known) = match &batch.journal {
+    let (journal, contents) = match &batch.journal {
         Some(path) => {
             refuse_the_input_as_journal(from, path)?;
-            let (journal, known) = Journal::open(path)?;
-            (Some(journal), known)
+            let (journal, contents) = Journal::open(path)?;
+            (Some(journal), contents)
         }
-        None => (None, HashMap::new()),
+        None => (None, Contents::default()),
     };
-    let batch_id = journal
-        .as_ref()
-        .map_or_else(fresh_batch_id, |journal| journal.batch.clone());
-    let lines = read(from, &defaults, &batch_id)?;
-    let found = find_lost(session, &lines, &known, &batch_id).await?;
+    // What a run that died spent of the key's limits counts here too.
+    session.client.count_sent_before(spent(&contents.sent));
+    let marked = journal.as_ref().map(|journal| journal.batch.clone());
+    let lines = read(from, &defaults, marked.as_deref())?;
+    let batch_id = marked.unwrap_or_else(fresh_batch_id);
+    let found = find_lost(session, &lines, &contents.known, &batch_id).await?;
     let journal = journal.as_ref();
-    let mut results = futures_util::stream::iter(lines.into_iter().map(|line| {
-        let earlier = found
-            .get(&line.key)
-            .cloned()
-            .or_else(|| match known.get(&line.key) {
-                Some(Known::Created { task, job }) => Some((task.clone(), job.clone())),
-                _ => None,
-            });
-        async move {
-            let outcome = match earlier {
-                Some((task, job)) => Outcome::Created {
-                    task,
-                    job,
-                    before: true,
-                },
-                None => create(session, journal, &line).await,
-            };
-            (line.key, intent_of(&line.body), outcome)
-        }
-    }))
-    .buffer_unordered(usize::from(batch.parallel));
     let mut report = Report {
         journalled: journal.is_some(),
+        total: lines.len(),
         ..Report::default()
     };
+    let to_send = report.done_before(session, journal, lines, &contents.known, &found)?;
+    let (keys, requests): (Vec<LineKey>, Vec<CreateTaskRequest>) = to_send
+        .into_iter()
+        .map(|line| (line.key, line.request))
+        .unzip();
+    let intents: Vec<Option<UserIntent>> = requests.iter().map(intent_of).collect();
+    // The intent, journaled (with its time) before each create goes.
+    let before_send = |index: usize| match journal {
+        Some(journal) => journal
+            .record(&Record::sending(keys[index]))
+            .map_err(|failure| {
+                Error::Hook(Box::new(twill_api::error::HookError::new(
+                    failure.to_string(),
+                )))
+            }),
+        None => Ok(()),
+    };
+    let parallel = usize::from(batch.parallel);
+    let mut results = std::pin::pin!(session.client.create_tasks(requests, parallel, before_send));
     let interrupted = tokio::select! {
         () = async {
-            while let Some((key, intent, outcome)) = results.next().await {
-                report.add(session, key, intent, outcome);
+            while let Some((index, result)) = results.next().await {
+                let outcome = outcome_of(journal, keys[index], result);
+                report.add(session, keys[index], intents[index].clone(), outcome);
             }
         } => false,
         _ = tokio::signal::ctrl_c() => true,
     };
     report.finish(interrupted)
+}
+
+/// How long ago each of a journal's creates was sent; one of a run that
+/// kept no time counts as just now (so the rerun waits its window out).
+fn spent(sent: &[Option<u64>]) -> Vec<std::time::Duration> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        });
+    sent.iter()
+        .map(|at| std::time::Duration::from_millis(at.map_or(0, |at| now.saturating_sub(at))))
+        .collect()
 }
 
 /// The journal must not be the input: the batch would append to its own
@@ -168,7 +170,11 @@ fn refuse_the_input_as_journal(from: &Path, journal: &Path) -> Result<(), Failur
 
 /// The lines of `from`, each checked and made a create-task body, before
 /// anything is sent: one bad line refuses the batch, naming it.
-fn read(from: &Path, defaults: &Map<String, Value>, batch: &str) -> Result<Vec<Line>, Failure> {
+fn read(
+    from: &Path,
+    defaults: &Map<String, Value>,
+    batch: Option<&str>,
+) -> Result<Vec<Line>, Failure> {
     let shown = from.display();
     let bytes = if from == Path::new("-") {
         local_input::read_stdin(MAX_INPUT_BYTES).map(String::into_bytes)
@@ -186,8 +192,8 @@ fn read(from: &Path, defaults: &Map<String, Value>, batch: &str) -> Result<Vec<L
             continue;
         }
         let key = LineKey::of(index + 1, raw);
-        match body(key, raw, defaults, batch) {
-            Ok(body) => lines.push(Line { key, body }),
+        match request(key, raw, defaults, batch) {
+            Ok(request) => lines.push(Line { key, request }),
             Err(problem) => problems.push(format!("line {}: {problem}", index + 1)),
         }
     }
@@ -205,72 +211,59 @@ fn read(from: &Path, defaults: &Map<String, Value>, batch: &str) -> Result<Vec<L
     Ok(lines)
 }
 
-/// A line as a create-task body: its prompt, or its JSON object's fields,
-/// over the defaults; its title starts with the line's marker.
-fn body(
+/// A line as a create-task request: its prompt, or its JSON object's
+/// fields (decoded by the request type itself: a field it does not know is
+/// refused by name), over the defaults. In a batch with a journal
+/// (`batch`), its title ends with the line's marker: the line's title, or
+/// its prompt's first line cut to fit.
+fn request(
     key: LineKey,
     raw: &str,
     defaults: &Map<String, Value>,
-    batch: &str,
-) -> Result<Value, String> {
+    batch: Option<&str>,
+) -> Result<CreateTaskRequest, String> {
     let mut fields = defaults.clone();
     if raw.trim_start().starts_with('{') {
         let object: Map<String, Value> =
             serde_json::from_str(raw).map_err(|error| format!("not a JSON object: {error}"))?;
-        check_fields(&object)?;
         fields.extend(object);
     } else {
         fields.insert("command".to_owned(), json!(raw.trim()));
     }
-    let own = match fields.get("title") {
-        Some(Value::String(title)) => title.clone(),
-        _ => fields["command"].as_str().unwrap_or_default().to_owned(),
+    let mut request: CreateTaskRequest = serde_json::from_value(Value::Object(fields))
+        .map_err(|error| format!("not a create-task body: {error}"))?;
+    if request.command.trim().is_empty() {
+        return Err("its \"command\" is empty".to_owned());
+    }
+    let Some(batch) = batch else {
+        return Ok(request);
     };
     let marker = key.marker(batch);
-    let room = MAX_TITLE - marker.chars().count();
-    let given = fields.get("title").is_some();
-    if given && own.chars().count() > room {
+    let room = MAX_TITLE - marker.chars().count() - 1;
+    if let Some(title) = &request.title
+        && title.chars().count() > room
+    {
         return Err(format!(
             "its title is over {room} characters, with the {}-character marker of the batch \
              the most a title can be",
             MAX_TITLE - room
         ));
     }
-    // A prompt made a title is cut to fit; a title given is never cut.
-    let title: String = marker.chars().chain(own.chars().take(room)).collect();
-    fields.insert("title".to_owned(), json!(title));
-    Ok(Value::Object(fields))
-}
-
-/// A JSON line's fields, as far as they can be checked here: the known
-/// ones, of their JSON types, a command that is not empty.
-fn check_fields(object: &Map<String, Value>) -> Result<(), String> {
-    if let Some(unknown) = object.keys().find(|key| !FIELDS.contains(&key.as_str())) {
-        return Err(format!(
-            "no field \"{}\" in a create-task body; the fields are {}",
-            one(unknown),
-            FIELDS.join(", ")
-        ));
-    }
-    match object.get("command") {
-        Some(Value::String(command)) if !command.trim().is_empty() => {}
-        _ => return Err("a JSON line needs a \"command\" that is a non-empty string".to_owned()),
-    }
-    for (name, value) in object {
-        let fits = match name.as_str() {
-            "files" => value.is_array(),
-            _ => value.is_string(),
-        };
-        if !fits {
-            let wanted = if name == "files" {
-                "an array"
-            } else {
-                "a string"
-            };
-            return Err(format!("\"{name}\" must be {wanted}"));
-        }
-    }
-    Ok(())
+    // A title given is never cut; a prompt's first line made a title is.
+    let own: String = match &request.title {
+        Some(title) => title.clone(),
+        None => request
+            .command
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take(room)
+            .collect(),
+    };
+    request.title = Some(format!("{own} {marker}"));
+    Ok(request)
 }
 
 /// The tasks of the lines whose answer was lost, found by their markers
@@ -301,10 +294,8 @@ async fn find_lost(
         let raw = page.content.json["tasks"].as_array().into_iter().flatten();
         for (item, task) in tasks.tasks.iter().zip(raw) {
             let title = item.title.as_deref().unwrap_or_default();
-            if let Some(key) = lost
-                .iter()
-                .find(|key| title.starts_with(&key.marker(batch)))
-            {
+            // At the title's end; a run before kept it at the start.
+            if let Some(key) = lost.iter().find(|key| title.contains(&key.marker(batch))) {
                 found
                     .entry(*key)
                     .or_insert_with(|| (task.clone(), Value::Null));
@@ -318,83 +309,62 @@ async fn find_lost(
     Ok(found)
 }
 
-/// Creates `line`'s task, journalling the intent first and the answer as
-/// soon as it comes.
-async fn create(session: &Session, journal: Option<&Journal>, line: &Line) -> Outcome {
-    if let Some(journal) = journal
-        && let Err(failure) = journal.record(line.key, "sending", json!({}))
-    {
-        return Outcome::Failed {
-            why: failure.to_string(),
-            may_have_acted: false,
-        };
-    }
-    let (outcome, record) = outcome_of(send(session, &line.body).await);
-    if let Some(journal) = journal
-        && let Err(failure) = journal.record(line.key, record.0, record.1)
-    {
-        return Outcome::Failed {
-            why: failure.to_string(),
-            may_have_acted: true,
-        };
-    }
-    outcome
-}
-
-/// What an answer to a create makes of its line, and the record of it.
-fn outcome_of(answer: Result<Vec<u8>, Error>) -> (Outcome, (&'static str, Value)) {
-    match answer {
-        Ok(raw) => match decode::<CreateTaskResponse>(&raw).and_then(|_| decode::<Value>(&raw)) {
-            Ok(created) => {
-                let (task, job) = (created["task"].clone(), created["job"].clone());
-                let record = ("created", json!({ "task": task, "job": job }));
-                let outcome = Outcome::Created {
-                    task,
-                    job,
-                    before: false,
-                };
-                (outcome, record)
-            }
-            Err(failure) => {
-                let why = failure.to_string();
-                let record = json!({ "error": why, "mayHaveActed": true });
-                let outcome = Outcome::Failed {
-                    why,
-                    may_have_acted: true,
-                };
-                (outcome, ("failed", record))
-            }
-        },
+/// What an answer to a line's create makes of it, journaled as soon as it
+/// comes.
+fn outcome_of(
+    journal: Option<&Journal>,
+    key: LineKey,
+    answer: Result<CreateTaskResponse, Error>,
+) -> Outcome {
+    let (outcome, record) = match answer {
+        Ok(created) => {
+            let task = serde_json::to_value(&created.task).unwrap_or_default();
+            let job = serde_json::to_value(&created.job).unwrap_or_default();
+            let record = Record::Created {
+                line: key.into(),
+                task: task.clone(),
+                job: job.clone(),
+                found: false,
+            };
+            let outcome = Outcome::Created {
+                task,
+                job,
+                before: false,
+            };
+            (outcome, Some(record))
+        }
+        // The journal itself could not be written: nothing was sent.
+        Err(Error::Hook(error)) => {
+            let outcome = Outcome::Failed {
+                why: error.to_string(),
+                may_have_acted: false,
+            };
+            (outcome, None)
+        }
         Err(error) => {
             let may_have_acted = error.may_have_acted();
-            let record = json!({ "error": error.to_string(), "mayHaveActed": may_have_acted });
+            let record = Record::Failed {
+                line: key.into(),
+                error: error.to_string(),
+                may_have_acted,
+            };
             let why = Failure::api(<Client as Tasks>::CREATE_TASK, error).to_string();
             let outcome = Outcome::Failed {
                 why,
                 may_have_acted,
             };
-            (outcome, ("failed", record))
+            (outcome, Some(record))
         }
-    }
-}
-
-/// Sends a create, waiting out the rate limit however long it takes (the
-/// call's own timeout bounds each attempt, not the wait for room: nothing
-/// was sent while it waited, so waiting again is safe).
-async fn send(session: &Session, body: &Value) -> Result<Vec<u8>, Error> {
-    let arguments = Arguments::new().body(body.clone());
-    loop {
-        match session
-            .client
-            .call(<Client as Tasks>::CREATE_TASK, &arguments)
-            .await
-        {
-            Ok(response) => return response.bytes().await.map(|body| body.to_vec()),
-            Err(Error::Throttled(throttled)) if !throttled.acted => {
-                tokio::time::sleep(throttled.wait).await;
-            }
-            Err(error) => return Err(error),
-        }
+    };
+    match (journal, record) {
+        (Some(journal), Some(record)) => match journal.record(&record) {
+            Ok(()) => outcome,
+            Err(failure) => Outcome::Failed {
+                why: failure.to_string(),
+                may_have_acted: true,
+            },
+        },
+        _ => outcome,
     }
 }
 
@@ -407,8 +377,12 @@ enum Printed {
 /// What the batch came to, printed a line at a time.
 #[derive(Default)]
 struct Report {
+    /// The lines of the input.
+    total: usize,
     created: usize,
     before: usize,
+    /// Of those created before, the ones a rerun found on the server.
+    found: usize,
     failed: usize,
     /// Whether a journal keeps what was created, for the rerun hint.
     journalled: bool,
@@ -421,6 +395,46 @@ struct Report {
 }
 
 impl Report {
+    /// Reports the lines done before (journaled created, or found on the
+    /// server now, which is journaled at once); the lines left to send.
+    fn done_before(
+        &mut self,
+        session: &Session,
+        journal: Option<&Journal>,
+        lines: Vec<Line>,
+        known: &HashMap<LineKey, Known>,
+        found: &HashMap<LineKey, (Value, Value)>,
+    ) -> Result<Vec<Line>, Failure> {
+        let mut to_send = Vec::new();
+        for line in lines {
+            let intent = intent_of(&line.request);
+            let (task, job) = if let Some((task, job)) = found.get(&line.key) {
+                if let Some(journal) = journal {
+                    journal.record(&Record::Created {
+                        line: line.key.into(),
+                        task: task.clone(),
+                        job: job.clone(),
+                        found: true,
+                    })?;
+                }
+                self.found += 1;
+                (task.clone(), job.clone())
+            } else if let Some(Known::Created { task, job }) = known.get(&line.key) {
+                (task.clone(), job.clone())
+            } else {
+                to_send.push(line);
+                continue;
+            };
+            let before = Outcome::Created {
+                task,
+                job,
+                before: true,
+            };
+            self.add(session, line.key, intent, before);
+        }
+        Ok(to_send)
+    }
+
     fn add(
         &mut self,
         session: &Session,
@@ -466,13 +480,24 @@ impl Report {
                 }
             }
         };
+        self.print(session, printed);
+    }
+
+    /// Prints a line's outcome under the status line, then the count.
+    fn print(&mut self, session: &Session, printed: Printed) {
         if self.closed || self.unwritten.is_some() {
             return;
         }
+        crate::render::terminal::clear_status_line();
         let written = match printed {
             Printed::Json(json) => session.output.json_line(&json),
             Printed::Text(text) => session.output.line(&text),
         };
+        let done = self.created + self.before + self.failed;
+        crate::render::terminal::status_line(&format!(
+            "{done}/{} · {} created, {} before, {} failed",
+            self.total, self.created, self.before, self.failed
+        ));
         // Whatever the reader does, every line is created and journalled.
         match written {
             Ok(()) => {}
@@ -482,9 +507,10 @@ impl Report {
     }
 
     fn finish(self, interrupted: bool) -> Result<Created, Failure> {
+        crate::render::terminal::clear_status_line();
         let summary = format!(
-            "{} created, {} created before, {} failed",
-            self.created, self.before, self.failed
+            "{} created, {} created before ({} found on the server), {} failed",
+            self.created, self.before, self.found, self.failed
         );
         let rerun = if self.journalled {
             "the same command with the same --journal creates only the lines not yet created"

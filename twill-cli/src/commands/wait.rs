@@ -322,32 +322,19 @@ async fn collect(
 /// The status line of a wait over many, on a terminal: how many ended,
 /// how many need you.
 mod progress {
-    use std::io::Write;
-
     use super::Tally;
     use crate::render::terminal;
 
     pub fn show(tally: &Tally) {
-        if !terminal::status_line_allowed() {
-            return;
-        }
         let ended = tally.completed + tally.failed + tally.cancelled + tally.needs_you;
-        let line = format!(
+        terminal::status_line(&format!(
             "{ended}/{} ended · {} need you",
             tally.total, tally.needs_you
-        );
-        let width = terminal::stderr_width().unwrap_or(80).saturating_sub(1);
-        let mut err = std::io::stderr().lock();
-        let _ = write!(err, "\r\x1b[2K{}", terminal::fit(&line, width));
-        let _ = err.flush();
+        ));
     }
 
     pub fn clear() {
-        if terminal::status_line_allowed() {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-        }
+        terminal::clear_status_line();
     }
 }
 

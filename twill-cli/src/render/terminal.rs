@@ -107,6 +107,31 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// Shows `text` as the one status line of a command that works through
+/// many things (a batch, a wait over many), on standard error, where
+/// [`status_line_allowed`]; the next line printed clears it first
+/// ([`clear_status_line`]).
+pub fn status_line(text: &str) {
+    use std::io::Write;
+    if !status_line_allowed() {
+        return;
+    }
+    let width = stderr_width().unwrap_or(80).saturating_sub(1);
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "\r\x1b[2K{}", fit(text, width));
+    let _ = err.flush();
+}
+
+/// Clears the status line, where there is one.
+pub fn clear_status_line() {
+    use std::io::Write;
+    if status_line_allowed() {
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r\x1b[2K");
+        let _ = err.flush();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
