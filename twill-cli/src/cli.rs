@@ -154,8 +154,8 @@ pub struct Follow {
     /// JSON line; --json, one document, cannot hold a stream).
     #[arg(long)]
     pub follow: bool,
-    /// With --follow: gives up after this long, such as 90s, 10m or 2h
-    /// (exit 6; the job goes on).
+    /// With --follow (or --from --wait): gives up after this long, such as
+    /// 90s, 10m or 2h (exit 6; the job goes on).
     #[arg(long, value_name = "DURATION", value_parser = duration, requires = "follow")]
     pub timeout: Option<std::time::Duration>,
 }

@@ -161,9 +161,7 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 /// stream when it was down.
 fn deadline_reached(job: &str, timeout: Option<Duration>, down: Option<&str>) -> Failure {
     let after = timeout.map_or_else(String::new, |timeout| format!(" after {timeout:?}"));
-    let mut message = format!(
-        "stopped following{after}; job {job} goes on (twill jobs logs {job} to follow it again)"
-    );
+    let mut message = format!("stopped following{after}; job {job} goes on");
     if let Some(cause) = down {
         message.push_str(&format!("; its log stream was down: {cause}"));
     }

@@ -80,6 +80,7 @@ impl Session {
         &self,
         task: &str,
         interrupt: bool,
+        remedy: &str,
     ) -> Result<Option<String>, Failure> {
         use twill_api::api::Tasks;
         let endpoint = <Client as Tasks>::GET_TASK;
@@ -102,7 +103,7 @@ impl Session {
                     escape_line(task),
                     standing.word()
                 ),
-                "pass --interrupt to send anyway",
+                remedy,
             )?;
         }
         Ok(Some(job.id))
@@ -213,7 +214,7 @@ impl Session {
     /// the JSON forms; otherwise `done`, with the server's `message` when it
     /// sent one, or a failure when it said `success: false`.
     pub fn acknowledged(&self, raw: &[u8], done: &str) -> Result<(), Failure> {
-        self.refused(raw, done)?;
+        self.refused(raw, "not done")?;
         let answer: twill_api::models::Acknowledgement = decode(raw)?;
         self.print(raw, || match answer.fields.get("message") {
             Some(Value::String(message)) => {
@@ -303,10 +304,28 @@ impl Session {
         use twill_api::api::Jobs;
         self.say_endpoint(<Client as Jobs>::STREAM_JOB_LOGS);
         let job = followed.job;
-        let log = follow(&self.client, job, timeout, &self.output, self.verbose).await?;
+        let followed_again = match followed.task {
+            Some(task) => format!("twill tasks follow {}", escape_line(task)),
+            None => format!("twill jobs logs {}", escape_line(job)),
+        };
+        let log = follow(&self.client, job, timeout, &self.output, self.verbose)
+            .await
+            .map_err(|failure| match failure {
+                Failure::Deadline(message) => {
+                    Failure::Deadline(format!("{message} ({followed_again} to follow it again)"))
+                }
+                other => other,
+            })?;
         let (standing, report) = match followed.task {
             Some(task) => match self.client.report_job(task, job, log.clone()).await {
                 Ok(report) => {
+                    if report.job.is_none() {
+                        eprintln!(
+                            "twill: job {} is not {}'s latest job: its state is its log's",
+                            escape_line(job),
+                            escape_line(task)
+                        );
+                    }
                     let standing = match (&report.job, followed.criteria) {
                         (Some(shown), true) => Standing::of_criteria_job(shown),
                         _ => report.standing.clone(),

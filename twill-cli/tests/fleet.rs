@@ -638,3 +638,56 @@ fn spawned(
         .spawn()
         .unwrap()
 }
+
+#[test]
+fn one_unknown_task_is_its_own_error_and_the_rest_are_waited_for() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    let slugs = tasks(&mock, 2);
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["tasks", "wait", "task-nope"])
+        .args(&slugs));
+    assert_eq!(code, 1, "{out}{err}");
+    for slug in &slugs {
+        assert!(out.contains(&format!("{slug}  completed")), "{out}");
+    }
+    assert!(out.contains("task-nope  error:"), "{out}");
+    assert!(err.contains("(GET /tasks/task-nope)"), "{err}");
+}
+
+#[test]
+fn jobs_wait_task_job_is_the_named_job_even_when_a_newer_one_replaced_it() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    mock.ok(&["tasks", "create", "x"]);
+    // job-2 is cancelled by the message that starts job-3.
+    mock.ok(&["tasks", "send", "task-1", "more", "--interrupt"]);
+    let (code, out, err) = run(mock.twill().args(["jobs", "wait", "task-1:job-2"]));
+    assert_eq!(code, 5, "{out}{err}");
+    assert!(out.contains("task-1:job-2  cancelled"), "{out}");
+    let (code, out, _) = run(mock.twill().args(["jobs", "wait", "task-1:job-3"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("task-1:job-3  completed"), "{out}");
+    // No such job of the task: its own error.
+    let (code, out, err) = run(mock.twill().args(["jobs", "wait", "task-1:job-999"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("task-1:job-999  error:"), "{out}");
+}
+
+#[test]
+fn a_batch_waits_within_its_timeout() {
+    let mock = Mock::start(&["--job-time", "30"]);
+    let file = prompts(2);
+    let started = std::time::Instant::now();
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--wait", "--timeout", "1s", "--from"])
+        .arg(file.as_ref()));
+    assert_eq!(code, 6, "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // --timeout alone with --from would do nothing: refused.
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--timeout", "1s", "--from"])
+        .arg(file.as_ref()));
+    assert_eq!(code, 2, "{err}");
+}

@@ -219,6 +219,8 @@ fn a_send_that_would_cancel_a_running_job_asks_first() {
         r#"{"message":"more"}"#,
     ]));
     assert_eq!(code, 2, "{err}");
+    // The remedy `twill api` takes (it has no --interrupt).
+    assert!(err.contains("pass --yes to send anyway"), "{err}");
     assert_eq!(jobs(&mock), before);
     // With it: sent, saying which job it cancelled.
     let out = mock.ok(&["tasks", "send", "task-1", "more", "--interrupt"]);

@@ -399,7 +399,7 @@ impl TwillTools {
         let budget = self.budget(input.timeout_seconds, reporter);
         let task = input.task_id_or_slug.as_deref();
         match self
-            .wait(&budget, &input.job_id, task, resume, reporter)
+            .wait(&budget, &input.job_id, task, resume, reporter, false)
             .await
         {
             Ok(answer) => answered(&answer),
@@ -418,6 +418,9 @@ impl TwillTools {
         // One budget for the create, the wait and the reads: a Retry-After
         // past it is not waited out (nothing was created then).
         let budget = self.budget(input.timeout_seconds, reporter);
+        // A Ralph loop this call started: its criteria wait once the job
+        // completes (the API has no field that says so).
+        let criteria = input.task["userIntent"] == "RALPH_LOOP";
         let created = match self.create_task(&budget, input.task).await {
             Ok(created) => created,
             Err(refused) => return refused,
@@ -429,7 +432,14 @@ impl TwillTools {
         };
         let job = &created.job.id;
         match self
-            .wait(&budget, job, Some(&created.task.id), None, reporter)
+            .wait(
+                &budget,
+                job,
+                Some(&created.task.id),
+                None,
+                reporter,
+                criteria,
+            )
             .await
         {
             Ok(mut answer) => {
@@ -501,6 +511,7 @@ impl TwillTools {
         task: Option<&str>,
         resume: Option<FollowPosition>,
         reporter: &Reporter,
+        criteria: bool,
     ) -> Result<WaitAnswer, Error> {
         let progress = Progress::new(reporter, job);
         let (seen, changed) = (Arc::clone(&progress.seen), Arc::clone(&progress.changed));
@@ -551,6 +562,16 @@ impl TwillTools {
                 Ok(report) => {
                     standing = report.standing;
                     answer.task_url = Some(report.task_url);
+                    match (&report.job, criteria) {
+                        (Some(shown), true) => standing = Standing::of_criteria_job(shown),
+                        (None, _) => {
+                            answer.task_error = Some(format!(
+                                "{job} is not the task's latest job: its state is its log's, \
+                                 and the task's answer is another job's (get_task shows it)"
+                            ));
+                        }
+                        (Some(_), false) => {}
+                    }
                     if let Some(shown) = report.job {
                         let (final_answer, cut_answer) = within(shown.final_answer, LONG_TEXT);
                         let (plan, cut_plan) = within(shown.plan, LONG_TEXT);

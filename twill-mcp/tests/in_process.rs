@@ -855,3 +855,49 @@ async fn an_action_the_server_refused_in_its_answer_is_an_error() {
     );
     assert_eq!(detail["answer"]["success"], false);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_for_a_job_that_is_not_the_tasks_latest_says_so() {
+    let (mock, client) = on_a_manual_mock(twill_mock::Faults::none()).await;
+    let job = ended_job(&client, &mock, json!({ "command": "x" })).await;
+    call(
+        &client,
+        "send_message",
+        json!({ "taskIdOrSlug": "task-1", "body": { "message": "more" } }),
+    )
+    .await;
+    mock.advance(Duration::from_secs(3600));
+    let waited = waited_on_task_1(&client, &job).await;
+    assert_eq!(waited["state"], "completed", "{waited}");
+    assert!(
+        waited["taskError"]
+            .as_str()
+            .is_some_and(|error| error.contains("not the task's latest job")),
+        "{waited}"
+    );
+    assert!(
+        waited.get("finalAnswer").is_none(),
+        "another job's: {waited}"
+    );
+}
+
+/// Real time, half a second: the mock's jobs run on its own clock.
+#[tokio::test]
+async fn a_ralph_loop_started_here_ends_needing_its_criteria_approved() {
+    let mock = twill_mock::MockServer::builder()
+        .job_timing(Duration::from_millis(50), Duration::from_millis(150))
+        .start()
+        .await
+        .unwrap();
+    let tools = TwillTools::new(client_of(&mock.url(), mock.api_key()), Options::default());
+    let (client, _) = connect(tools).await;
+    let answer = call(
+        &client,
+        "start_task_and_wait",
+        json!({ "task": { "command": "loop", "userIntent": "RALPH_LOOP" } }),
+    )
+    .await;
+    let answer = structured(&answer).clone();
+    assert_eq!(answer["state"], "needs-you", "{answer}");
+    assert_eq!(answer["approveWith"], "approve_criteria", "{answer}");
+}

@@ -114,6 +114,8 @@ pub struct Observer {
     /// Whether the list has kept newest-first order so far.
     ordered: bool,
     requests: u64,
+    /// The tasks given up, with why, not yet taken.
+    failures: Vec<(String, Error)>,
 }
 
 /// One watched task.
@@ -132,11 +134,15 @@ struct Watched {
     criteria: bool,
     /// Not held by the list when last walked (archived).
     missing: bool,
+    /// Given up: reading it failed in a way that cannot change.
+    dropped: bool,
 }
 
 impl Watched {
+    /// Whether nothing is left to watch: it ended or needs you, or it was
+    /// given up.
     fn settled(&self) -> bool {
-        self.standing.as_ref().is_some_and(Standing::is_settled)
+        self.dropped || self.standing.as_ref().is_some_and(Standing::is_settled)
     }
 }
 
@@ -159,6 +165,7 @@ impl Client {
             last_round: 0,
             ordered: true,
             requests: 0,
+            failures: Vec::new(),
         };
         observer.per_request = per_request(&observer.share);
         for task in tasks {
@@ -229,6 +236,7 @@ impl Observer {
             may_need_you,
             criteria,
             missing: false,
+            dropped: false,
         });
     }
 
@@ -258,6 +266,12 @@ impl Observer {
         self.tasks
             .iter()
             .map(|task| (task.name.as_str(), task.standing.as_ref()))
+    }
+
+    /// The tasks given up since the last call, each with the error that
+    /// cannot change (no such task): the rest are watched on.
+    pub fn take_failures(&mut self) -> Vec<(String, Error)> {
+        std::mem::take(&mut self.failures)
     }
 
     /// The requests this observer has sent.
@@ -319,7 +333,17 @@ impl Observer {
         to_read.sort_unstable();
         to_read.dedup();
         for index in to_read {
-            self.read(index, &mut changes).await?;
+            match self.read(index, &mut changes).await {
+                Ok(()) => {}
+                // One task's error that cannot change (no such task) gives
+                // up that task alone; the round goes on.
+                Err(error) if !error.is_transient() => {
+                    let task = &mut self.tasks[index];
+                    task.dropped = true;
+                    self.failures.push((task.name.clone(), error));
+                }
+                Err(error) => return Err(error),
+            }
         }
         Ok(changes)
     }

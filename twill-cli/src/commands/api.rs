@@ -67,7 +67,9 @@ pub async fn run(
     // as `tasks send` does.
     if endpoint.is_interrupting()
         && let Some(task) = arguments.values("taskIdOrSlug").next()
-        && let Some(job) = session.before_interrupting(task, false).await?
+        && let Some(job) = session
+            .before_interrupting(task, false, "pass --yes to send anyway")
+            .await?
     {
         eprintln!(
             "twill: job {} was under way and is cancelled by this call",

@@ -16,7 +16,7 @@ use twill_api::{Arguments, Client, Endpoint, FromResponse};
 use crate::cli::{BatchOptions, CreateArgs, Follow, MessageOptions, TaskCommand, WaitOptions};
 use crate::failure::Failure;
 use crate::files::file_part;
-use crate::render::{Table, cell, one};
+use crate::render::{Form, Table, cell, one};
 use crate::session::{Session, Walk, decode, to_json};
 use crate::standing::Followed;
 use crate::teleport;
@@ -80,7 +80,7 @@ async fn create_command(session: &Session, args: CreateArgs) -> Result<(), Failu
             let request = create_request(command, options, title, parent)?;
             create(session, &request, follow).await
         }
-        None => many(session, options, parent, &batch).await,
+        None => many(session, options, parent, &batch, follow.timeout).await,
     }
 }
 
@@ -91,10 +91,16 @@ async fn many(
     options: MessageOptions,
     parent: Option<String>,
     batch: &BatchOptions,
+    timeout: Option<std::time::Duration>,
 ) -> Result<(), Failure> {
     let Some(from) = &batch.from else {
         return Err(Failure::Usage("give a PROMPT, or --from FILE".to_owned()));
     };
+    if timeout.is_some() && !batch.wait {
+        return Err(Failure::Usage(
+            "--timeout goes with --follow, or with --from and --wait; nothing was sent".to_owned(),
+        ));
+    }
     let mut defaults = match to_json(&create_request(String::new(), options, None, parent)?)? {
         serde_json::Value::Object(fields) => fields,
         _ => serde_json::Map::new(),
@@ -109,7 +115,7 @@ async fn many(
     // The tasks that were created are waited for even when a line failed;
     // that failure is still the exit code.
     let options = WaitOptions {
-        timeout: None,
+        timeout,
         fail_fast: false,
         concurrency: batch.parallel,
         rate_limit: None,
@@ -122,6 +128,7 @@ async fn many(
         .map(|task| super::wait::Target::Task {
             task: task.slug,
             created: Some((task.job, task.intent)),
+            named: None,
         })
         .collect();
     let waited = super::wait::run(session, targets, &options).await;
@@ -257,13 +264,25 @@ async fn send(
     interrupt: bool,
     follow: Follow,
 ) -> Result<(), Failure> {
-    let interrupted = session.before_interrupting(task, interrupt).await?;
+    let interrupted = session
+        .before_interrupting(
+            task,
+            interrupt,
+            "pass --interrupt (or --yes) to send anyway",
+        )
+        .await?;
     let criteria = request.user_intent == Some(UserIntent::RalphLoop);
     let arguments = by_task(task).body(to_json(&request)?);
     let raw = session
         .call(<Client as Tasks>::SEND_MESSAGE, arguments)
         .await?;
     let sent: SendMessageResponse = decode(&raw)?;
+    if let Some(job) = interrupted
+        .as_ref()
+        .filter(|_| session.output.form != Form::Human)
+    {
+        eprintln!("twill: job {} was under way and is cancelled", one(job));
+    }
     session.print(&raw, || {
         if let Some(job) = &interrupted {
             session

@@ -32,6 +32,9 @@ pub enum Target {
         /// The job it was created with (this process created it, or
         /// `jobs wait TASK:JOB` named it), and its intent when known.
         created: Option<(String, Option<UserIntent>)>,
+        /// `TASK:JOB` as given: the wait is the named job's, and a newer
+        /// job of the task does not stand for it.
+        named: Option<String>,
     },
 }
 
@@ -41,6 +44,7 @@ impl Target {
         Target::Task {
             task,
             created: None,
+            named: None,
         }
     }
 
@@ -50,6 +54,7 @@ impl Target {
             Some((task, job)) if !task.is_empty() && !job.is_empty() => Target::Task {
                 task: task.to_owned(),
                 created: Some((job.to_owned(), None)),
+                named: Some(argument.clone()),
             },
             _ => Target::Job(argument),
         }
@@ -73,8 +78,12 @@ impl Target {
         }
     }
 
+    /// How the target was given: a job, a task, or `TASK:JOB`.
     fn name(&self) -> &str {
         match self {
+            Target::Task {
+                named: Some(named), ..
+            } => named,
             Target::Job(id) | Target::Task { task: id, .. } => id,
         }
     }
@@ -90,7 +99,10 @@ pub async fn run(
     targets: Vec<Target>,
     options: &WaitOptions,
 ) -> Result<(), Failure> {
-    if targets.iter().any(|target| target.name().trim().is_empty()) {
+    let empty = |target: &Target| match target {
+        Target::Job(id) | Target::Task { task: id, .. } => id.trim().is_empty(),
+    };
+    if targets.iter().any(empty) {
         return Err(Failure::Usage(
             "an empty id: name each task or job; nothing was sent".to_owned(),
         ));
@@ -189,7 +201,8 @@ async fn observe(
     deadline: tokio::time::Instant,
     reports: tokio::sync::mpsc::UnboundedSender<Report>,
 ) {
-    let (mut observer, mut by_name) = watching(&client.with_deadline(deadline), targets);
+    let client = client.with_deadline(deadline);
+    let (mut observer, mut by_name) = watching(&client, targets);
     loop {
         match tokio::time::timeout_at(deadline, observer.round()).await {
             Err(_) => break,
@@ -202,9 +215,15 @@ async fn observe(
                             }
                         }
                         Change::JobReplaced { task, old, new } => {
+                            replaced(&client, &mut by_name, &task, &old, deadline, &reports);
                             let _ = reports.send(Report::Replaced { task, old, new });
                         }
                         _ => {}
+                    }
+                }
+                for (task, error) in observer.take_failures() {
+                    if let Some(target) = by_name.remove(&task) {
+                        let _ = reports.send(Report::Ended(target, Err(error)));
                     }
                 }
             }
@@ -232,6 +251,35 @@ async fn observe(
     report_left(&observer, by_name, &reports);
 }
 
+/// A newer job replaced `old` on `task`: a `TASK:JOB` target is the named
+/// job's wait, so it goes on by that job's log (its standing is what the
+/// log says; no such job is its error), in a task of its own.
+fn replaced(
+    client: &Client,
+    by_name: &mut std::collections::HashMap<String, Target>,
+    task: &str,
+    old: &str,
+    deadline: tokio::time::Instant,
+    reports: &tokio::sync::mpsc::UnboundedSender<Report>,
+) {
+    let named = matches!(by_name.get(task), Some(Target::Task { named: Some(_), .. }));
+    if !named {
+        return;
+    }
+    let Some(target) = by_name.remove(task) else {
+        return;
+    };
+    let (client, reports, job) = (client.clone(), reports.clone(), old.to_owned());
+    tokio::spawn(async move {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let ended = client
+            .wait_for_job(&job, left, None)
+            .await
+            .map(|wait| wait.standing);
+        let _ = reports.send(Report::Ended(target, ended));
+    });
+}
+
 /// An observer of `targets`, and each target by its task's name.
 fn watching(
     client: &Client,
@@ -243,7 +291,7 @@ fn watching(
     let mut observer = client.observe(Vec::<String>::new());
     let mut by_name = std::collections::HashMap::new();
     for target in targets {
-        let Target::Task { task, created } = &target else {
+        let Target::Task { task, created, .. } = &target else {
             continue;
         };
         match created {
@@ -367,6 +415,11 @@ fn print(session: &Session, target: &Target, ended: &Ended) -> Result<(), Failur
     }
     let mut line = match target {
         Target::Job(job) => json!({ "job": job }),
+        Target::Task {
+            task,
+            created: Some((job, _)),
+            named: Some(_),
+        } => json!({ "task": task, "job": job }),
         Target::Task { task, .. } => json!({ "task": task }),
     };
     line["state"] = json!(state);
