@@ -12,7 +12,7 @@ use crate::api::Tasks;
 use crate::client::Client;
 use crate::error::{Error, StreamError};
 use crate::models::{Job, JobStatus};
-use crate::stream::JobLogEvent;
+use crate::stream::{EventKind, JobLogEvent};
 
 /// How many of the latest events a [`JobWait`] keeps.
 pub const LATEST_EVENTS: usize = 20;
@@ -45,9 +45,10 @@ pub struct JobWait {
     /// the job goes on). The log carries no plan outcome: a task's wait
     /// ([`TaskWait::standing`]) can say "needs you".
     pub standing: Standing,
-    /// How many events were delivered.
+    /// How many events were delivered, the stream's own markers
+    /// (`connected`, `historical_complete`) aside.
     pub events: u64,
-    /// The latest events, at most [`LATEST_EVENTS`].
+    /// The latest events, at most [`LATEST_EVENTS`], the markers aside.
     pub latest: VecDeque<JobLogEvent>,
     /// Where the follower stopped: resume from it to wait again.
     pub position: FollowPosition,
@@ -156,11 +157,18 @@ impl Client {
                 Ok(Some(Ok(FollowStep::Event(event)))) => event,
             };
             reconnecting = None;
-            events += 1;
             if let Some(status) = event.reported_status() {
                 seen = Standing::of_status(&JobStatus::from(status));
             }
             observe(&event);
+            // A reconnection's own words are not the job's.
+            if matches!(
+                event.kind(),
+                EventKind::Connected | EventKind::HistoricalComplete
+            ) {
+                continue;
+            }
+            events += 1;
             if latest.len() == LATEST_EVENTS {
                 latest.pop_front();
             }
