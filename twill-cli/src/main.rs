@@ -126,23 +126,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mcp {
             read_only,
             max_wait,
-        } => {
-            if cli.global.api_key_stdin {
-                return Err(Failure::Usage(
-                    "twill mcp speaks on standard input: give the key with TWILL_API_KEY or \
-                     --api-key-file"
-                        .to_owned(),
-                ));
-            }
-            let (client, _) = client(&cli.global)?;
-            let options = twill_mcp::Options::default()
-                .read_only(read_only)
-                .wait_bound(Duration::from_secs(max_wait));
-            let tools = twill_mcp::TwillTools::new(client, options);
-            return runtime()?
-                .block_on(twill_mcp::serve_stdio(tools))
-                .map_err(|error| Failure::Local(error.to_string()));
-        }
+            toolsets,
+        } => return mcp(&cli.global, read_only, max_wait, toolsets),
     };
     let output = output_for(&cli.global, &remote)?;
     if let RemoteCommand::Api(args) = &remote
@@ -150,7 +135,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     {
         return commands::api::list(&output, &twill_api::all_endpoints().collect::<Vec<_>>());
     }
-    let (client, masked_key) = client(&cli.global)?;
+    let (client, masked_key) = client(&cli.global, true)?;
     let session = Session {
         client,
         output,
@@ -222,6 +207,43 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|error| Failure::Local(format!("cannot start: {error}")))
 }
 
+/// `twill mcp`: the API as MCP tools on standard input and output.
+fn mcp(
+    global: &cli::Global,
+    read_only: bool,
+    max_wait: u64,
+    toolsets: Option<Vec<String>>,
+) -> Result<(), Failure> {
+    if global.api_key_stdin {
+        return Err(Failure::Usage(
+            "twill mcp speaks on standard input: give the key with TWILL_API_KEY or \
+             --api-key-file"
+                .to_owned(),
+        ));
+    }
+    let mut options = twill_mcp::Options::default()
+        .read_only(read_only)
+        .wait_bound(Duration::from_secs(max_wait));
+    if let Some(toolsets) = toolsets {
+        let known = twill_mcp::toolsets(&twill_api::all_endpoints().collect::<Vec<_>>());
+        if let Some(unknown) = toolsets.iter().find(|name| !known.contains(name)) {
+            return Err(Failure::Usage(format!(
+                "no toolset `{}`; the toolsets are {}",
+                twill_api::untrusted::escape_line(unknown),
+                known.join(", ")
+            )));
+        }
+        options = options.toolsets(toolsets);
+    }
+    // The server's standard error is the host's log: no notice of the
+    // command line's (AnnounceWaits) belongs there.
+    let (client, _) = client(global, false)?;
+    let tools = twill_mcp::TwillTools::new(client, options);
+    runtime()?
+        .block_on(twill_mcp::serve_stdio(tools))
+        .map_err(|error| Failure::Local(error.to_string()))
+}
+
 /// The output form the flags ask for, its fields and filter checked
 /// against what `command` prints: all before anything is sent.
 fn output_for(global: &cli::Global, command: &RemoteCommand) -> Result<Output, Failure> {
@@ -251,7 +273,7 @@ fn output_for(global: &cli::Global, command: &RemoteCommand) -> Result<Output, F
 
 /// The client, with the key from the environment, a file or standard input,
 /// and the key as it may be shown.
-fn client(global: &cli::Global) -> Result<(Client, String), Failure> {
+fn client(global: &cli::Global, announce: bool) -> Result<(Client, String), Failure> {
     let mut builder = Client::builder_from_env();
     let key = api_key(global)?;
     if global.insecure_http {
@@ -262,7 +284,10 @@ fn client(global: &cli::Global) -> Result<(Client, String), Failure> {
     }
     // Twill's documented limits, kept on this side: a command (a batch, a
     // wait over many jobs) paces itself rather than drawing 429s.
-    builder = builder.hook(AnnounceWaits::default()).twill_rate_limits();
+    if announce {
+        builder = builder.hook(AnnounceWaits::default());
+    }
+    builder = builder.twill_rate_limits();
     if global.no_wait {
         builder = builder.retry(RetryPolicy::default().max_retry_after(Duration::ZERO));
     }

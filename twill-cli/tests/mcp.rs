@@ -487,3 +487,53 @@ async fn twill_mcp_waits_within_its_bound_and_resumes() {
     assert_eq!(outcome, "completed");
     client.cancel().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_servers_standard_error_carries_no_notice_meant_for_a_person() {
+    use tokio::io::AsyncReadExt;
+    // A 429 asking for 2 s (which the server waits out), then the task.
+    let (url, _) = common::scripted(|n| {
+        if n == 0 {
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 2\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                .to_owned()
+        } else {
+            common::json_response(
+                200,
+                &json!({ "task": { "id": "t", "slug": "t", "url": "https://twill.ai/tasks/t" }, "latestJob": null }),
+            )
+        }
+    });
+    let mut command = tokio::process::Command::new(assert_cmd::cargo::cargo_bin!("twill"));
+    command
+        .arg("mcp")
+        .env("TWILL_BASE_URL", &url)
+        .env("TWILL_API_KEY", "k");
+    let (transport, stderr) = TokioChildProcess::builder(command)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = ().serve(transport).await.unwrap();
+    let shown = call(&client, "get_task", json!({ "taskIdOrSlug": "t" })).await;
+    assert!(!is_error(&shown), "{shown:?}");
+    client.cancel().await.unwrap();
+    let mut said = String::new();
+    stderr.unwrap().read_to_string(&mut said).await.unwrap();
+    assert!(!said.contains("retrying"), "{said}");
+}
+
+#[test]
+fn an_unknown_toolset_is_refused_naming_the_toolsets() {
+    let output = common::twill()
+        .env("TWILL_API_KEY", "k")
+        .args(["mcp", "--toolsets", "tasks,bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains(
+            "no toolset `bogus`; the toolsets are account, tasks, jobs, schedules, workflows"
+        ),
+        "{said}"
+    );
+}

@@ -129,13 +129,16 @@ pub fn tool(endpoint: &'static Endpoint) -> Tool {
             .push_str(" This cancels the job the task is running, if any, and starts a new one.");
     }
     description.push_str(&format!(" ({} {})", endpoint.method(), endpoint.path()));
-    let mut tool = Tool::new(
-        endpoint.name(),
-        description,
-        object_schema(Value::Object(properties), &required),
-    )
-    .with_title(title(endpoint.name()))
-    .annotate(annotations(endpoint));
+    let input = object_schema(Value::Object(properties), &required);
+    let input =
+        crate::schema::standard(Value::Object((*input).clone()), crate::schema::Side::Input);
+    let input = match input {
+        Value::Object(object) => Arc::new(object),
+        _ => Arc::new(JsonObject::new()),
+    };
+    let mut tool = Tool::new(endpoint.name(), description, input)
+        .with_title(title(endpoint.name()))
+        .annotate(annotations(endpoint));
     if let Some(Value::Object(schema)) = output_schema(endpoint) {
         tool = tool.with_raw_output_schema(Arc::new(schema));
     }
@@ -182,13 +185,19 @@ pub fn for_a_model(summary: &str) -> String {
 
 /// Read-only for GET; destructive as declared: a DELETE, or `destructive`
 /// (cancel, archive) or `interrupts` (send-message stops the running job).
+/// The protocol's defaults (open-world; not idempotent) are left unsaid,
+/// in fewer bytes; whether a tool that writes is destructive is always
+/// said, for a host that would not assume it.
 pub fn annotations(endpoint: &'static Endpoint) -> ToolAnnotations {
-    let read_only = endpoint.method() == HttpMethod::Get;
-    ToolAnnotations::new()
-        .read_only(read_only)
-        .destructive(endpoint.is_destructive() || endpoint.is_interrupting())
-        .idempotent(endpoint.is_idempotent())
-        .open_world(true)
+    if endpoint.method() == HttpMethod::Get {
+        return ToolAnnotations::new().read_only(true);
+    }
+    let mut annotations =
+        ToolAnnotations::new().destructive(endpoint.is_destructive() || endpoint.is_interrupting());
+    if endpoint.is_idempotent() {
+        annotations = annotations.idempotent(true);
+    }
+    annotations
 }
 
 /// A path or query value's schema: its declared kind, what it is, and its
@@ -197,14 +206,11 @@ fn param_schema(param: &Param) -> Value {
     let name = param.wire_name().unwrap_or(param.name());
     let mut schema = json!({ "type": param.kind().json_type() });
     let description = match name {
-        "taskIdOrSlug" => {
-            "The task's id (a UUID) or its slug, as create_task and list_tasks return them."
-                .to_owned()
-        }
-        "jobId" => "The job's id, as create_task, send_message and list_jobs return it.".to_owned(),
-        "scheduledTaskId" => {
-            "The scheduled task's id, as list_scheduled_tasks returns it.".to_owned()
-        }
+        // Short: they stand in most tools, and every byte is in every
+        // session's context.
+        "taskIdOrSlug" => "The task's id or slug.".to_owned(),
+        "jobId" => "The job's id.".to_owned(),
+        "scheduledTaskId" => "The scheduled task's id.".to_owned(),
         "cursor" => "The nextCursor of the page before, to read the next page.".to_owned(),
         "limit" => {
             schema["minimum"] = json!(1);
@@ -231,45 +237,128 @@ fn param_schema(param: &Param) -> Value {
     schema
 }
 
-/// The JSON Schema of a `twill-api` model by its type's name, as the
-/// endpoint model names it (`&CreateTaskRequest`, `GetTaskResponse`); none
-/// for a downstream crate's own type.
-pub fn schema_of_model(type_name: &str) -> Option<Value> {
-    let name = type_name.trim_start_matches('&').trim();
-    let name = name.rsplit("::").next().unwrap_or(name);
-    Some(match name {
-        "CreateTaskRequest" => schema_of::<CreateTaskRequest>(),
-        "SendMessageRequest" => schema_of::<SendMessageRequest>(),
-        "CreateScheduledTaskRequest" => schema_of::<CreateScheduledTaskRequest>(),
-        "UpdateScheduledTaskRequest" => schema_of::<UpdateScheduledTaskRequest>(),
-        "Me" => schema_of::<Me>(),
-        "RepositoryList" => schema_of::<RepositoryList>(),
-        "CreateTaskResponse" => schema_of::<CreateTaskResponse>(),
-        "GetTaskResponse" => schema_of::<GetTaskResponse>(),
-        "SendMessageResponse" => schema_of::<SendMessageResponse>(),
-        "TaskPage" => schema_of::<TaskPage>(),
-        "JobPage" => schema_of::<JobPage>(),
-        "ApprovePlanResponse" => schema_of::<ApprovePlanResponse>(),
-        "ApproveCriteriaResponse" => schema_of::<ApproveCriteriaResponse>(),
-        "CancelTaskResponse" => schema_of::<CancelTaskResponse>(),
-        "Acknowledgement" => schema_of::<Acknowledgement>(),
-        "ScheduledTaskList" => schema_of::<ScheduledTaskList>(),
-        "ScheduledTaskResponse" => schema_of::<ScheduledTaskResponse>(),
-        _ => return None,
-    })
+/// An endpoint's request body and answer schemas.
+type Schemas = (
+    &'static Endpoint,
+    Option<fn() -> Value>,
+    Option<fn() -> Value>,
+);
+
+/// The schemas of Twill's endpoints, by the endpoint's handle: its body's
+/// and its answer's model.
+fn schemas() -> [Schemas; 21] {
+    use twill_api::api::{Account, ScheduledTasks};
+    type C = Client;
+    [
+        (<C as Account>::ME, None, Some(schema_of::<Me>)),
+        (
+            <C as Account>::LIST_REPOSITORIES,
+            None,
+            Some(schema_of::<RepositoryList>),
+        ),
+        (
+            <C as Tasks>::CREATE_TASK,
+            Some(schema_of::<CreateTaskRequest>),
+            Some(schema_of::<CreateTaskResponse>),
+        ),
+        (<C as Tasks>::LIST_TASKS, None, Some(schema_of::<TaskPage>)),
+        (
+            <C as Tasks>::GET_TASK,
+            None,
+            Some(schema_of::<GetTaskResponse>),
+        ),
+        (
+            <C as Tasks>::SEND_MESSAGE,
+            Some(schema_of::<SendMessageRequest>),
+            Some(schema_of::<SendMessageResponse>),
+        ),
+        (<C as Tasks>::LIST_JOBS, None, Some(schema_of::<JobPage>)),
+        (
+            <C as Tasks>::APPROVE_PLAN,
+            None,
+            Some(schema_of::<ApprovePlanResponse>),
+        ),
+        (
+            <C as Tasks>::APPROVE_CRITERIA,
+            None,
+            Some(schema_of::<ApproveCriteriaResponse>),
+        ),
+        (
+            <C as Tasks>::CANCEL_TASK,
+            None,
+            Some(schema_of::<CancelTaskResponse>),
+        ),
+        (
+            <C as Tasks>::ARCHIVE_TASK,
+            None,
+            Some(schema_of::<Acknowledgement>),
+        ),
+        (<C as Tasks>::TELEPORT_CLAUDE, None, None),
+        (<C as Jobs>::STREAM_JOB_LOGS, None, None),
+        (
+            <C as Jobs>::CANCEL_JOB,
+            None,
+            Some(schema_of::<Acknowledgement>),
+        ),
+        (
+            <C as ScheduledTasks>::LIST_SCHEDULED_TASKS,
+            None,
+            Some(schema_of::<ScheduledTaskList>),
+        ),
+        (
+            <C as ScheduledTasks>::CREATE_SCHEDULED_TASK,
+            Some(schema_of::<CreateScheduledTaskRequest>),
+            Some(schema_of::<ScheduledTaskResponse>),
+        ),
+        (
+            <C as ScheduledTasks>::GET_SCHEDULED_TASK,
+            None,
+            Some(schema_of::<ScheduledTaskResponse>),
+        ),
+        (
+            <C as ScheduledTasks>::UPDATE_SCHEDULED_TASK,
+            Some(schema_of::<UpdateScheduledTaskRequest>),
+            Some(schema_of::<ScheduledTaskResponse>),
+        ),
+        (
+            <C as ScheduledTasks>::DELETE_SCHEDULED_TASK,
+            None,
+            Some(schema_of::<Acknowledgement>),
+        ),
+        (
+            <C as ScheduledTasks>::PAUSE_SCHEDULED_TASK,
+            None,
+            Some(schema_of::<Acknowledgement>),
+        ),
+        (
+            <C as ScheduledTasks>::RESUME_SCHEDULED_TASK,
+            None,
+            Some(schema_of::<Acknowledgement>),
+        ),
+    ]
 }
 
-/// The JSON Schema of the endpoint's request body.
+/// The JSON Schema of the endpoint's request body (any object for an
+/// endpoint of another crate, whose model is not known here).
 pub fn body_schema(endpoint: &'static Endpoint) -> Value {
-    endpoint
-        .body_type()
-        .and_then(schema_of_model)
+    schemas()
+        .iter()
+        .find(|(handle, _, _)| *handle == endpoint)
+        .and_then(|(_, body, _)| body.map(|schema| schema()))
         .unwrap_or_else(|| json!({ "type": "object" }))
 }
 
-/// The JSON Schema of the endpoint's answer, when its type is known.
+/// The JSON Schema of the endpoint's answer, when its model is known, in
+/// the outputs' lean form.
 pub fn output_schema(endpoint: &'static Endpoint) -> Option<Value> {
-    schema_of_model(endpoint.success_type())
+    let answer = schemas()
+        .iter()
+        .find(|(handle, _, _)| *handle == endpoint)
+        .and_then(|(_, _, answer)| *answer)?;
+    Some(crate::schema::standard(
+        answer(),
+        crate::schema::Side::Output,
+    ))
 }
 
 /// `T`'s schema, inlined (no `$ref`, which some clients do not follow).
@@ -341,7 +430,14 @@ fn arguments(endpoint: &'static Endpoint, input: &JsonObject) -> Result<Argument
         };
         let kind = param.kind();
         match value {
-            Value::Null => {}
+            // The schema says the type, not null: an optional argument is
+            // left out, never sent as null.
+            Value::Null => {
+                return Err(format!(
+                    "`{name}` must be a JSON {}, not null: leave it out instead",
+                    kind.json_type()
+                ));
+            }
             // A list: each item one value, sent under the name in order.
             Value::Array(items) if param.is_repeated() => {
                 for item in items {
@@ -445,8 +541,9 @@ mod tests {
                 endpoint.success_type()
             );
             if let Some(body) = endpoint.body_type() {
-                assert!(
-                    schema_of_model(body).is_some(),
+                assert_ne!(
+                    body_schema(endpoint),
+                    json!({ "type": "object" }),
                     "{}: no schema for {body}",
                     endpoint.name()
                 );

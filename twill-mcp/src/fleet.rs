@@ -16,7 +16,7 @@ use twill_api::models::{CreateTaskRequest, CreateTaskResponse};
 
 use crate::TwillTools;
 use crate::result::{refusal, success};
-use crate::workflow::{creates, input_schema, route};
+use crate::workflow::{creates, input_schema, output_schema, route};
 
 /// The most tasks one call creates.
 const MAX_TASKS: usize = 100;
@@ -81,7 +81,7 @@ pub fn route_of<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> ToolRoute<
          for its task with list_tasks first.",
         input_schema::<StartTasks>(),
     )
-    .with_raw_output_schema(input_schema::<StartedTasks>())
+    .with_raw_output_schema(output_schema::<StartedTasks>())
     .with_title("Start many tasks")
     .annotate(creates());
     route(tools, tool, |tools, input: StartTasks, _| async move {

@@ -34,6 +34,8 @@ pub mod catalog;
 pub mod fleet;
 pub mod lines;
 pub mod result;
+pub mod schema;
+pub mod skill;
 pub mod workflow;
 
 use std::sync::Arc;
@@ -42,9 +44,11 @@ use std::time::Duration;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CancelTaskParams, CreateTaskResult, GetTaskParams,
-    GetTaskResult, Implementation, InitializeResult, ListToolsResult, PaginatedRequestParams,
-    ServerCapabilities, Task, Tool,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CreateTaskResult,
+    GetSkillRequestParams, GetSkillResult, GetTaskParams, GetTaskResult, Implementation,
+    InitializeResult, ListResourcesResult, ListSkillsResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    Task, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::task_manager::{TaskExit, TaskManager, TaskOptions};
@@ -68,6 +72,42 @@ pub struct Options {
     /// The longest a wait run as a task lasts (tasks extension): a client
     /// polls it, so no call times out.
     pub task_wait_bound: Duration,
+    /// The toolsets served ([`toolset_of`]); every one when `None`.
+    pub toolsets: Option<Vec<String>>,
+}
+
+/// The toolset of the workflow tools (`wait_for_job`,
+/// `start_task_and_wait`, `start_tasks`).
+pub const WORKFLOWS: &str = "workflows";
+
+/// The toolset an endpoint's tool belongs to: its trait's, `tasks`,
+/// `jobs`, `schedules` or `account` for Twill's, the trait's name in lower
+/// case for a downstream crate's.
+pub fn toolset_of(endpoint: &Endpoint) -> String {
+    match endpoint.trait_name() {
+        Some("Tasks") => "tasks".to_owned(),
+        Some("Jobs") => "jobs".to_owned(),
+        Some("ScheduledTasks") => "schedules".to_owned(),
+        Some("Account") => "account".to_owned(),
+        Some(other) => other.to_lowercase(),
+        None => "other".to_owned(),
+    }
+}
+
+/// Every toolset of `endpoints`, the workflows' last, without repeats.
+pub fn toolsets(endpoints: &[&'static Endpoint]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for endpoint in endpoints
+        .iter()
+        .filter(|endpoint| !catalog::is_excluded(endpoint))
+    {
+        let name = toolset_of(endpoint);
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.push(WORKFLOWS.to_owned());
+    names
 }
 
 impl Default for Options {
@@ -78,6 +118,7 @@ impl Default for Options {
             max_retry_after: Duration::from_secs(5),
             progress_every: Duration::from_secs(10),
             task_wait_bound: Duration::from_secs(3600),
+            toolsets: None,
         }
     }
 }
@@ -99,6 +140,21 @@ impl Options {
     pub fn progress_every(mut self, every: Duration) -> Self {
         self.progress_every = every;
         self
+    }
+
+    /// Serves only the tools of `toolsets` (see [`toolsets`]): a host that
+    /// needs tasks and waits alone spends fewer bytes of every session's
+    /// context on the tool list.
+    pub fn toolsets(mut self, toolsets: Vec<String>) -> Self {
+        self.toolsets = Some(toolsets);
+        self
+    }
+
+    /// Whether the toolset `name` is served.
+    fn serves(&self, name: &str) -> bool {
+        self.toolsets
+            .as_ref()
+            .is_none_or(|toolsets| toolsets.iter().any(|served| served == name))
     }
 }
 
@@ -146,12 +202,16 @@ impl TwillTools {
     pub fn router<S: Send + Sync + 'static>(self: &Arc<Self>) -> ToolRouter<S> {
         let mut router = ToolRouter::new();
         for endpoint in &self.endpoints {
-            router.add_route(catalog::route(self, endpoint));
+            if self.options.serves(&toolset_of(endpoint)) {
+                router.add_route(catalog::route(self, endpoint));
+            }
         }
-        for route in workflow::routes(self) {
-            router.add_route(route);
+        if self.options.serves(WORKFLOWS) {
+            for route in workflow::routes(self) {
+                router.add_route(route);
+            }
+            router.add_route(fleet::route_of(self));
         }
-        router.add_route(fleet::route_of(self));
         if self.options.read_only {
             let writing: Vec<String> = router
                 .list_all()
@@ -231,6 +291,8 @@ impl ServerHandler for TwillMcp {
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_tasks()
+            .enable_resources()
+            .enable_skills()
             .build();
         let bound = self.tools.options.wait_bound.as_secs();
         let mut info = InitializeResult::new(capabilities).with_instructions(format!(
@@ -241,6 +303,43 @@ impl ServerHandler for TwillMcp {
         ));
         info.server_info = Implementation::new("twill", env!("CARGO_PKG_VERSION"));
         info
+    }
+
+    async fn list_skills(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, ErrorData> {
+        Ok(skill::list())
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, ErrorData> {
+        skill::get(&request.uri)
+    }
+
+    async fn list_resources(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(skill::resources()))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        skill::read(&request.uri).map(Into::into).ok_or_else(|| {
+            ErrorData::resource_not_found(
+                format!("no resource {}", result::quoted(&request.uri)),
+                None,
+            )
+        })
     }
 
     async fn list_tools(

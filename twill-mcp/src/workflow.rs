@@ -38,6 +38,7 @@ use twill_api::{Arguments, Client, Error};
 use crate::TwillTools;
 use crate::catalog::schema_of;
 use crate::result::{api_error, cancelled, quoted, refusal, success};
+use crate::schema::Side;
 
 /// The longest text of one summarised event.
 const SUMMARY_TEXT: usize = 300;
@@ -178,9 +179,9 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
         ),
         input_schema::<WaitForJob>(),
     )
-    .with_raw_output_schema(input_schema::<WaitAnswer>())
+    .with_raw_output_schema(output_schema::<WaitAnswer>())
     .with_title("Wait for a job")
-    .annotate(ToolAnnotations::new().read_only(true).open_world(true));
+    .annotate(ToolAnnotations::new().read_only(true));
     let start = Tool::new(
         "start_task_and_wait",
         format!(
@@ -192,7 +193,7 @@ pub fn routes<S: Send + Sync + 'static>(tools: &Arc<TwillTools>) -> Vec<ToolRout
         ),
         input_schema::<StartTaskAndWait>(),
     )
-    .with_raw_output_schema(input_schema::<WaitAnswer>())
+    .with_raw_output_schema(output_schema::<WaitAnswer>())
     .with_title("Start a task and wait for it")
     .annotate(creates());
     vec![
@@ -272,19 +273,23 @@ pub(crate) enum Reporter {
 /// The annotations of a tool that creates tasks: it writes, undoes
 /// nothing, and twice is twice.
 pub(crate) fn creates() -> ToolAnnotations {
-    ToolAnnotations::new()
-        .read_only(false)
-        .destructive(false)
-        .idempotent(false)
-        .open_world(true)
+    // Not read-only, not idempotent, open-world: the protocol's defaults.
+    ToolAnnotations::new().destructive(false)
 }
 
 pub(crate) fn input_schema<T: JsonSchema>() -> Arc<JsonObject> {
-    match schema_of::<T>() {
-        Value::Object(mut object) => {
-            object.remove("title");
-            Arc::new(object)
-        }
+    object_of(crate::schema::standard(schema_of::<T>(), Side::Input))
+}
+
+/// The output schema of a workflow tool's answer `T`, in the outputs' lean
+/// form.
+pub(crate) fn output_schema<T: JsonSchema>() -> Arc<JsonObject> {
+    object_of(crate::schema::standard(schema_of::<T>(), Side::Output))
+}
+
+fn object_of(schema: Value) -> Arc<JsonObject> {
+    match schema {
+        Value::Object(object) => Arc::new(object),
         _ => Arc::new(JsonObject::new()),
     }
 }
@@ -628,6 +633,13 @@ impl Seen {
 
     /// Counts `event`; whether it changed the status.
     fn observe(&mut self, event: &JobLogEvent) -> bool {
+        // The stream's own markers are no progress of the job's.
+        if matches!(
+            event.kind(),
+            EventKind::Connected | EventKind::HistoricalComplete
+        ) {
+            return false;
+        }
         self.events += 1;
         let status = match event.kind() {
             EventKind::Complete { status } => Some(status.to_string()),

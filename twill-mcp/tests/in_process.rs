@@ -812,6 +812,16 @@ async fn a_wait_says_where_the_job_stands_in_one_word() {
     let with_task = waited_on_task_1(&client, &job).await;
     assert_eq!(with_task["state"], "needs-you", "{with_task}");
     assert_eq!(with_task["approveWith"], "approve_plan", "{with_task}");
+    // The stream's own markers are neither listed nor counted.
+    let latest = with_task["latestEvents"].to_string();
+    assert!(
+        !latest.contains("\"connected\"") && !latest.contains("historical_complete"),
+        "{latest}"
+    );
+    assert_eq!(
+        with_task["events"].as_u64(),
+        Some(with_task["latestEvents"].as_array().unwrap().len() as u64)
+    );
     assert!(with_task["plan"].is_string(), "{with_task}");
     let log_only = call(&client, "wait_for_job", json!({ "jobId": job })).await;
     assert_eq!(structured(&log_only)["state"], "completed");
@@ -900,4 +910,178 @@ async fn a_ralph_loop_started_here_ends_needing_its_criteria_approved() {
     let answer = structured(&answer).clone();
     assert_eq!(answer["state"], "needs-you", "{answer}");
     assert_eq!(answer["approveWith"], "approve_criteria", "{answer}");
+}
+
+#[tokio::test]
+async fn every_schema_keeps_the_conventions_hosts_read() {
+    use twill_mcp::schema::{Side, problems};
+    let tools = TwillTools::new(Client::offline(), Options::default());
+    let (client, _) = connect(tools).await;
+    let listed = client.list_all_tools().await.unwrap();
+    let mut found = Vec::new();
+    for tool in &listed {
+        let input = Value::Object((*tool.input_schema).clone());
+        found.extend(
+            problems(&input, Side::Input)
+                .into_iter()
+                .map(|p| format!("{} input {p}", tool.name)),
+        );
+        if let Some(output) = &tool.output_schema {
+            let output = Value::Object((**output).clone());
+            found.extend(
+                problems(&output, Side::Output)
+                    .into_iter()
+                    .map(|p| format!("{} output {p}", tool.name)),
+            );
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
+
+#[tokio::test]
+async fn toolsets_serve_a_part_of_the_tools() {
+    let options = Options::default().toolsets(vec!["jobs".to_owned(), "workflows".to_owned()]);
+    let tools = TwillTools::new(Client::offline(), options);
+    let (client, _) = connect(tools).await;
+    let mut names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|tool| tool.name.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "cancel_job",
+            "start_task_and_wait",
+            "start_tasks",
+            "wait_for_job"
+        ]
+    );
+    // A tool of another toolset is unknown here.
+    let error = client
+        .call_tool(params("get_task", json!({ "taskIdOrSlug": "t" })))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no tool \"get_task\""), "{error}");
+    assert_eq!(
+        twill_mcp::toolsets(&twill_api::all_endpoints().collect::<Vec<_>>()),
+        ["account", "tasks", "jobs", "schedules", "workflows"]
+    );
+}
+
+#[tokio::test]
+async fn the_skill_is_listed_and_read() {
+    let tools = TwillTools::new(Client::offline(), Options::default());
+    let (client, _) = connect(tools).await;
+    let skills = client.list_all_skills().await.unwrap();
+    assert_eq!(skills.len(), 1);
+    assert_eq!(skills[0].name(), "twill");
+    let read = client
+        .read_resource(rmcp::model::ReadResourceRequestParams::new(
+            skills[0].uri.clone(),
+        ))
+        .await
+        .unwrap();
+    let text = serde_json::to_value(&read).unwrap()["contents"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.contains("needs-you"), "{text}");
+    let rmcp::model::SkillResources::Files(files) = &skills[0].resources else {
+        panic!("a manifest");
+    };
+    assert!(files[0].verify(text.as_bytes()).is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_null_argument_is_refused_not_taken_as_absent() {
+    let (_mock, client) = on_a_manual_mock(twill_mock::Faults::none()).await;
+    let refused = call(&client, "list_tasks", json!({ "limit": null })).await;
+    assert_eq!(refused.is_error, Some(true), "{refused:?}");
+    assert!(
+        structured(&refused)["message"]
+            .as_str()
+            .unwrap()
+            .contains("`limit` must be a JSON integer, not null"),
+        "{refused:?}"
+    );
+}
+
+/// Every schema the server lists, compiled by Ajv in strict mode (the
+/// validator the TypeScript SDK and many hosts use), installed with npm in
+/// a folder of the build's own. Skipped, saying so, only where Node is not
+/// installed.
+#[tokio::test]
+async fn every_schema_compiles_with_ajv_in_strict_mode() {
+    use std::process::Command;
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("no Node here: the Ajv check is not run");
+        return;
+    }
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/ajv-check");
+    std::fs::create_dir_all(&folder).unwrap();
+    if !folder.join("node_modules/ajv/package.json").exists() {
+        let installed = Command::new("npm")
+            .args([
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                "ajv@8",
+                "ajv-formats@3",
+            ])
+            .current_dir(&folder)
+            .status()
+            .expect("npm runs where node does");
+        assert!(installed.success(), "npm install ajv failed");
+    }
+    let tools = TwillTools::new(Client::offline(), Options::default());
+    let (client, _) = connect(tools).await;
+    let mut schemas = serde_json::Map::new();
+    for tool in client.list_all_tools().await.unwrap() {
+        let input = Value::Object((*tool.input_schema).clone());
+        schemas.insert(format!("{} input", tool.name), input);
+        if let Some(output) = &tool.output_schema {
+            schemas.insert(
+                format!("{} output", tool.name),
+                Value::Object((**output).clone()),
+            );
+        }
+    }
+    std::fs::write(
+        folder.join("schemas.json"),
+        Value::Object(schemas).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("check.js"),
+        r#"const Ajv2020 = require("ajv/dist/2020");
+const addFormats = require("ajv-formats");
+const schemas = require("./schemas.json");
+const ajv = new Ajv2020({ strict: true, strictTypes: true, allErrors: true });
+addFormats(ajv);
+const bad = [];
+for (const [name, schema] of Object.entries(schemas)) {
+  try { ajv.compile(schema); } catch (error) { bad.push(`${name}: ${error.message}`); }
+}
+if (bad.length > 0) { console.error(bad.join("\n")); process.exit(1); }
+console.log(`${Object.keys(schemas).length} schemas compiled`);
+"#,
+    )
+    .unwrap();
+    let checked = Command::new("node")
+        .arg("check.js")
+        .current_dir(&folder)
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
 }

@@ -235,3 +235,34 @@ async fn a_client_that_leaves_during_a_wait_ends_the_server_within_a_second() {
     let ended = tokio::time::timeout(Duration::from_secs(1), server).await;
     assert!(matches!(ended, Ok(Ok(Ok(())))), "{ended:?}");
 }
+
+/// The most bytes the `tools/list` answer may take, every tool listed: it
+/// sits in every session's context of every host.
+const TOOL_LIST_BUDGET: usize = 24_000;
+
+#[tokio::test]
+async fn the_tool_list_fits_its_byte_budget() {
+    let mut raw = Raw::start();
+    raw.ask(
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": { "name": "raw", "version": "0" } } }),
+    )
+    .await;
+    raw.to_server
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
+        .await
+        .unwrap();
+    raw.to_server
+        .write_all(b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n")
+        .await
+        .unwrap();
+    let line = raw.answers.next_line().await.unwrap().unwrap();
+    let tools: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 22);
+    assert!(
+        line.len() <= TOOL_LIST_BUDGET,
+        "{} bytes, over the {TOOL_LIST_BUDGET}-byte budget",
+        line.len()
+    );
+}
