@@ -99,7 +99,7 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 45,
               value_parser = clap::value_parser!(u64).range(1..=3600))]
         max_wait: u64,
-        /// Serve only these toolsets: tasks, jobs, schedules, account,
+        /// Serve only these toolsets: account, tasks, jobs, schedules,
         /// workflows (wait_for_job, start_task_and_wait, start_tasks).
         #[arg(long, value_name = "NAMES", value_delimiter = ',')]
         toolsets: Option<Vec<String>>,

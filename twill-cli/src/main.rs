@@ -225,6 +225,7 @@ fn mcp(
         .read_only(read_only)
         .wait_bound(Duration::from_secs(max_wait));
     if let Some(toolsets) = toolsets {
+        let toolsets: Vec<String> = toolsets.iter().map(|name| name.trim().to_owned()).collect();
         let known = twill_mcp::toolsets(&twill_api::all_endpoints().collect::<Vec<_>>());
         if let Some(unknown) = toolsets.iter().find(|name| !known.contains(name)) {
             return Err(Failure::Usage(format!(

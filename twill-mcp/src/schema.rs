@@ -15,7 +15,9 @@
 //!   against the schema; a host converting schemas for another model
 //!   family converts inputs). An input never takes `null`: an optional
 //!   argument or field is left out of `required`, and is omitted rather
-//!   than sent as `null`; no input `enum` lists `null`.
+//!   than sent as `null`; no input `enum` lists `null`. The one exception
+//!   is a field whose `null` means something ([`NULL_MEANS`]: clearing a
+//!   scheduled task's agent), which takes it in the same form.
 //! - **Lean**: an output schema keeps its structure (types, properties,
 //!   required fields, enums) and drops descriptions, titles and defaults:
 //!   the model reads the answer, and the fields are named for it. An input
@@ -23,6 +25,10 @@
 //!   (the tool's description says what the body is).
 
 use serde_json::{Map, Value};
+
+/// The input fields whose `null` means something (it clears the value):
+/// they keep `null`, as a `type` array.
+pub const NULL_MEANS: &[&str] = &["agentProviderId"];
 
 /// The `format` values a schema may carry.
 pub const FORMATS: &[&str] = &["date-time", "uri"];
@@ -38,7 +44,7 @@ pub enum Side {
 
 /// `schema` in the conventions above, for `side`.
 pub fn standard(mut schema: Value, side: Side) -> Value {
-    walk(&mut schema, side);
+    walk(&mut schema, side, false);
     schema
 }
 
@@ -49,7 +55,7 @@ const SCHEMA_LIST: &[&str] = &["anyOf", "oneOf", "allOf", "prefixItems"];
 /// The keywords whose value is a map of name to schema.
 const SCHEMA_MAP: &[&str] = &["properties", "patternProperties", "$defs"];
 
-fn walk(schema: &mut Value, side: Side) {
+fn walk(schema: &mut Value, side: Side, null_means: bool) {
     let Value::Object(object) = schema else {
         return;
     };
@@ -60,7 +66,7 @@ fn walk(schema: &mut Value, side: Side) {
                 // not a subschema a host must read.
                 Value::Bool(false) if *key == "additionalProperties" => {}
                 Value::Bool(true) => *value = Value::Object(Map::new()),
-                other => walk(other, side),
+                other => walk(other, side, false),
             }
         }
     }
@@ -70,17 +76,17 @@ fn walk(schema: &mut Value, side: Side) {
                 if item == &Value::Bool(true) {
                     *item = Value::Object(Map::new());
                 }
-                walk(item, side);
+                walk(item, side, false);
             }
         }
     }
     for key in SCHEMA_MAP {
         if let Some(Value::Object(map)) = object.get_mut(*key) {
-            for value in map.values_mut() {
+            for (name, value) in map.iter_mut() {
                 if value == &Value::Bool(true) {
                     *value = Value::Object(Map::new());
                 }
-                walk(value, side);
+                walk(value, side, NULL_MEANS.contains(&name.as_str()));
             }
         }
     }
@@ -98,6 +104,11 @@ fn walk(schema: &mut Value, side: Side) {
             object.remove("description");
             object.remove("default");
             object.remove("examples");
+        }
+        Side::Input if null_means => {
+            if let Some(Value::String(text)) = object.get_mut("description") {
+                *text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            }
         }
         Side::Input => {
             // A type's doc; the field that holds it says what it is for.
@@ -141,6 +152,11 @@ pub fn problems(schema: &Value, side: Side) -> Vec<String> {
 }
 
 fn check(schema: &Value, side: Side, at: &str, found: &mut Vec<String>) {
+    // A field whose null means something takes it, as outputs do.
+    let side = match at.rsplit('/').next() {
+        Some(name) if NULL_MEANS.contains(&name) => Side::Output,
+        _ => side,
+    };
     let object = match schema {
         Value::Object(object) => object,
         Value::Bool(_) => {

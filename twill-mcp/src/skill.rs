@@ -73,5 +73,12 @@ mod tests {
         };
         assert!(files[0].verify(SKILL_MD.as_bytes()).is_ok());
         assert!(SKILL_MD.starts_with("---\nname: twill\n"));
+        // The listing's version is the file's: hosts check one against the
+        // other.
+        let version = format!("\nversion: {}\n---\n", env!("CARGO_PKG_VERSION"));
+        assert!(
+            SKILL_MD.contains(&version),
+            "SKILL.md's version is the crate's"
+        );
     }
 }

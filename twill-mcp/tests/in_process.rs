@@ -936,6 +936,15 @@ async fn every_schema_keeps_the_conventions_hosts_read() {
         }
     }
     assert!(found.is_empty(), "{found:#?}");
+    // The one input whose null means something (it clears the agent).
+    let update = listed
+        .iter()
+        .find(|tool| tool.name == "update_scheduled_task")
+        .unwrap();
+    assert_eq!(
+        update.input_schema["properties"]["body"]["properties"]["agentProviderId"]["type"],
+        json!(["string", "null"])
+    );
 }
 
 #[tokio::test]
