@@ -473,7 +473,7 @@ fn a_wait_over_tasks_with_a_plan_waiting_exits_7_and_names_the_command() {
 
 #[test]
 fn a_wait_over_150_tasks_costs_two_list_pages_a_round_and_a_read_per_ended_task() {
-    let mock = Mock::start(&["--job-time", "4", "--rate-limit", "1000/min"]);
+    let mock = Mock::start(&["--job-time", "2", "--rate-limit", "1000/min"]);
     let file = prompts(150);
     let (code, _, err) = run(mock.twill().args([
         "tasks",
