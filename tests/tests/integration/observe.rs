@@ -218,3 +218,41 @@ async fn a_job_replaced_by_a_message_is_said_once_seen() {
         "{changes:?}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_read_that_failed_is_made_again_next_round() {
+    let page = |status: &str| {
+        let item = json!({"id": "a", "slug": "a", "url": "u", "createdAt": "2026-01-01T00:00:01Z",
+                          "latestJobStatus": status, "prs": []});
+        json!({ "tasks": [item], "nextCursor": null })
+    };
+    let task = json!({"task": {"id": "a", "slug": "a", "url": "u", "prs": []},
+                      "latestJob": {"id": "a-job", "status": "COMPLETED"}});
+    // Running; then completed, its read answered 503 (three attempts);
+    // then, next round, the read is made again and answered.
+    let server = Recorder::replying([
+        Canned::json(200, page("IN_PROGRESS")),
+        Canned::json(200, page("COMPLETED")),
+        Canned::status(503),
+        Canned::status(503),
+        Canned::status(503),
+        Canned::json(200, page("COMPLETED")),
+        Canned::json(200, task),
+    ])
+    .await;
+    let mut observer = server.client().observe(["a"]);
+    observer.round().await.unwrap();
+    assert!(observer.round().await.is_err());
+    let changes = observer.round().await.unwrap();
+    assert!(
+        matches!(
+            &changes[..],
+            [Change::Standing {
+                to: Standing::Completed,
+                ..
+            }]
+        ),
+        "{changes:?}"
+    );
+    assert!(observer.is_settled());
+}

@@ -445,14 +445,16 @@ impl Observer {
         if task.status.as_ref() == Some(&status) && task.standing.is_some() {
             return false;
         }
-        task.status = Some(status.clone());
         let standing = match &status {
             None => Standing::NoJob,
-            // The list cannot say whether a plan waits, nor why it failed.
+            // The list cannot say whether a plan waits, nor why it failed:
+            // the read says, and records the status (so that a read that
+            // fails is made again next round).
             Some(JobStatus::Completed) if task.may_need_you => return true,
             Some(JobStatus::Failed) => return true,
             Some(status) => Standing::of_status(status),
         };
+        task.status = Some(status);
         let (name, job) = (task.name.clone(), task.job.clone());
         Self::moved(&mut task.standing, name, job, standing, changes);
         false
