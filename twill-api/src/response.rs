@@ -1,6 +1,5 @@
 //! How a success response becomes the value an endpoint returns.
 
-use crate::client::Limits;
 use crate::untrusted::Secret;
 use std::fmt;
 use std::future::Future;
@@ -418,4 +417,36 @@ pub(crate) async fn read_body(
             body.freeze()
         }
     })
+}
+
+/// How long a job log stream may send nothing, not even a keep-alive,
+/// before it ends with a timeout error, unless configured. An agent can
+/// think silently for a while; a connection silent this long is most likely
+/// dead behind a proxy.
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+/// The default largest job log event, in bytes: far above any real event (a
+/// trace chunk is a few KiB), low enough that an endless `data:` line ends
+/// the stream instead of filling memory.
+pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// What a client accepts of a success response.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The largest body read whole, in bytes.
+    pub(crate) body: usize,
+    /// The largest server-sent event, in bytes.
+    pub(crate) event: usize,
+    /// The longest a stream may send nothing.
+    pub(crate) idle: Duration,
+}
+
+impl Limits {
+    pub(crate) fn with_body(body: usize) -> Self {
+        Limits {
+            body,
+            event: DEFAULT_MAX_EVENT_BYTES,
+            idle: DEFAULT_STREAM_IDLE_TIMEOUT,
+        }
+    }
 }

@@ -8,6 +8,11 @@ use std::time::Duration;
 mod builder;
 mod http;
 
+// Defined beside what they bound (the response's limits), named here
+// where every other default is.
+pub(crate) use crate::response::Limits;
+pub use crate::response::{DEFAULT_MAX_EVENT_BYTES, DEFAULT_STREAM_IDLE_TIMEOUT};
+
 pub use builder::{BuildError, ClientBuilder};
 use http::Http;
 
@@ -29,12 +34,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// and a GET is retried within the call's budget.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long a job log stream may send nothing, not even a keep-alive,
-/// before it ends with a timeout error, unless configured. An agent can
-/// think silently for a while; a connection silent this long is most likely
-/// dead behind a proxy.
-pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(5 * 60);
-
 /// The largest success body accepted unless configured: far above any JSON
 /// answer, and room for a teleport archive.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
@@ -43,11 +42,6 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 /// request target (`http::Uri`, 65,534 bytes). A longer one is refused
 /// before any I/O as [`InputProblem::UrlTooLong`](crate::error::InputProblem::UrlTooLong).
 pub const MAX_URL_BYTES: usize = u16::MAX as usize - 1;
-
-/// The default largest job log event, in bytes: far above any real event (a
-/// trace chunk is a few KiB), low enough that an endless `data:` line ends
-/// the stream instead of filling memory.
-pub const DEFAULT_MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
 
 const USER_AGENT: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
@@ -77,6 +71,7 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     /// Shared by the clones of `with_*`, so they share its pool.
     http: Arc<Http>,
@@ -254,20 +249,10 @@ impl Client {
         self.inner.deadline
     }
 
+    /// A client like this one but for `change`: every field copied, so that
+    /// a field added to `Inner` is carried without a word here.
     fn with(&self, change: impl FnOnce(&mut Inner)) -> Client {
-        let mut inner = Inner {
-            http: self.inner.http.clone(),
-            base_url: self.inner.base_url.clone(),
-            base: self.inner.base.clone(),
-            authorization: self.inner.authorization.clone(),
-            user_agent: self.inner.user_agent.clone(),
-            timeout: self.inner.timeout,
-            retry: self.inner.retry.clone(),
-            limits: self.inner.limits,
-            hooks: self.inner.hooks.clone(),
-            limiter: self.inner.limiter.clone(),
-            deadline: self.inner.deadline,
-        };
+        let mut inner = Inner::clone(&self.inner);
         change(&mut inner);
         Client {
             inner: Arc::new(inner),
@@ -387,27 +372,6 @@ pub trait AsClient {
 impl AsClient for Client {
     fn as_client(&self) -> &Client {
         self
-    }
-}
-
-/// What a client accepts of a success response.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
-    /// The largest body read whole, in bytes.
-    pub(crate) body: usize,
-    /// The largest server-sent event, in bytes.
-    pub(crate) event: usize,
-    /// The longest a stream may send nothing.
-    pub(crate) idle: Duration,
-}
-
-impl Limits {
-    pub(crate) fn with_body(body: usize) -> Self {
-        Limits {
-            body,
-            event: DEFAULT_MAX_EVENT_BYTES,
-            idle: DEFAULT_STREAM_IDLE_TIMEOUT,
-        }
     }
 }
 
