@@ -186,6 +186,24 @@ impl RemoteCommand {
     }
 }
 
+/// How `twill mock`'s jobs end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum JobsEnd {
+    Completed,
+    Failed,
+    Cancelled,
+}
+
+impl From<JobsEnd> for twill_mock::JobEnd {
+    fn from(end: JobsEnd) -> Self {
+        match end {
+            JobsEnd::Completed => twill_mock::JobEnd::Completed,
+            JobsEnd::Failed => twill_mock::JobEnd::Failed,
+            JobsEnd::Cancelled => twill_mock::JobEnd::Cancelled,
+        }
+    }
+}
+
 /// A `--rate-limit`: N (a minute) or N/PERIOD.
 fn mock_rate_limit(text: &str) -> Result<twill_api::limit::RateLimit, String> {
     let text = if text.contains('/') {
@@ -561,9 +579,8 @@ pub struct MockArgs {
     pub job_time: f64,
     /// How jobs end: completed, failed or cancelled, to try how a script
     /// handles each.
-    #[arg(long, value_name = "OUTCOME", default_value = "completed",
-          value_parser = ["completed", "failed", "cancelled"])]
-    pub jobs_end: String,
+    #[arg(long, value_name = "OUTCOME", value_enum, default_value_t = JobsEnd::Completed)]
+    pub jobs_end: JobsEnd,
     /// Requests allowed per key before a 429: N a minute, or N/PERIOD
     /// (such as 20/5s) to try how a batch keeps under a limit.
     #[arg(long, value_name = "N[/PERIOD]", default_value = "100/min", value_parser = mock_rate_limit)]

@@ -411,14 +411,9 @@ fn faults(args: &cli::MockArgs, end: twill_mock::JobEnd) -> twill_mock::Faults {
 }
 
 async fn mock(args: cli::MockArgs) -> Result<(), Failure> {
-    use twill_mock::JobEnd;
     let running = std::time::Duration::try_from_secs_f64(args.job_time)
         .map_err(|_| Failure::Usage(format!("--job-time {} is not a duration", args.job_time)))?;
-    let end = match args.jobs_end.as_str() {
-        "failed" => JobEnd::Failed,
-        "cancelled" => JobEnd::Cancelled,
-        _ => JobEnd::Completed,
-    };
+    let end = twill_mock::JobEnd::from(args.jobs_end);
     let server = twill_mock::MockServer::builder()
         .port(args.port)
         .rate_limit_per(args.rate_limit.requests(), args.rate_limit.period())
