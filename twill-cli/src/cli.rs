@@ -84,6 +84,8 @@ pub struct Global {
     pub yes: bool,
 }
 
+// One value a run, parsed once: its size costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     #[command(flatten)]
@@ -266,8 +268,15 @@ pub enum TaskCommand {
     Send {
         /// The task's id or slug.
         task: String,
-        /// The message.
-        message: String,
+        /// The message; `-` reads it from standard input.
+        #[arg(
+            required_unless_present = "message_file",
+            conflicts_with = "message_file"
+        )]
+        message: Option<String>,
+        /// Reads the message from FILE (`-`: standard input).
+        #[arg(long, value_name = "FILE")]
+        message_file: Option<PathBuf>,
         #[command(flatten)]
         options: MessageOptions,
         /// Sends even when the task's job is pending or running, which
@@ -311,7 +320,7 @@ pub enum TaskCommand {
     },
     /// Waits for the tasks' latest jobs to end, a line each as it does.
     Wait {
-        /// The tasks' ids or slugs.
+        /// The tasks' ids or slugs (`-`: read them from standard input).
         #[arg(required = true, value_name = "TASK")]
         tasks: Vec<String>,
         #[command(flatten)]
@@ -365,8 +374,9 @@ pub enum JobCommand {
     },
     /// Waits for jobs to end, a line each as it does.
     Wait {
-        /// The jobs' ids; TASK:JOB observes the job through its task
-        /// instead (a plan waiting is seen, no log is opened).
+        /// The jobs' ids (`-`: read them from standard input); TASK:JOB
+        /// observes the job through its task instead (a plan waiting is
+        /// seen, no log is opened).
         #[arg(required = true, value_name = "JOB")]
         jobs: Vec<String>,
         #[command(flatten)]
@@ -377,13 +387,18 @@ pub enum JobCommand {
 /// `tasks create`: one task, or with `--from` one per line.
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// What the agent should do (the API's `command`).
+    /// What the agent should do (the API's `command`); `-` reads it from
+    /// standard input.
     #[arg(
         value_name = "PROMPT",
-        required_unless_present = "from",
-        conflicts_with = "from"
+        required_unless_present_any = ["from", "prompt_file"],
+        conflicts_with_all = ["from", "prompt_file"]
     )]
     pub command: Option<String>,
+    /// Reads the prompt from FILE (`-`: standard input), as gh's
+    /// --body-file: a multi-line spec as it is.
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    pub prompt_file: Option<PathBuf>,
     #[command(flatten)]
     pub options: MessageOptions,
     /// A title (at most 200 characters).

@@ -177,8 +177,16 @@ fn exit_codes() {
             .args(["tasks", "list"]),
     );
     assert_eq!(code, 3, "{err}");
-    // A validation error, a field a line.
+    // An empty prompt is refused here; the server's validation error, a
+    // field a line, through `twill api`.
     let (code, _, err) = stdout_of(mock.twill().args(["tasks", "create", " "]));
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = stdout_of(mock.twill().args([
+        "api",
+        "create_task",
+        "--body",
+        r#"{"command": " "}"#,
+    ]));
     assert_eq!(code, 1);
     assert_eq!(
         err,

@@ -198,3 +198,57 @@ fn actions_report_what_the_server_said() {
         assert!(!out.contains("approved;"), "{out}");
     }
 }
+
+#[test]
+fn prompts_and_messages_come_from_files_or_standard_input_and_ids_too() {
+    let mock = Mock::start(&["--job-time", "0.3"]);
+    let input = |slug: &str| {
+        mock.ok(&["--jq", ".latestJob.input", "tasks", "show", slug])
+            .trim_end()
+            .to_owned()
+    };
+    // `-` reads standard input, whole: never the text "-".
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "-"])
+        .write_stdin("Line one\nline two\n"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(input("task-1"), "Line one\nline two");
+    // A file, as gh's --body-file.
+    let spec = common::temp_file("spec.md", "# Spec\n\n- do this\n- then that\n");
+    mock.ok(&["tasks", "create", "--prompt-file", spec.to_str().unwrap()]);
+    assert_eq!(input("task-3"), "# Spec\n\n- do this\n- then that");
+    let message = common::temp_file("message.md", "Also\nthis.\n");
+    mock.ok(&[
+        "tasks",
+        "send",
+        "task-3",
+        "--message-file",
+        message.to_str().unwrap(),
+        "--yes",
+    ]);
+    assert_eq!(input("task-3"), "Also\nthis.");
+    // An empty prompt is refused before anything is sent.
+    let before = mock.stats()["requests"].clone();
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "-"])
+        .write_stdin("  \n"));
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the prompt is empty; nothing was sent"),
+        "{err}"
+    );
+    let (code, _, _) = run(mock
+        .twill()
+        .args(["tasks", "create", "x", "--prompt-file", "-"]));
+    assert_eq!(code, 2, "a prompt and a prompt file: one or the other");
+    assert_eq!(mock.stats()["requests"], before);
+    // Ids from standard input, each once.
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["tasks", "wait", "-", "task-1"])
+        .write_stdin("task-1\ntask-3 task-1\n"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+}

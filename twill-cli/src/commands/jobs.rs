@@ -20,6 +20,7 @@ pub async fn run(session: &Session, command: JobCommand) -> Result<(), Failure> 
         }
         JobCommand::Cancel { job } => cancel(session, &job).await,
         JobCommand::Wait { jobs, wait } => {
+            let jobs = super::wait::ids_given(jobs)?;
             let targets = jobs.into_iter().map(super::wait::Target::job).collect();
             super::wait::run(session, targets, &wait).await
         }

@@ -29,10 +29,12 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
         TaskCommand::Send {
             task,
             message,
+            message_file,
             options,
             interrupt,
             follow,
         } => {
+            let message = text_of("message", message, message_file.as_deref())?;
             let request = message_request(message, options)?;
             send(session, &task, request, interrupt, follow).await
         }
@@ -48,6 +50,7 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
         }
         TaskCommand::Cancel { task } => cancel(session, &task).await,
         TaskCommand::Wait { tasks, wait } => {
+            let tasks = super::wait::ids_given(tasks)?;
             let targets = tasks.into_iter().map(super::wait::Target::task).collect();
             super::wait::run(session, targets, &wait).await
         }
@@ -64,12 +67,17 @@ pub async fn run(session: &Session, command: TaskCommand) -> Result<(), Failure>
 async fn create_command(session: &Session, args: CreateArgs) -> Result<(), Failure> {
     let CreateArgs {
         command,
+        prompt_file,
         options,
         title,
         parent,
         follow,
         batch,
     } = args;
+    let command = match (command, prompt_file) {
+        (None, None) => None,
+        (command, file) => Some(text_of("prompt", command, file.as_deref())?),
+    };
     match command {
         Some(command) => {
             if let Some(flag) = batch.set_without_from() {
@@ -82,6 +90,40 @@ async fn create_command(session: &Session, args: CreateArgs) -> Result<(), Failu
         }
         None => many(session, options, parent, &batch, follow.timeout).await,
     }
+}
+
+/// The most of a prompt or message read from a file or standard input.
+const MAX_TEXT_BYTES: u64 = 1024 * 1024;
+
+/// A prompt or message (`what`) as given: the argument, or `-` (standard
+/// input), or `--prompt-file`/`--message-file` (`-` too); never empty,
+/// and never sent as the text `-`.
+fn text_of(what: &str, given: Option<String>, file: Option<&Path>) -> Result<String, Failure> {
+    let read = |path: &Path| {
+        let bytes = if path == Path::new("-") {
+            crate::local_input::read_stdin(MAX_TEXT_BYTES).map(String::into_bytes)
+        } else {
+            crate::local_input::read_file(path, MAX_TEXT_BYTES)
+        };
+        let shown = path.display();
+        let bytes = bytes.map_err(|error| {
+            Failure::Usage(format!("cannot read the {what} from {shown}: {error}"))
+        })?;
+        String::from_utf8(bytes)
+            .map_err(|_| Failure::Usage(format!("the {what} in {shown} is not UTF-8 text")))
+    };
+    let text = match (given, file) {
+        (Some(dash), None) if dash == "-" => read(Path::new("-"))?,
+        (Some(text), None) => text,
+        (_, Some(path)) => read(path)?,
+        (None, None) => String::new(),
+    };
+    if text.trim().is_empty() {
+        return Err(Failure::Usage(format!(
+            "the {what} is empty; nothing was sent"
+        )));
+    }
+    Ok(text)
 }
 
 /// `tasks create --from FILE`: the command line's fields are every line's

@@ -89,6 +89,30 @@ impl Target {
     }
 }
 
+/// The ids as given, `-` read from standard input (whitespace between
+/// them), each once in the order first given.
+pub fn ids_given(ids: Vec<String>) -> Result<Vec<String>, Failure> {
+    let mut given = Vec::new();
+    for id in ids {
+        if id == "-" {
+            let text = crate::local_input::read_stdin(1024 * 1024).map_err(|error| {
+                Failure::Usage(format!("cannot read ids from standard input: {error}"))
+            })?;
+            given.extend(text.split_whitespace().map(str::to_owned));
+        } else {
+            given.push(id);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    given.retain(|id| seen.insert(id.clone()));
+    if given.is_empty() {
+        return Err(Failure::Usage(
+            "no id to wait for; nothing was sent".to_owned(),
+        ));
+    }
+    Ok(given)
+}
+
 /// How one wait ended: where its job stands, or the wait's own failure
 /// (an unknown task, the network).
 type Ended = Result<Standing, twill_api::Error>;

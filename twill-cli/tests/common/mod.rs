@@ -204,3 +204,19 @@ pub fn refused_url() -> String {
     drop(listener);
     format!("http://{address}/api/v1")
 }
+
+/// A file named `name` under a fresh temporary folder, holding `text`
+/// (left for the system to clean: each test's folder is its own).
+pub fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let folder = std::env::temp_dir().join(format!(
+        "twill-test-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos())
+    ));
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
