@@ -173,21 +173,32 @@ impl Limiter {
     }
 
     /// Waits for room and takes it; `Err` with the wait it would need when
-    /// that wait would end past `deadline` (nothing is taken then).
-    pub(crate) async fn acquire(&self, deadline: Option<Instant>) -> Result<(), Duration> {
+    /// that wait would end past `deadline`, or when a 429's pause is longer
+    /// than `pause_cap` (the call's policy would not wait out that
+    /// `Retry-After` itself): nothing is taken then.
+    pub(crate) async fn acquire(
+        &self,
+        deadline: Option<Instant>,
+        pause_cap: Duration,
+    ) -> Result<(), Duration> {
         loop {
             let now = Instant::now();
-            let wait = {
+            let (wait, paused_for) = {
                 let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
                 match state.wait(now) {
                     None => {
                         state.take(now);
                         return Ok(());
                     }
-                    Some(wait) => wait,
+                    Some(wait) => (
+                        wait,
+                        state
+                            .paused_until
+                            .map_or(Duration::ZERO, |until| until.saturating_duration_since(now)),
+                    ),
                 }
             };
-            if deadline.is_some_and(|deadline| now + wait > deadline) {
+            if deadline.is_some_and(|deadline| now + wait > deadline) || paused_for > pause_cap {
                 return Err(wait);
             }
             tokio::time::sleep(wait).await;

@@ -190,7 +190,7 @@ async fn a_call_that_cannot_get_room_in_time_fails_before_sending() {
     assert_eq!(error.attempts(), 0);
     assert_eq!(
         error.to_string(),
-        "not sent: the client's rate limit (1/min) has room only in 61 s, past the call's timeout or deadline"
+        "not sent: the client's rate limit (1/min) has room only in 61 s, past what the call waits (its timeout, deadline or Retry-After cap)"
     );
     assert_eq!(arrivals.lock().unwrap().len(), 1);
 }
@@ -240,4 +240,48 @@ async fn a_deadline_is_kept_by_the_limiter_and_by_a_retry_after() {
         .await
         .unwrap();
     assert!(started.elapsed() >= Duration::from_secs(59));
+}
+
+#[tokio::test(start_paused = true)]
+async fn creating_many_keeps_the_policy_cap_on_a_retry_after() {
+    use futures_util::StreamExt;
+    let (url, arrivals) = server(|_| {
+        let body = r#"{"error":{"code":"rate_limited","message":"Slow down"}}"#;
+        format!(
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    })
+    .await;
+    // `twill --no-wait`: a 429 ends the call; create_tasks must not wait it
+    // out on its own either.
+    let client = limited(&url, "100/min")
+        .with_retry_policy(twill_api::RetryPolicy::default().max_retry_after(Duration::ZERO));
+    let requests = vec![
+        twill_api::models::CreateTaskRequest::new("one"),
+        twill_api::models::CreateTaskRequest::new("two"),
+    ];
+    let started = Instant::now();
+    let results: Vec<_> = client.create_tasks(requests, 1, |_| Ok(())).collect().await;
+    assert_eq!(results.len(), 2);
+    let refused = results[0].1.as_ref().unwrap_err();
+    assert_eq!(
+        refused.retry_after(),
+        Some(Duration::from_secs(30)),
+        "{refused}"
+    );
+    // The 429's pause is longer than the policy waits: the second is not
+    // sent, and says why.
+    let held = results[1].1.as_ref().unwrap_err();
+    let Error::Throttled(throttled) = held else {
+        panic!("{held:?}");
+    };
+    assert!(throttled.server_asked, "{throttled:?}");
+    assert!(!held.may_have_acted());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(arrivals.lock().unwrap().len(), 1);
 }

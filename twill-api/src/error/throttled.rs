@@ -6,13 +6,15 @@ use crate::limit::RateLimit;
 
 /// The client's rate limit ([`ClientBuilder::rate_limit`]) had no room for
 /// the call before its timeout or its deadline
-/// ([`Client::with_deadline`](crate::Client::with_deadline)): nothing was
+/// ([`Client::with_deadline`](crate::Client::with_deadline)), or a 429
+/// paused the client for longer than its policy's
+/// [`retry_after_cap`](crate::RetryPolicy::retry_after_cap): nothing was
 /// sent, so sending it later is safe.
 ///
 /// [`ClientBuilder::rate_limit`]: crate::ClientBuilder::rate_limit
 #[derive(Debug, Clone, thiserror::Error)]
 #[error(
-    "not sent: {} has room only in {} s, past the call's timeout or deadline",
+    "not sent: {} has room only in {} s, past what the call waits (its timeout, deadline or Retry-After cap)",
     holder(self),
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 )]

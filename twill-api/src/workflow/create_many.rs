@@ -7,7 +7,9 @@
 //!
 //! A create is sent again only when the server certainly did not act and
 //! said when to come back: [`Endpoint::can_send_again`](crate::Endpoint::can_send_again)
-//! (a 429, the client's own limit) and an [`Error::retry_after`]. Anything
+//! (a 429, the client's own limit) and an [`Error::retry_after`] within the
+//! client's [`RetryPolicy::retry_after_cap`](crate::RetryPolicy::retry_after_cap)
+//! and [deadline](crate::Client::with_deadline). Anything
 //! else is the request's result: a create answered with a 5xx, or whose
 //! answer was lost, may exist, and only the caller can look for it (Twill
 //! has no idempotency key).
@@ -84,8 +86,17 @@ impl Client {
                 Ok(created) => return Ok(created),
                 Err(error) => error,
             };
+            // The same bounds as the client's own retries: a wait past the
+            // policy's cap (`--no-wait` sets it to zero) or the deadline is
+            // the caller's to decide on.
+            let within = |wait: std::time::Duration| {
+                wait <= self.retry_policy().retry_after_cap()
+                    && self
+                        .deadline()
+                        .is_none_or(|deadline| tokio::time::Instant::now() + wait <= deadline)
+            };
             match error.retry_after() {
-                Some(wait) if endpoint.can_send_again(&error) => {
+                Some(wait) if endpoint.can_send_again(&error) && within(wait) => {
                     tracing::info!(?wait, %error, "not created yet; sending again");
                     tokio::time::sleep(wait).await;
                 }

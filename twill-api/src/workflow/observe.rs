@@ -518,7 +518,8 @@ impl Observer {
     /// kept by the call), within the client's deadline.
     async fn pace(&mut self) -> Result<(), Error> {
         let deadline = self.client.deadline();
-        if let Err(wait) = self.share.acquire(deadline).await {
+        // The share is never paused by a 429 (the client's limiter is).
+        if let Err(wait) = self.share.acquire(deadline, Duration::MAX).await {
             return Err(Error::Throttled(crate::error::Throttled {
                 wait,
                 limits: self.share.limits(),
