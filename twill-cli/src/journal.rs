@@ -31,34 +31,64 @@ use serde_json::{Value, json};
 
 use crate::failure::Failure;
 
-/// One line of the input, as the journal keys it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One line of the input, as the journal keys it: by its text, and which
+/// copy of that text it is, never by its place, so that a line moved, or
+/// one added above it, is still the line the journal knows.
+#[derive(Debug, Clone, Copy)]
 pub struct LineKey {
-    /// Its number in the input, from 1.
+    /// Its number in the input, from 1: where it is now, for messages.
     pub line: usize,
+    /// Which copy of its text it is, from 1 (a prompt given twice is two
+    /// tasks).
+    pub copy: usize,
     /// FNV-1a of its text: the same line edited is another line.
     pub hash: u64,
 }
 
+// The place is left out: a moved line is the same line.
+impl PartialEq for LineKey {
+    fn eq(&self, other: &Self) -> bool {
+        (self.hash, self.copy) == (other.hash, other.copy)
+    }
+}
+
+impl Eq for LineKey {}
+
+impl std::hash::Hash for LineKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.hash, self.copy).hash(state);
+    }
+}
+
 impl LineKey {
-    pub fn of(line: usize, text: &str) -> Self {
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for byte in text.as_bytes() {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
+    /// Line `line`, the `copy`-th with this `text`.
+    pub fn of(line: usize, copy: usize, text: &str) -> Self {
+        LineKey {
+            line,
+            copy,
+            hash: fnv1a(text),
         }
-        LineKey { line, hash }
     }
 
     /// The marker a task of batch `batch` ends its title with, by which a
-    /// rerun finds it among recent tasks: `[batch 5e0c1a-1a2b3c4d#7]`.
+    /// rerun finds it among recent tasks: `[batch 5e0c1a-1a2b3c4d]`, and
+    /// `#2` before the bracket for a text's second copy.
     pub fn marker(&self, batch: &str) -> String {
-        format!(
-            "[batch {batch}-{:08x}#{}]",
-            self.hash & 0xffff_ffff,
-            self.line
-        )
+        let hash = self.hash & 0xffff_ffff;
+        match self.copy {
+            1 => format!("[batch {batch}-{hash:08x}]"),
+            copy => format!("[batch {batch}-{hash:08x}#{copy}]"),
+        }
     }
+}
+
+fn fnv1a(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.as_bytes() {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// A fresh batch id: six hex digits from the clock and the process, which
@@ -68,7 +98,7 @@ pub fn fresh_batch_id() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_nanos());
     let seed = format!("{nanos}-{}", std::process::id());
-    format!("{:06x}", LineKey::of(0, &seed).hash & 0xff_ffff)
+    format!("{:06x}", fnv1a(&seed) & 0xff_ffff)
 }
 
 /// What the journal says of a line.
@@ -118,15 +148,28 @@ pub enum Record {
 /// The line of the input a record is of.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LineRef {
+    /// Where the line was when this was written (for the reader).
     line: usize,
+    /// Which copy of its text (absent: the first).
+    #[serde(default = "first_copy", skip_serializing_if = "is_first_copy")]
+    copy: usize,
     #[serde(with = "hex")]
     hash: u64,
+}
+
+fn first_copy() -> usize {
+    1
+}
+
+fn is_first_copy(copy: &usize) -> bool {
+    *copy == 1
 }
 
 impl From<LineKey> for LineRef {
     fn from(key: LineKey) -> Self {
         LineRef {
             line: key.line,
+            copy: key.copy,
             hash: key.hash,
         }
     }
@@ -253,7 +296,7 @@ impl Journal {
 fn contents_of(text: &str) -> Contents {
     let mut contents = Contents::default();
     for record in text.lines().skip(1).filter_map(read_record) {
-        let LineRef { line, hash } = record.line();
+        let LineRef { line, copy, hash } = record.line();
         let known = match record {
             Record::Sending { sent_at, .. } => {
                 contents.sent.push(sent_at);
@@ -263,7 +306,7 @@ fn contents_of(text: &str) -> Contents {
             Record::Failed { may_have_acted, .. } if !may_have_acted => Known::Failed,
             Record::Failed { .. } => Known::Unsure,
         };
-        contents.known.insert(LineKey { line, hash }, known);
+        contents.known.insert(LineKey { line, copy, hash }, known);
     }
     contents
 }
@@ -291,15 +334,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_line_is_known_by_its_number_and_text() {
-        assert_eq!(LineKey::of(3, "fix it"), LineKey::of(3, "fix it"));
-        assert_ne!(LineKey::of(3, "fix it"), LineKey::of(3, "fix it!"));
-        assert_ne!(LineKey::of(3, "fix it"), LineKey::of(4, "fix it"));
-        let marker = LineKey::of(7, "x").marker("5e0c1a");
+    fn a_line_is_known_by_its_text_and_copy_not_its_place() {
+        assert_eq!(LineKey::of(3, 1, "fix it"), LineKey::of(3, 1, "fix it"));
+        assert_ne!(LineKey::of(3, 1, "fix it"), LineKey::of(3, 1, "fix it!"));
+        assert_eq!(LineKey::of(3, 1, "fix it"), LineKey::of(4, 1, "fix it"));
+        assert_ne!(LineKey::of(3, 1, "fix it"), LineKey::of(4, 2, "fix it"));
+        let marker = LineKey::of(7, 1, "x").marker("5e0c1a");
         assert!(
-            marker.starts_with("[batch 5e0c1a-") && marker.ends_with("#7]"),
+            marker.starts_with("[batch 5e0c1a-") && marker.len() == "[batch 5e0c1a-12345678]".len(),
             "{marker}"
         );
+        let second = LineKey::of(9, 2, "x").marker("5e0c1a");
+        assert_eq!(second, marker.replace(']', "#2]"));
         assert_eq!(fresh_batch_id().len(), 6);
     }
 
@@ -337,9 +383,9 @@ mod tests {
         let path = std::env::temp_dir().join(format!("twill-journal-{}", std::process::id()));
         let _ = std::fs::remove_file(&path);
         let (one, two, three) = (
-            LineKey::of(1, "a"),
-            LineKey::of(2, "b"),
-            LineKey::of(3, "c"),
+            LineKey::of(1, 1, "a"),
+            LineKey::of(2, 1, "b"),
+            LineKey::of(3, 1, "c"),
         );
         let batch = write_three(&path, one, two, three);
         let mut file = std::fs::OpenOptions::new()

@@ -379,6 +379,8 @@ impl Hook for AnnounceWaits {
             Some(status) => format!("HTTP {status}"),
             None => "no answer".to_owned(),
         };
+        // On its own line, not after a batch's status line.
+        crate::render::terminal::clear_status_line();
         eprintln!("twill: {why}; retrying in {seconds} s (--no-wait fails at once)");
     }
 }

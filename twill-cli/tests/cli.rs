@@ -181,12 +181,11 @@ fn exit_codes() {
     // field a line, through `twill api`.
     let (code, _, err) = stdout_of(mock.twill().args(["tasks", "create", " "]));
     assert_eq!(code, 2, "{err}");
-    let (code, _, err) = stdout_of(mock.twill().args([
-        "api",
-        "create_task",
-        "--body",
-        r#"{"command": " "}"#,
-    ]));
+    let (code, _, err) =
+        stdout_of(
+            mock.twill()
+                .args(["api", "create_task", "--body", r#"{"command": " "}"#]),
+        );
     assert_eq!(code, 1);
     assert_eq!(
         err,

@@ -252,9 +252,15 @@ fn a_batch_killed_with_a_create_in_flight_is_rerun_without_a_duplicate() {
 fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
     let mock = Mock::start(&[]);
     let file = tempfile_path::Path::new("bad");
+    let long = "t".repeat(201);
     std::fs::write(
         file.as_ref(),
-        "fine\n{\"title\": \"no command\"}\n{not json\n",
+        format!(
+            "\u{feff}fine\n{{\"title\": \"no command\"}}\n{{not json\n\
+             {{\"command\": \"x\", \"reasoningEffort\": \"insane\"}}\n\
+             {{\"command\": \"x\", \"userIntent\": \"plan\"}}\n\
+             {{\"command\": \"x\", \"title\": \"{long}\"}}\n"
+        ),
     )
     .unwrap();
     let (code, _, err) = run(mock
@@ -267,17 +273,46 @@ fn a_bad_line_refuses_the_batch_before_anything_is_sent() {
         "{err}"
     );
     assert!(err.contains("line 3: not a JSON object"), "{err}");
+    assert!(
+        err.contains("(a prompt that starts with `{` goes as {\"command\": \"...\"})"),
+        "{err}"
+    );
+    // Values the open enums would carry to the server are typos here.
+    assert!(
+        err.contains(
+            "line 4: \"reasoningEffort\" \"insane\" is not one of low, medium, high, xhigh, max, ultra"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "line 5: \"userIntent\" \"plan\" is not one of SWE, PLAN, ASK, DEV_ENVIRONMENT, RALPH_LOOP"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 6: its title is over 200 characters"),
+        "{err}"
+    );
+    // The byte-order mark is not line 1's: it is a good line.
+    assert!(!err.contains("line 1:"), "{err}");
     assert_eq!(mock.stats()["requests"], 0);
-    // And a JSON line's own fields go as given (no marker: no journal).
-    std::fs::write(file.as_ref(), "{\"command\": \"x\", \"title\": \"Mine\"}\n").unwrap();
-    let (code, out, err) = run(mock
-        .twill()
-        .args(["--jsonl", "tasks", "create", "--from"])
-        .arg(file.as_ref()));
-    assert_eq!(code, 0, "{err}");
-    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(line["line"], 1);
-    assert_eq!(line["task"]["title"], "Mine", "{line}");
+    // A JSON line's own fields go as given (no marker: no journal), and a
+    // BOM before it leaves it JSON.
+    for (text, title) in [
+        ("{\"command\": \"x\", \"title\": \"Mine\"}\n", "Mine"),
+        ("\u{feff}{\"command\": \"x\", \"title\": \"Bom\"}\n", "Bom"),
+    ] {
+        std::fs::write(file.as_ref(), text).unwrap();
+        let (code, out, err) = run(mock
+            .twill()
+            .args(["--jsonl", "tasks", "create", "--from"])
+            .arg(file.as_ref()));
+        assert_eq!(code, 0, "{err}");
+        let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+        assert_eq!(line["line"], 1);
+        assert_eq!(line["task"]["title"], title, "{line}");
+    }
 }
 
 #[test]
@@ -690,4 +725,61 @@ fn a_batch_waits_within_its_timeout() {
         .args(["tasks", "create", "--timeout", "1s", "--from"])
         .arg(file.as_ref()));
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn a_batch_with_no_wait_fails_at_the_first_429_and_sends_nothing_more() {
+    let mock = Mock::start(&["--rate-limit", "2/1m"]);
+    let file = tempfile_path::Path::new("no-wait");
+    std::fs::write(file.as_ref(), "one\ntwo\nthree\nfour\nfive\n").unwrap();
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["--no-wait", "tasks", "create", "--parallel", "1", "--from"])
+        .arg(file.as_ref()));
+    assert_eq!(code, 1, "{out}{err}");
+    let stats = mock.stats();
+    assert_eq!(stats["tasksCreated"], 2, "{stats}");
+    // The 429 ends its line; the others are not sent into the pause.
+    assert_eq!(stats["rateLimited"], 1, "{stats}");
+    assert_eq!(stats["requests"], 3, "{stats}");
+    assert!(!err.contains("retrying in"), "{err}");
+    assert!(
+        err.contains("2 created, 0 created before (0 found on the server), 3 failed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_line_moved_or_with_a_line_above_it_is_still_the_line_the_journal_knows() {
+    let mock = Mock::start(&[]);
+    let file = tempfile_path::Path::new("moved");
+    let journal = tempfile_path::Path::new("moved-journal");
+    std::fs::write(file.as_ref(), "alpha\nbeta\ngamma\n").unwrap();
+    let batch = |mock: &Mock| {
+        run(mock
+            .twill()
+            .args(["tasks", "create", "--from"])
+            .arg(file.as_ref())
+            .arg("--journal")
+            .arg(journal.as_ref()))
+    };
+    let (code, _, err) = batch(&mock);
+    assert_eq!(code, 0, "{err}");
+    // A new first line, a blank one, the old ones reordered, and a second
+    // copy of one of them: two new tasks, not five.
+    std::fs::write(file.as_ref(), "new first\n\ngamma\nalpha\nbeta\nalpha\n").unwrap();
+    let (code, out, err) = batch(&mock);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 created, 3 created before"), "{err}");
+    assert!(out.contains("line 3: created before"), "{out}");
+    assert_eq!(mock.stats()["tasksCreated"], 5);
+    let titles = mock.ok(&["--jq", ".tasks[].title", "tasks", "list"]);
+    assert_eq!(
+        titles
+            .lines()
+            .filter(|title| title.starts_with("alpha [batch "))
+            .count(),
+        2,
+        "{titles}"
+    );
 }

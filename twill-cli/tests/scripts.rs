@@ -243,6 +243,15 @@ fn prompts_and_messages_come_from_files_or_standard_input_and_ids_too() {
         .twill()
         .args(["tasks", "create", "x", "--prompt-file", "-"]));
     assert_eq!(code, 2, "a prompt and a prompt file: one or the other");
+    let long = "t".repeat(201);
+    let (code, _, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "x", "--title", &long]));
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        "twill: --title is over 200 characters; nothing was sent\n"
+    );
     assert_eq!(mock.stats()["requests"], before);
     // Ids from standard input, each once.
     let (code, out, err) = run(mock

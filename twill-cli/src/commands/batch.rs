@@ -22,7 +22,9 @@ use std::path::Path;
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 use twill_api::api::Tasks;
-use twill_api::models::{CreateTaskRequest, CreateTaskResponse, TaskPage, UserIntent};
+use twill_api::models::{
+    CreateTaskRequest, CreateTaskResponse, ReasoningEffort, TaskPage, UserIntent,
+};
 use twill_api::{Arguments, Client, Error};
 
 use crate::cli::BatchOptions;
@@ -37,7 +39,7 @@ const MAX_INPUT_BYTES: u64 = 16 * 1024 * 1024;
 /// How many pages of recent tasks a rerun reads to find a lost line.
 const LOOKUP_PAGES: usize = 10;
 /// A title's most characters, the API's limit (the marker included).
-const MAX_TITLE: usize = 200;
+pub(crate) const MAX_TITLE: usize = 200;
 /// One line of the input, ready to send.
 struct Line {
     key: LineKey,
@@ -184,14 +186,22 @@ fn read(
     .map_err(|error| Failure::Usage(format!("cannot read {shown}: {error}")))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Failure::Usage(format!("{shown} is not UTF-8 text")))?;
+    // An editor's byte-order mark is not part of line 1.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut lines = Vec::new();
     let mut problems = Vec::new();
+    let mut copies: HashMap<&str, usize> = HashMap::new();
     for (index, raw) in text.lines().enumerate() {
         let raw = raw.trim_end_matches('\r');
         if raw.trim().is_empty() {
             continue;
         }
-        let key = LineKey::of(index + 1, raw);
+        let copy = {
+            let seen = copies.entry(raw).or_insert(0);
+            *seen += 1;
+            *seen
+        };
+        let key = LineKey::of(index + 1, copy, raw);
         match request(key, raw, defaults, batch) {
             Ok(request) => lines.push(Line { key, request }),
             Err(problem) => problems.push(format!("line {}: {problem}", index + 1)),
@@ -224,8 +234,12 @@ fn request(
 ) -> Result<CreateTaskRequest, String> {
     let mut fields = defaults.clone();
     if raw.trim_start().starts_with('{') {
-        let object: Map<String, Value> =
-            serde_json::from_str(raw).map_err(|error| format!("not a JSON object: {error}"))?;
+        let object: Map<String, Value> = serde_json::from_str(raw).map_err(|error| {
+            format!(
+                "not a JSON object: {error} (a prompt that starts with `{{` goes as \
+                 {{\"command\": \"...\"}})"
+            )
+        })?;
         fields.extend(object);
     } else {
         fields.insert("command".to_owned(), json!(raw.trim()));
@@ -235,6 +249,7 @@ fn request(
     if request.command.trim().is_empty() {
         return Err("its \"command\" is empty".to_owned());
     }
+    check_values(&request)?;
     let Some(batch) = batch else {
         return Ok(request);
     };
@@ -264,6 +279,30 @@ fn request(
     };
     request.title = Some(format!("{own} {marker}"));
     Ok(request)
+}
+
+/// What the request type takes but Twill would refuse, refused here: the
+/// open enums take any text from the server; from the user, a value this
+/// version does not know is a typo until Twill says otherwise.
+fn check_values(request: &CreateTaskRequest) -> Result<(), String> {
+    if let Some(UserIntent::Other(value)) = &request.user_intent {
+        return Err(format!(
+            "\"userIntent\" {value:?} is not one of {}",
+            UserIntent::KNOWN.join(", ")
+        ));
+    }
+    if let Some(ReasoningEffort::Other(value)) = &request.reasoning_effort {
+        return Err(format!(
+            "\"reasoningEffort\" {value:?} is not one of {}",
+            ReasoningEffort::KNOWN.join(", ")
+        ));
+    }
+    if let Some(title) = &request.title
+        && title.chars().count() > MAX_TITLE
+    {
+        return Err(format!("its title is over {MAX_TITLE} characters"));
+    }
+    Ok(())
 }
 
 /// The tasks of the lines whose answer was lost, found by their markers
@@ -471,7 +510,13 @@ impl Report {
                 may_have_acted,
             } => {
                 self.failed += 1;
-                if human {
+                if human && *may_have_acted {
+                    Printed::Text(format!(
+                        "line {}: may have been created (its answer was lost): {}",
+                        key.line,
+                        one(why)
+                    ))
+                } else if human {
                     Printed::Text(format!("line {}: failed: {}", key.line, one(why)))
                 } else {
                     Printed::Json(

@@ -493,6 +493,14 @@ fn create_request(
     title: Option<String>,
     parent: Option<String>,
 ) -> Result<CreateTaskRequest, Failure> {
+    if let Some(title) = &title
+        && title.chars().count() > super::batch::MAX_TITLE
+    {
+        return Err(Failure::Usage(format!(
+            "--title is over {} characters; nothing was sent",
+            super::batch::MAX_TITLE
+        )));
+    }
     let mut request = CreateTaskRequest::new(command);
     request.title = title;
     request.parent_id = parent;
