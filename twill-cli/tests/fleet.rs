@@ -782,4 +782,18 @@ fn a_line_moved_or_with_a_line_above_it_is_still_the_line_the_journal_knows() {
         2,
         "{titles}"
     );
+    // In JSON lines too, a task from an earlier run says so.
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["--jsonl", "tasks", "create", "--from"])
+        .arg(file.as_ref())
+        .arg("--journal")
+        .arg(journal.as_ref()));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert!(lines.iter().all(|line| line["before"] == true), "{out}");
 }

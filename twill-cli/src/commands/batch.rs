@@ -502,7 +502,11 @@ impl Report {
                 if human {
                     Printed::Text(format!("line {}: {how} {slug} {url}", key.line))
                 } else {
-                    Printed::Json(json!({ "line": key.line, "task": task, "job": job }))
+                    // `before`: the task is from an earlier run (its job as
+                    // then), as the human line says.
+                    Printed::Json(
+                        json!({ "line": key.line, "task": task, "job": job, "before": before }),
+                    )
                 }
             }
             Outcome::Failed {

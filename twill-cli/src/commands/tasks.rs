@@ -101,6 +101,11 @@ const MAX_TEXT_BYTES: u64 = 1024 * 1024;
 fn text_of(what: &str, given: Option<String>, file: Option<&Path>) -> Result<String, Failure> {
     let read = |path: &Path| {
         let bytes = if path == Path::new("-") {
+            // A terminal waiting for input looks like a hang: say so, as
+            // `gh issue create --body-file -` does.
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!("twill: reading the {what} from standard input; end it with Ctrl-D");
+            }
             crate::local_input::read_stdin(MAX_TEXT_BYTES).map(String::into_bytes)
         } else {
             crate::local_input::read_file(path, MAX_TEXT_BYTES)
