@@ -72,6 +72,25 @@ pub trait Hook: Send + Sync + 'static {
     fn before_retry(&self, retry: &RetryWait) {
         let _ = retry;
     }
+
+    /// Before a call waits for room in the client's rate limit (its own
+    /// limits, or a 429's pause that another call drew): how long it
+    /// waits. Nothing has been sent for it yet. For a program that shows
+    /// why it is slow ("waiting 3 s for the rate limit").
+    fn before_rate_wait(&self, wait: &RateWait) {
+        let _ = wait;
+    }
+}
+
+/// A call about to wait for room in the rate limit; see
+/// [`Hook::before_rate_wait`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RateWait {
+    /// The declared endpoint the call is for.
+    pub endpoint: &'static Endpoint,
+    /// How long until it may go.
+    pub wait: Duration,
 }
 
 /// A retry about to wait; see [`Hook::before_retry`].
@@ -218,6 +237,13 @@ impl Hooks {
         self.0.as_deref()
     }
 
+    /// These hooks and then `hook`.
+    pub(crate) fn and(&self, hook: Arc<dyn Hook>) -> Self {
+        let mut hooks: Vec<Arc<dyn Hook>> = self.get().map(<[_]>::to_vec).unwrap_or_default();
+        hooks.push(hook);
+        Hooks::new(hooks)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.0.as_ref().map_or(0, |hooks| hooks.len())
     }
@@ -236,5 +262,9 @@ impl<H: Hook> Hook for Arc<H> {
 
     fn before_retry(&self, retry: &RetryWait) {
         (**self).before_retry(retry);
+    }
+
+    fn before_rate_wait(&self, wait: &RateWait) {
+        (**self).before_rate_wait(wait);
     }
 }

@@ -176,10 +176,12 @@ impl Limiter {
     /// that wait would end past `deadline`, or when a 429's pause is longer
     /// than `pause_cap` (the call's policy would not wait out that
     /// `Retry-After` itself): nothing is taken then.
+    /// `on_wait` hears of each wait before it starts.
     pub(crate) async fn acquire(
         &self,
         deadline: Option<Instant>,
         pause_cap: Duration,
+        mut on_wait: impl FnMut(Duration),
     ) -> Result<(), Duration> {
         loop {
             let now = Instant::now();
@@ -201,6 +203,7 @@ impl Limiter {
             if deadline.is_some_and(|deadline| now + wait > deadline) || paused_for > pause_cap {
                 return Err(wait);
             }
+            on_wait(wait);
             tokio::time::sleep(wait).await;
         }
     }

@@ -285,3 +285,36 @@ async fn creating_many_keeps_the_policy_cap_on_a_retry_after() {
     );
     assert_eq!(arrivals.lock().unwrap().len(), 1);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_hook_hears_each_wait_for_the_rate_limit_before_it_starts() {
+    /// The waits heard, and the endpoints they were for.
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<(&'static str, Duration)>>);
+    impl twill_api::hook::Hook for Heard {
+        fn before_rate_wait(&self, wait: &twill_api::hook::RateWait) {
+            self.0
+                .lock()
+                .unwrap()
+                .push((wait.endpoint.name(), wait.wait));
+        }
+    }
+    let (url, arrivals) = server(ok).await;
+    let base = limited(&url, "1/min");
+    let heard = Arc::new(Heard::default());
+    // Added to a client already built: its clones' limits still count.
+    let client = base.with_hook(Arc::clone(&heard));
+    base.call(<Client as Account>::ME, &Arguments::new())
+        .await
+        .unwrap();
+    assert!(heard.0.lock().unwrap().is_empty(), "no wait for the first");
+    client
+        .call(<Client as Account>::ME, &Arguments::new())
+        .await
+        .unwrap();
+    let heard = heard.0.lock().unwrap().clone();
+    assert_eq!(heard.len(), 1, "{heard:?}");
+    assert_eq!(heard[0].0, "me");
+    assert!(heard[0].1 > Duration::from_secs(59), "{heard:?}");
+    assert_eq!(arrivals.lock().unwrap().len(), 2);
+}

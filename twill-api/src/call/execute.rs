@@ -173,8 +173,16 @@ async fn send_with_retries(
                 (Some(timeout), Some(deadline)) => Some(timeout.min(deadline)),
                 (timeout, deadline) => timeout.or(deadline),
             };
-            if let Err(wait) =
-                Box::pin(limiter.acquire(deadline, client.retry_policy().retry_after_cap())).await
+            if let Err(wait) = Box::pin(limiter.acquire(
+                deadline,
+                client.retry_policy().retry_after_cap(),
+                |wait| {
+                    for hook in client.hooks().get().unwrap_or_default() {
+                        hook.before_rate_wait(&crate::hook::RateWait { endpoint, wait });
+                    }
+                },
+            ))
+            .await
             {
                 let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
                 tracing::info!(

@@ -243,6 +243,14 @@ impl Client {
         })
     }
 
+    /// A client like this one (the same limits, shared) that also runs
+    /// `hook`, after the hooks it has: for one part of a program that wants
+    /// to hear of its own calls (a batch showing its rate-limit waits).
+    pub fn with_hook(&self, hook: impl crate::hook::Hook) -> Client {
+        let hook: Arc<dyn crate::hook::Hook> = Arc::new(hook);
+        self.with(|inner| inner.hooks = inner.hooks.and(hook))
+    }
+
     /// When every call must have ended, if [`with_deadline`](Self::with_deadline)
     /// set it.
     pub fn deadline(&self) -> Option<tokio::time::Instant> {

@@ -519,7 +519,7 @@ impl Observer {
     async fn pace(&mut self) -> Result<(), Error> {
         let deadline = self.client.deadline();
         // The share is never paused by a 429 (the client's limiter is).
-        if let Err(wait) = self.share.acquire(deadline, Duration::MAX).await {
+        if let Err(wait) = self.share.acquire(deadline, Duration::MAX, |_| {}).await {
             return Err(Error::Throttled(crate::error::Throttled {
                 wait,
                 limits: self.share.limits(),
