@@ -797,3 +797,44 @@ fn a_line_moved_or_with_a_line_above_it_is_still_the_line_the_journal_knows() {
     assert_eq!(lines.len(), 5, "{out}");
     assert!(lines.iter().all(|line| line["before"] == true), "{out}");
 }
+
+#[test]
+fn a_batch_held_by_the_rate_limit_says_so_on_its_status_line() {
+    let mock = Mock::start(&[]);
+    let file = tempfile_path::Path::new("held");
+    std::fs::write(file.as_ref(), "a\nb\nc\n").unwrap();
+    let Some((code, screen)) = common::terminal_run(
+        &mock.url,
+        &mock.key,
+        120,
+        &[],
+        &format!(
+            "tasks create --from {} --rate-limit 2/1s",
+            file.as_ref().display()
+        ),
+    ) else {
+        return;
+    };
+    assert_eq!(code, 0, "{screen}");
+    // Line 3 waits about a second: the status line says so.
+    let held = "2/3 · 2 created, 0 before, 0 failed · waiting ";
+    assert!(
+        screen
+            .split(held)
+            .nth(1)
+            .is_some_and(|rest| rest.starts_with("1 s for the rate limit")
+                || rest.starts_with("2 s for the rate limit")),
+        "{screen:?}"
+    );
+    assert!(screen.contains("line 3: created"), "{screen:?}");
+    // Piped, no status line at all.
+    let (code, out, err) = run(mock
+        .twill()
+        .args(["tasks", "create", "--rate-limit", "2/1s", "--from"])
+        .arg(file.as_ref()));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !format!("{out}{err}").contains("for the rate limit"),
+        "{out}{err}"
+    );
+}

@@ -111,6 +111,19 @@ pub async fn run(
         ..Report::default()
     };
     let to_send = report.done_before(session, journal, lines, &contents.known, &found)?;
+    let interrupted = create(session, journal, &mut report, to_send, batch.parallel).await;
+    report.finish(interrupted)
+}
+
+/// Creates the lines `to_send`, reporting each as it is answered; whether
+/// Ctrl-C stopped it.
+async fn create(
+    session: &Session,
+    journal: Option<&Journal>,
+    report: &mut Report,
+    to_send: Vec<Line>,
+    parallel: u16,
+) -> bool {
     let (keys, requests): (Vec<LineKey>, Vec<CreateTaskRequest>) = to_send
         .into_iter()
         .map(|line| (line.key, line.request))
@@ -127,18 +140,25 @@ pub async fn run(
             }),
         None => Ok(()),
     };
-    let parallel = usize::from(batch.parallel);
-    let mut results = std::pin::pin!(session.client.create_tasks(requests, parallel, before_send));
-    let interrupted = tokio::select! {
-        () = async {
-            while let Some((index, result)) = results.next().await {
-                let outcome = outcome_of(journal, keys[index], result);
-                report.add(session, keys[index], intents[index].clone(), outcome);
-            }
-        } => false,
-        _ = tokio::signal::ctrl_c() => true,
-    };
-    report.finish(interrupted)
+    let client = session.client.with_hook(report.held.clone());
+    let mut results =
+        std::pin::pin!(client.create_tasks(requests, usize::from(parallel), before_send));
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    // The status line counts down a rate-limit wait while nothing ends.
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            next = results.next() => match next {
+                Some((index, result)) => {
+                    let outcome = outcome_of(journal, keys[index], result);
+                    report.add(session, keys[index], intents[index].clone(), outcome);
+                }
+                None => return false,
+            },
+            _ = tick.tick() => report.redraw(),
+            _ = &mut ctrl_c => return true,
+        }
+    }
 }
 
 /// How long ago each of a journal's creates was sent; one of a run that
@@ -431,6 +451,36 @@ struct Report {
     closed: bool,
     /// A write to standard output that failed otherwise (a full disk).
     unwritten: Option<Failure>,
+    /// Until when the creates wait for the rate limit.
+    held: RateHeld,
+}
+
+/// Until when the batch's creates wait for room in the rate limit, as the
+/// client's hook hears it: for the status line.
+#[derive(Default, Clone)]
+struct RateHeld(std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>);
+
+impl twill_api::hook::Hook for RateHeld {
+    fn before_rate_wait(&self, wait: &twill_api::hook::RateWait) {
+        let until = std::time::Instant::now() + wait.wait;
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *held = Some(held.map_or(until, |held| held.max(until)));
+    }
+}
+
+impl RateHeld {
+    /// The whole seconds still to wait, if any.
+    fn seconds_left(&self) -> Option<u64> {
+        let held = *self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let left = held?.checked_duration_since(std::time::Instant::now())?;
+        Some(left.as_secs() + u64::from(left.subsec_nanos() > 0))
+    }
 }
 
 impl Report {
@@ -542,17 +592,29 @@ impl Report {
             Printed::Json(json) => session.output.json_line(&json),
             Printed::Text(text) => session.output.line(&text),
         };
-        let done = self.created + self.before + self.failed;
-        crate::render::terminal::status_line(&format!(
-            "{done}/{} · {} created, {} before, {} failed",
-            self.total, self.created, self.before, self.failed
-        ));
+        self.redraw();
         // Whatever the reader does, every line is created and journalled.
         match written {
             Ok(()) => {}
             Err(Failure::Closed) => self.closed = true,
             Err(failure) => self.unwritten = Some(failure),
         }
+    }
+
+    /// The status line: the count, and a rate-limit wait under way.
+    fn redraw(&self) {
+        if self.closed || self.unwritten.is_some() {
+            return;
+        }
+        let done = self.created + self.before + self.failed;
+        let mut status = format!(
+            "{done}/{} · {} created, {} before, {} failed",
+            self.total, self.created, self.before, self.failed
+        );
+        if let Some(seconds) = self.held.seconds_left() {
+            status.push_str(&format!(" · waiting {seconds} s for the rate limit"));
+        }
+        crate::render::terminal::status_line(&status);
     }
 
     fn finish(self, interrupted: bool) -> Result<Created, Failure> {
