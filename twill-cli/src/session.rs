@@ -117,28 +117,18 @@ impl Session {
         timeout: Option<Duration>,
     ) -> Result<String, Failure> {
         use twill_api::api::Tasks;
-        const EVERY: Duration = Duration::from_secs(5);
         let endpoint = <Client as Tasks>::GET_TASK;
         self.say_endpoint(endpoint);
-        let deadline = timeout.map(|timeout| tokio::time::Instant::now() + timeout);
-        let client =
-            deadline.map_or_else(|| self.client.clone(), |at| self.client.with_deadline(at));
-        loop {
-            let shown = client.get_task(task).await.map_err(|error| {
-                Failure::api_request(endpoint, &Arguments::new().arg("taskIdOrSlug", task), error)
-            })?;
-            if let Some(job) = shown.latest_job {
-                return Ok(job.id);
-            }
-            let next = tokio::time::Instant::now() + EVERY;
-            if deadline.is_some_and(|deadline| next > deadline) {
-                return Err(Failure::Deadline(format!(
-                    "{} has no job yet",
-                    escape_line(task)
-                )));
-            }
-            tokio::time::sleep_until(next).await;
-        }
+        let client = match timeout {
+            Some(timeout) => self
+                .client
+                .with_deadline(tokio::time::Instant::now() + timeout),
+            None => self.client.clone(),
+        };
+        let job = client.latest_job_id(task).await.map_err(|error| {
+            Failure::api_request(endpoint, &Arguments::new().arg("taskIdOrSlug", task), error)
+        })?;
+        job.ok_or_else(|| Failure::Deadline(format!("{} has no job yet", escape_line(task))))
     }
 
     /// A failure when an action's answer says `success: false` (the

@@ -256,3 +256,32 @@ async fn a_read_that_failed_is_made_again_next_round() {
     );
     assert!(observer.is_settled());
 }
+
+#[tokio::test(start_paused = true)]
+async fn next_round_pauses_between_rounds_and_ends_at_the_deadline() {
+    let mock = mock().await;
+    let client = mock_client(&mock);
+    let created = client
+        .create_task(&twill_api::models::CreateTaskRequest::new("slow"))
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let deadline = started + Duration::from_secs(20);
+    let within = client.with_deadline(deadline);
+    let mut observer = within.observe([created.task.slug.as_str()]);
+    // The first round at once; the next after its pause.
+    assert!(observer.next_round().await.unwrap().is_ok());
+    assert!(started.elapsed() < Duration::from_millis(100));
+    let pause = observer.next_pause();
+    assert!(observer.next_round().await.unwrap().is_ok());
+    assert!(started.elapsed() >= pause, "{:?}", started.elapsed());
+    // The job never ends on the mock's clock: rounds until the deadline,
+    // then `None`, at the deadline and not before.
+    let mut rounds = 2;
+    while observer.next_round().await.is_some() {
+        rounds += 1;
+    }
+    assert_eq!(tokio::time::Instant::now(), deadline);
+    assert!(rounds >= 4, "{rounds}");
+    assert!(!observer.is_settled());
+}

@@ -428,3 +428,38 @@ async fn a_server_that_accepts_and_never_answers_is_given_up_on_too() {
     assert!(error.is_timeout(), "{error}");
     assert_eq!(server.connections(), 2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn latest_job_id_reads_a_jobless_task_again_until_its_job_comes_or_the_deadline() {
+    use twill_tests::{Canned, Recorder};
+    let jobless =
+        serde_json::json!({ "task": { "id": "t", "slug": "t", "url": "u" }, "latestJob": null });
+    let with_job = serde_json::json!({
+        "task": { "id": "t", "slug": "t", "url": "u" },
+        "latestJob": { "id": "job-7", "status": "PENDING" }
+    });
+    let server = Recorder::replying([
+        Canned::json(200, jobless.clone()),
+        Canned::json(200, jobless.clone()),
+        Canned::json(200, with_job),
+    ])
+    .await;
+    let started = Instant::now();
+    let job = server.client().latest_job_id("t").await.unwrap();
+    assert_eq!(job.as_deref(), Some("job-7"));
+    assert_eq!(server.requests().len(), 3);
+    assert!(started.elapsed() >= 2 * twill_api::workflow::NEXT_JOB_EVERY);
+    // A task that never gets one: `None` before the deadline would pass.
+    let never = Recorder::start(Canned::json(200, jobless)).await;
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(12);
+    let job = never
+        .client()
+        .with_deadline(deadline)
+        .latest_job_id("t")
+        .await
+        .unwrap();
+    assert_eq!(job, None);
+    assert!(Instant::now() <= deadline);
+    assert_eq!(never.requests().len(), 3, "at 0, 5 and 10 s");
+}

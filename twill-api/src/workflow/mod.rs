@@ -36,4 +36,6 @@ pub use follow::{
 };
 pub use observe::{Change, DEFAULT_POLL, DEFAULT_SHARE, MISSING_EVERY, Observer};
 pub use standing::{Awaiting, Standing};
-pub use wait::{FINAL_READ_GRACE, JobReport, JobWait, LATEST_EVENTS, TaskWait, WaitOutcome};
+pub use wait::{
+    FINAL_READ_GRACE, JobReport, JobWait, LATEST_EVENTS, NEXT_JOB_EVERY, TaskWait, WaitOutcome,
+};

@@ -296,6 +296,29 @@ impl Observer {
         tokio::time::sleep(self.next_pause()).await;
     }
 
+    /// The next round, after the pause it is due (none before the first),
+    /// within the client's [deadline](Client::with_deadline): `None` once
+    /// the deadline comes first, when it comes (the pause, or the round,
+    /// would end past it). A caller that reports changes as they come
+    /// loops on this and keeps no clock of its own.
+    pub async fn next_round(&mut self) -> Option<Result<Vec<Change>, Error>> {
+        let deadline = self.client.deadline();
+        if self.rounds > 0 {
+            let next = tokio::time::Instant::now() + self.next_pause();
+            match deadline {
+                Some(deadline) if next >= deadline => {
+                    tokio::time::sleep_until(deadline).await;
+                    return None;
+                }
+                _ => tokio::time::sleep_until(next).await,
+            }
+        }
+        match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, self.round()).await.ok(),
+            None => Some(self.round().await),
+        }
+    }
+
     /// One round: list pages, then reads, as the walking rule says; the
     /// changes it saw.
     pub async fn round(&mut self) -> Result<Vec<Change>, Error> {

@@ -22,6 +22,9 @@ pub const LATEST_EVENTS: usize = 20;
 /// answers later than its deadline and this.
 pub const FINAL_READ_GRACE: Duration = Duration::from_secs(1);
 
+/// How often [`Client::latest_job_id`] reads a task that has no job yet.
+pub const NEXT_JOB_EVERY: Duration = Duration::from_secs(5);
+
 /// How a wait ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -193,6 +196,23 @@ impl Client {
             position: follower.position().clone(),
             reconnecting,
         })
+    }
+
+    /// The id of task `task_id_or_slug`'s latest job; when it has none yet
+    /// (its first job is still being made), the task is read again every
+    /// [`NEXT_JOB_EVERY`] until it has one: `Ok(None)` when the client's
+    /// [deadline](Client::with_deadline) would pass first.
+    pub async fn latest_job_id(&self, task_id_or_slug: &str) -> Result<Option<String>, Error> {
+        loop {
+            if let Some(job) = self.get_task(task_id_or_slug).await?.latest_job {
+                return Ok(Some(job.id));
+            }
+            let next = Instant::now() + NEXT_JOB_EVERY;
+            if self.deadline().is_some_and(|deadline| next > deadline) {
+                return Ok(None);
+            }
+            tokio::time::sleep_until(next).await;
+        }
     }
 
     /// Waits for the latest job of task `task_id_or_slug` (see

@@ -227,10 +227,9 @@ async fn observe(
 ) {
     let client = client.with_deadline(deadline);
     let (mut observer, mut by_name) = watching(&client, targets);
-    loop {
-        match tokio::time::timeout_at(deadline, observer.round()).await {
-            Err(_) => break,
-            Ok(Ok(changes)) => {
+    while let Some(round) = observer.next_round().await {
+        match round {
+            Ok(changes) => {
                 for change in changes {
                     match change {
                         Change::Standing { task, to, .. } if to.is_settled() => {
@@ -252,8 +251,8 @@ async fn observe(
                 }
             }
             // Tried again next round, within the deadline.
-            Ok(Err(error)) if error.is_transient() => {}
-            Ok(Err(error)) => {
+            Err(error) if error.is_transient() => {}
+            Err(error) => {
                 // The first task left takes the error; the rest are counted
                 // as not waited for.
                 if let Some(target) = by_name.drain().next().map(|(_, target)| target) {
@@ -265,12 +264,6 @@ async fn observe(
         if by_name.is_empty() {
             return;
         }
-        let next = tokio::time::Instant::now() + observer.next_pause();
-        if next >= deadline {
-            tokio::time::sleep_until(deadline).await;
-            break;
-        }
-        tokio::time::sleep_until(next).await;
     }
     report_left(&observer, by_name, &reports);
 }
