@@ -607,14 +607,17 @@ impl Report {
             return;
         }
         let done = self.created + self.before + self.failed;
-        let mut status = format!(
-            "{done}/{} · {} created, {} before, {} failed",
+        // The wait first: a narrow terminal cuts the end of the line.
+        let waiting = self
+            .held
+            .seconds_left()
+            .map_or_else(String::new, |seconds| {
+                format!("waiting {seconds} s for the rate limit · ")
+            });
+        crate::render::terminal::status_line(&format!(
+            "{done}/{} · {waiting}{} created, {} before, {} failed",
             self.total, self.created, self.before, self.failed
-        );
-        if let Some(seconds) = self.held.seconds_left() {
-            status.push_str(&format!(" · waiting {seconds} s for the rate limit"));
-        }
-        crate::render::terminal::status_line(&status);
+        ));
     }
 
     fn finish(self, interrupted: bool) -> Result<Created, Failure> {
